@@ -1,0 +1,146 @@
+package io.plimsoll.actuator;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaSlot;
+import io.plimsoll.engine.Units;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Creates a workload's pods already bound to the node the engine chose ({@code spec.nodeName}), with the
+ * devices pinned: whole devices as the pool's extended resource, a fraction through NVIDIA_VISIBLE_DEVICES and
+ * annotations, a MIG slice as its MIG resource, TPU chips with the slice topology as node selector.
+ * The only code that writes pods on the engine's behalf.
+ */
+@ApplicationScoped
+public class PodBinder {
+    static final String TPU_TOPOLOGY_LABEL = "cloud.google.com/gke-tpu-topology";
+
+    private final KubernetesClient client;
+
+    @Inject
+    public PodBinder(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public static String podName(AIWorkload wl, int replica) {
+        return wl.getMetadata().getName() + "-" + replica;
+    }
+
+    /** Builds the pod for one replica; pure, for tests and dry runs. */
+    public static Pod buildPod(AIWorkload wl, int replica, PoolProfile pool, ReplicaSlot slot, Quantity cpu, Quantity memory) {
+        PodTemplateSpec template = wl.getSpec().getTemplate();
+        ObjectMeta tmeta = template == null || template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
+        PodSpec spec = template == null || template.getSpec() == null ? new PodSpec()
+                : new io.fabric8.kubernetes.api.model.PodSpecBuilder(template.getSpec()).build();
+        if (spec.getContainers() == null || spec.getContainers().isEmpty()) {
+            throw new IllegalArgumentException("spec.template.spec.containers is empty: add at least one container with an image");
+        }
+        Map<String, String> labels = new LinkedHashMap<>(tmeta.getLabels() == null ? Map.of() : tmeta.getLabels());
+        labels.put(Annotations.WORKLOAD, wl.getMetadata().getName());
+        labels.put(Annotations.REPLICA, String.valueOf(replica));
+        labels.put(Annotations.PHASE, wl.getSpec().getPhase().name());
+        labels.put(Annotations.MANAGED_BY, Annotations.MANAGER);
+        Map<String, String> ann = new LinkedHashMap<>(tmeta.getAnnotations() == null ? Map.of() : tmeta.getAnnotations());
+        ann.put(Annotations.POOL, pool.name());
+        ann.put(Annotations.COST, String.format(Locale.ROOT, "%.4f", slot.costPerHour()));
+
+        Map<String, Quantity> requests = new HashMap<>();
+        requests.put("cpu", cpu);
+        requests.put("memory", memory);
+        Map<String, Quantity> limits = new HashMap<>();
+        limits.put("memory", memory);
+        List<EnvVar> env = new ArrayList<>();
+        if (slot.mig() != null) {
+            ann.put(Annotations.MIG_PROFILE, slot.mig().name());
+            requests.put(slot.mig().resourceName(), new Quantity("1"));
+            limits.put(slot.mig().resourceName(), new Quantity("1"));
+        } else if (slot.fractionMilli() > 0) {
+            // A share is pinned to one device; it requests no extended resource, so it is never counted twice.
+            ann.put(Annotations.DEVICES, join(slot.devices()));
+            ann.put(Annotations.GPU_MILLI, String.valueOf(slot.fractionMilli()));
+            env.add(new EnvVar("NVIDIA_VISIBLE_DEVICES", join(slot.devices()), null));
+            env.add(new EnvVar("PLIMSOLL_GPU_FRACTION", Units.fraction(slot.fractionMilli()), null));
+        } else if (!slot.devices().isEmpty() && pool.resourceName() != null) {
+            ann.put(Annotations.DEVICES, join(slot.devices()));
+            Quantity n = new Quantity(String.valueOf(slot.devices().size()));
+            requests.put(pool.resourceName(), n);
+            limits.put(pool.resourceName(), n);
+        }
+        if (pool.type() == AcceleratorType.TPU && pool.topology() != null) {
+            Map<String, String> sel = new LinkedHashMap<>(spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector());
+            sel.put(TPU_TOPOLOGY_LABEL, pool.topology());
+            spec.setNodeSelector(sel);
+        }
+        // Requests go on the first container (the workload's main one); others keep what the template gave them.
+        Container main = spec.getContainers().get(0);
+        main.setResources(new ResourceRequirements(null, limits, requests));
+        if (!env.isEmpty()) {
+            List<EnvVar> merged = new ArrayList<>(main.getEnv() == null ? List.of() : main.getEnv());
+            merged.removeIf(e -> env.stream().anyMatch(x -> x.getName().equals(e.getName())));
+            merged.addAll(env);
+            main.setEnv(merged);
+        }
+        spec.setSchedulerName(Annotations.SCHEDULER_NAME);
+        spec.setNodeName(slot.node());
+        if (spec.getRestartPolicy() == null) {
+            spec.setRestartPolicy(wl.getSpec().getPhase().runsToCompletion() ? "Never" : "Always");
+        }
+        ObjectMeta meta = new ObjectMetaBuilder()
+                .withName(podName(wl, replica))
+                .withNamespace(wl.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withAnnotations(ann)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion(wl.getApiVersion()).withKind(wl.getKind())
+                        .withName(wl.getMetadata().getName()).withUid(wl.getMetadata().getUid())
+                        .withController(true).withBlockOwnerDeletion(true).build())
+                .build();
+        Pod pod = new Pod();
+        pod.setMetadata(meta);
+        pod.setSpec(spec);
+        return pod;
+    }
+
+    /** Creates the pod; true if created, false if a pod of that name already exists (an earlier attempt made it). */
+    public boolean create(Pod pod) {
+        try {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) return false;
+            throw e;
+        }
+    }
+
+    public void delete(Pod pod) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+    }
+
+    private static String join(List<Integer> devices) {
+        return devices.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+}

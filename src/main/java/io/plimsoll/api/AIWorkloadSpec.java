@@ -1,0 +1,55 @@
+package io.plimsoll.api;
+
+import io.plimsoll.engine.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AIWorkloadSpec {
+
+    @JsonPropertyDescription("Phase of the AI lifecycle: Training, Inference, Optimization (quantization, distillation, pruning) or Workbench (notebook). Training and Optimization run to completion; Inference and Workbench keep running.")
+    @Required
+    private WorkloadPhase phase;
+
+    @JsonPropertyDescription("Number of replicas (pods). A Training workload's replicas are placed all or nothing (gang). Default 1.")
+    @Min(0)
+    @Max(512)
+    @Default("1")
+    private Integer replicas = 1;
+
+    @JsonPropertyDescription("Pod template for each replica: containers, image, env, volumes. Plimsoll sets resources, node and device pinning itself; do not set nodeName or schedulerName.")
+    @PreserveUnknownFields
+    @SchemaFrom(type = Object.class)
+    private PodTemplateSpec template;
+
+    @JsonPropertyDescription("What each replica needs: cpu, memory and accelerator. Plimsoll picks the node.")
+    private ReplicaResources resources = new ReplicaResources();
+
+    @JsonPropertyDescription("Priority of the workload: when capacity frees up, pending workloads are retried highest first. Default: the placement policy's defaultPriority for the phase, else 0.")
+    private Integer priority;
+
+    @JsonPropertyDescription("Name of the PlacementPolicy to use. Default: default.")
+    @Default("default")
+    private String policy = "default";
+
+    public WorkloadPhase getPhase() { return phase; }
+    public void setPhase(WorkloadPhase phase) { this.phase = phase; }
+    public Integer getReplicas() { return replicas; }
+    public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public PodTemplateSpec getTemplate() { return template; }
+    public void setTemplate(PodTemplateSpec template) { this.template = template; }
+    public ReplicaResources getResources() { return resources; }
+    public void setResources(ReplicaResources resources) { this.resources = resources; }
+    public Integer getPriority() { return priority; }
+    public void setPriority(Integer priority) { this.priority = priority; }
+    public String getPolicy() { return policy; }
+    public void setPolicy(String policy) { this.policy = policy; }
+}

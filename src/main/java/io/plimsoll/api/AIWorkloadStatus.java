@@ -1,0 +1,49 @@
+package io.plimsoll.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AIWorkloadStatus {
+    @JsonPropertyDescription("Pending, Placed, Running, Succeeded or Failed.")
+    private WorkloadState state;
+    @JsonPropertyDescription("Human-readable summary of the current state and what to do about it.")
+    private String message;
+    @JsonPropertyDescription("Generation of the spec this status describes.")
+    private Long observedGeneration;
+    @JsonPropertyDescription("Where the workload runs and what it costs.")
+    private Placement placement;
+    @JsonPropertyDescription("Devices held, e.g. '2x H100' or '0.25x T4'.")
+    private String devices;
+    @JsonPropertyDescription("When Pending: why each pool was rejected.")
+    private List<PoolRejection> unplaceable = new ArrayList<>();
+    @JsonPropertyDescription("Replicas whose pods are running.")
+    private Integer readyReplicas;
+    @JsonPropertyDescription("Effective priority: spec.priority, else the policy's default for the phase, else 0. Pending workloads are retried highest first.")
+    private Integer priority;
+    @JsonPropertyDescription("Standard conditions: Placed, Ready, Complete.")
+    private List<Condition> conditions = new ArrayList<>();
+
+    public WorkloadState getState() { return state; }
+    public void setState(WorkloadState state) { this.state = state; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+    public Placement getPlacement() { return placement; }
+    public void setPlacement(Placement placement) { this.placement = placement; }
+    public String getDevices() { return devices; }
+    public void setDevices(String devices) { this.devices = devices; }
+    public List<PoolRejection> getUnplaceable() { return unplaceable; }
+    public void setUnplaceable(List<PoolRejection> unplaceable) { this.unplaceable = unplaceable; }
+    public Integer getReadyReplicas() { return readyReplicas; }
+    public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
+    public Integer getPriority() { return priority; }
+    public void setPriority(Integer priority) { this.priority = priority; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+}

@@ -1,0 +1,41 @@
+package io.plimsoll.api;
+
+import io.plimsoll.engine.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Placement rules for one workload phase. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PhaseRule {
+    @JsonPropertyDescription("Eligible AcceleratorPools in order of preference. Empty means every pool that accepts the phase.")
+    private List<String> pools = new ArrayList<>();
+    @JsonPropertyDescription("Cheapest (default: the pool where the placement costs least per hour) or Preference (first pool of the list that fits).")
+    private PoolOrder poolOrder;
+    @JsonPropertyDescription("Whether workloads of this phase may share a device (fractions, MIG). Default true.")
+    private Boolean allowSharing;
+    @JsonPropertyDescription("Packing strategy inside a pool: BestFit (default) or Spread.")
+    private PackingStrategy strategy;
+    @JsonPropertyDescription("Priority given to workloads of this phase that set none.")
+    private Integer defaultPriority;
+    @JsonPropertyDescription("Idle time after which a workload of this phase is scaled down, as a duration like 30m or 2h. Empty: never.")
+    @Pattern("^([0-9]+(s|m|h))+$")
+    private String idleTimeout;
+
+    public List<String> getPools() { return pools; }
+    public void setPools(List<String> pools) { this.pools = pools; }
+    public PoolOrder getPoolOrder() { return poolOrder; }
+    public void setPoolOrder(PoolOrder poolOrder) { this.poolOrder = poolOrder; }
+    public Boolean getAllowSharing() { return allowSharing; }
+    public void setAllowSharing(Boolean allowSharing) { this.allowSharing = allowSharing; }
+    public PackingStrategy getStrategy() { return strategy; }
+    public void setStrategy(PackingStrategy strategy) { this.strategy = strategy; }
+    public Integer getDefaultPriority() { return defaultPriority; }
+    public void setDefaultPriority(Integer defaultPriority) { this.defaultPriority = defaultPriority; }
+    public String getIdleTimeout() { return idleTimeout; }
+    public void setIdleTimeout(String idleTimeout) { this.idleTimeout = idleTimeout; }
+}

@@ -1,0 +1,35 @@
+package io.plimsoll.cli;
+
+import io.plimsoll.sandbox.SandboxCommand;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+import java.util.Arrays;
+
+/**
+ * Entry point. No argument: run the operator against the current kubeconfig (or in-cluster config).
+ * {@code sandbox}: run it against an embedded API with a demo cluster.
+ */
+@QuarkusMain
+public class Main {
+    public static void main(String... args) {
+        // Until Quarkus configures logging, libraries used before it starts (the embedded API) log at ALL.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        String mode = args.length == 0 ? "operator" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (mode) {
+            case "operator" -> Quarkus.run(OperatorApplication.class, rest);
+            case "sandbox" -> SandboxCommand.main(rest);
+            case "-h", "--help", "help" -> {
+                System.out.println("""
+                        usage: java -jar target/quarkus-app/quarkus-run.jar [operator|sandbox] [options]
+                          operator   run the operator against the current kubeconfig (default)
+                          sandbox    run it against an embedded Kubernetes API with a demo cluster; --help for options""");
+            }
+            default -> {
+                System.err.println("plimsoll: unknown mode '" + mode + "': use operator or sandbox (--help lists them)");
+                System.exit(2);
+            }
+        }
+    }
+}

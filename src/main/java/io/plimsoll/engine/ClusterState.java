@@ -1,0 +1,49 @@
+package io.plimsoll.engine;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The engine's whole view: pools and the nodes in each. Plain data; copy it for what-if placement. */
+public final class ClusterState {
+    private final Map<String, PoolProfile> pools = new LinkedHashMap<>();
+    private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+
+    public ClusterState addPool(PoolProfile pool) {
+        pools.put(pool.name(), pool);
+        return this;
+    }
+
+    public ClusterState addNode(NodeState node) {
+        nodes.put(node.name(), node);
+        return this;
+    }
+
+    public Collection<PoolProfile> pools() { return pools.values(); }
+    public PoolProfile pool(String name) { return pools.get(name); }
+    public NodeState node(String name) { return nodes.get(name); }
+    public Collection<NodeState> nodes() { return nodes.values(); }
+
+    public List<NodeState> nodesOf(String pool) {
+        List<NodeState> out = new ArrayList<>();
+        for (NodeState n : nodes.values()) if (pool.equals(n.pool())) out.add(n);
+        return out;
+    }
+
+    /** Records an accepted placement so the next decision sees it. */
+    public void apply(PlacementDecision decision) {
+        for (ReplicaSlot s : decision.slots()) {
+            NodeState n = nodes.get(s.node());
+            if (n != null) n.apply(s);
+        }
+    }
+
+    public ClusterState copy() {
+        ClusterState c = new ClusterState();
+        c.pools.putAll(pools);
+        nodes.forEach((k, v) -> c.nodes.put(k, v.copy()));
+        return c;
+    }
+}

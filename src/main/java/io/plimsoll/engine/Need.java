@@ -1,0 +1,42 @@
+package io.plimsoll.engine;
+
+import java.util.Set;
+
+/**
+ * What a workload needs, per replica, in engine units.
+ *
+ * @param replicas      replicas to place in this call
+ * @param count         whole devices per replica (0 when fractional or CPU only)
+ * @param fractionMilli thousandths of one device per replica (0 when whole devices or CPU only)
+ * @param models        allowed accelerator models, upper-cased; empty means any
+ * @param gang          all replicas or none
+ */
+public record Need(WorkloadPhase phase, int replicas, long cpuMilli, long memoryBytes, AcceleratorType type,
+                   int count, int fractionMilli, double minMemoryGiB, Set<String> models, String topology,
+                   boolean gang) {
+
+    public Need {
+        models = models == null ? Set.of() : models.stream().map(String::toUpperCase).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        if (replicas < 0 || cpuMilli < 0 || memoryBytes < 0 || count < 0 || fractionMilli < 0 || fractionMilli >= 1000) {
+            throw new IllegalArgumentException("negative or out-of-range need: " + this);
+        }
+    }
+
+    public boolean fractional() {
+        return fractionMilli > 0;
+    }
+
+    public boolean wantsAccelerator() {
+        return type != AcceleratorType.None;
+    }
+
+    public Need withReplicas(int n) {
+        return new Need(phase, n, cpuMilli, memoryBytes, type, count, fractionMilli, minMemoryGiB, models, topology, gang);
+    }
+
+    /** "2x GPU", "0.25x GPU", "CPU only". */
+    public String describe() {
+        if (!wantsAccelerator()) return "CPU only";
+        return (fractional() ? Units.fraction(fractionMilli) : String.valueOf(count)) + "x " + type;
+    }
+}

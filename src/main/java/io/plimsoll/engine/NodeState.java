@@ -1,0 +1,138 @@
+package io.plimsoll.engine;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Capacity and use of one node: CPU, memory, and per device the thousandths in use (1000 = whole device).
+ * Use comes from every pod on the node, Plimsoll's and others'.
+ */
+public final class NodeState {
+    private final String name;
+    private final String pool;
+    private final boolean schedulable;
+    private final long cpuMilliCapacity;
+    private final long memoryBytesCapacity;
+    private long cpuMilliUsed;
+    private long memoryBytesUsed;
+    private final int[] deviceUsedMilli;
+    /** MIG resource name to instances advertised / in use. */
+    private final Map<String, Integer> migCapacity;
+    private final Map<String, Integer> migUsed;
+
+    public NodeState(String name, String pool, boolean schedulable, long cpuMilliCapacity, long memoryBytesCapacity,
+                     int devices, Map<String, Integer> migCapacity) {
+        this.name = name;
+        this.pool = pool;
+        this.schedulable = schedulable;
+        this.cpuMilliCapacity = cpuMilliCapacity;
+        this.memoryBytesCapacity = memoryBytesCapacity;
+        this.deviceUsedMilli = new int[Math.max(0, devices)];
+        this.migCapacity = new LinkedHashMap<>(migCapacity == null ? Map.of() : migCapacity);
+        this.migUsed = new LinkedHashMap<>();
+    }
+
+    private NodeState(NodeState o) {
+        this.name = o.name;
+        this.pool = o.pool;
+        this.schedulable = o.schedulable;
+        this.cpuMilliCapacity = o.cpuMilliCapacity;
+        this.memoryBytesCapacity = o.memoryBytesCapacity;
+        this.cpuMilliUsed = o.cpuMilliUsed;
+        this.memoryBytesUsed = o.memoryBytesUsed;
+        this.deviceUsedMilli = o.deviceUsedMilli.clone();
+        this.migCapacity = new LinkedHashMap<>(o.migCapacity);
+        this.migUsed = new LinkedHashMap<>(o.migUsed);
+    }
+
+    public NodeState copy() {
+        return new NodeState(this);
+    }
+
+    public String name() { return name; }
+    public String pool() { return pool; }
+    public boolean schedulable() { return schedulable; }
+    public long cpuMilliCapacity() { return cpuMilliCapacity; }
+    public long memoryBytesCapacity() { return memoryBytesCapacity; }
+    public long cpuMilliFree() { return cpuMilliCapacity - cpuMilliUsed; }
+    public long memoryBytesFree() { return memoryBytesCapacity - memoryBytesUsed; }
+    public int deviceCount() { return deviceUsedMilli.length; }
+    public int deviceUsedMilli(int device) { return deviceUsedMilli[device]; }
+    public int deviceFreeMilli(int device) { return 1000 - deviceUsedMilli[device]; }
+    public Map<String, Integer> migCapacity() { return Map.copyOf(migCapacity); }
+
+    public int migFree(String resource) {
+        return migCapacity.getOrDefault(resource, 0) - migUsed.getOrDefault(resource, 0);
+    }
+
+    public int migUsed(String resource) {
+        return migUsed.getOrDefault(resource, 0);
+    }
+
+    public int wholeDevicesFree() {
+        int n = 0;
+        for (int u : deviceUsedMilli) if (u == 0) n++;
+        return n;
+    }
+
+    public int deviceMilliUsedTotal() {
+        int n = 0;
+        for (int u : deviceUsedMilli) n += u;
+        return n;
+    }
+
+    /** Records CPU and memory used by a pod (Plimsoll's or not). */
+    public void useResources(long cpuMilli, long memoryBytes) {
+        cpuMilliUsed += cpuMilli;
+        memoryBytesUsed += memoryBytes;
+    }
+
+    /**
+     * Records device use. Devices outside the node's range are ignored, and a device never goes above a whole
+     * one, so a stale or foreign annotation cannot corrupt the count.
+     */
+    public void useDevice(int device, int milli) {
+        if (device < 0 || device >= deviceUsedMilli.length) return;
+        deviceUsedMilli[device] = Math.min(1000, deviceUsedMilli[device] + milli);
+    }
+
+    /** Marks {@code n} whole devices used, lowest free first, for pods whose devices are not known (not placed by Plimsoll). */
+    public void useAnyWholeDevices(int n) {
+        for (int i = 0; i < deviceUsedMilli.length && n > 0; i++) {
+            if (deviceUsedMilli[i] == 0) {
+                deviceUsedMilli[i] = 1000;
+                n--;
+            }
+        }
+    }
+
+    public void useMig(String resource, int n) {
+        migUsed.merge(resource, n, Integer::sum);
+    }
+
+    /** Applies a slot chosen by the engine. */
+    public void apply(ReplicaSlot slot) {
+        useResources(slot.cpuMilli(), slot.memoryBytes());
+        if (slot.mig() != null) {
+            useMig(slot.mig().resourceName(), 1);
+        } else {
+            int milli = slot.fractionMilli() > 0 ? slot.fractionMilli() : 1000;
+            for (int d : slot.devices()) useDevice(d, milli);
+        }
+    }
+
+    /** Free device indexes, lowest first. */
+    public List<Integer> freeDevices() {
+        java.util.ArrayList<Integer> out = new java.util.ArrayList<>();
+        for (int i = 0; i < deviceUsedMilli.length; i++) if (deviceUsedMilli[i] == 0) out.add(i);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return name + "{pool=" + pool + ", cpu=" + cpuMilliUsed + "/" + cpuMilliCapacity + ", devices="
+                + Arrays.toString(deviceUsedMilli) + ", mig=" + migUsed + "/" + migCapacity + "}";
+    }
+}

@@ -1,0 +1,371 @@
+package io.plimsoll.reconciler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.plimsoll.actuator.PodBinder;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AIWorkloadStatus;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.api.Placement;
+import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.api.PoolRejection;
+import io.plimsoll.api.ReplicaPlacement;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementDecision;
+import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaSlot;
+import io.plimsoll.engine.Units;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.events.EventRecorder;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.snapshot.ClusterSnapshot;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Places AIWorkloads: reads the spec into a need, asks the engine for a placement against the cluster snapshot,
+ * has the pods created and bound, and writes back what happened. Holds no state of its own: after a restart the
+ * pods (labels and annotations) and the snapshot are enough to carry on without binding anything twice.
+ */
+@ControllerConfiguration(name = AIWorkloadReconciler.NAME)
+public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIWorkload> {
+    public static final String NAME = "aiworkload";
+    private static final Logger LOG = Logger.getLogger(AIWorkloadReconciler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Safety net: pending workloads are retried on capacity changes, and at least this often. */
+    static final long PENDING_RETRY_MS = 30_000;
+
+    private final ClusterSnapshot snapshot;
+    private final PodBinder binder;
+    private final EventRecorder events;
+    private final PlacementEngine engine = new PlacementEngine();
+
+    @Inject
+    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events) {
+        this.snapshot = snapshot;
+        this.binder = binder;
+        this.events = events;
+    }
+
+    @Override
+    public List<EventSource<?, AIWorkload>> prepareEventSources(EventSourceContext<AIWorkload> context) {
+        return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context, AIWorkloadReconciler::targets));
+    }
+
+    /** The workload whose pod changed, and, when capacity changed, every pending workload, highest priority first. */
+    static Stream<ResourceID> targets(io.plimsoll.snapshot.ClusterChange change, Stream<AIWorkload> primaries) {
+        Stream<ResourceID> own = change.workloadName() == null ? Stream.empty()
+                : Stream.of(new ResourceID(change.workloadName(), change.workloadNamespace()));
+        if (!change.capacityChanged()) return own;
+        Stream<ResourceID> pending = primaries
+                .filter(w -> w.getStatus() == null || w.getStatus().getState() == null || w.getStatus().getState() == WorkloadState.Pending)
+                .sorted(Comparator.comparingInt((AIWorkload w) -> w.getStatus() == null || w.getStatus().getPriority() == null ? 0 : -w.getStatus().getPriority())
+                        .thenComparing(w -> String.valueOf(w.getMetadata().getCreationTimestamp())))
+                .map(ResourceID::fromResource);
+        return Stream.concat(own, pending);
+    }
+
+    @Override
+    public UpdateControl<AIWorkload> reconcile(AIWorkload wl, Context<AIWorkload> context) {
+        AIWorkloadStatus before = copy(wl.getStatus());
+        AIWorkloadStatus status = wl.getStatus() == null ? new AIWorkloadStatus() : wl.getStatus();
+        wl.setStatus(status);
+        Long gen = wl.getMetadata().getGeneration();
+        Outcome outcome = decide(wl, status, gen);
+        status.setObservedGeneration(gen);
+        if (sameStatus(before, status)) {
+            return outcome.retry ? UpdateControl.<AIWorkload>noUpdate().rescheduleAfter(PENDING_RETRY_MS) : UpdateControl.noUpdate();
+        }
+        UpdateControl<AIWorkload> c = UpdateControl.patchStatus(wl);
+        return outcome.retry ? c.rescheduleAfter(PENDING_RETRY_MS) : c;
+    }
+
+    private record Outcome(boolean retry) {}
+
+    private Outcome decide(AIWorkload wl, AIWorkloadStatus status, Long gen) {
+        String ns = wl.getMetadata().getNamespace();
+        String name = wl.getMetadata().getName();
+        WorkloadNeeds.Parsed parsed;
+        try {
+            parsed = WorkloadNeeds.parse(wl);
+        } catch (IllegalArgumentException e) {
+            setState(wl, status, WorkloadState.Failed, "invalid spec: " + e.getMessage(), gen);
+            Conditions.set(status.getConditions(), "Placed", false, "InvalidSpec", e.getMessage(), gen);
+            events.warning(wl, "InvalidSpec", e.getMessage());
+            return new Outcome(false);
+        }
+        Need need = parsed.need();
+        WorkloadPhase phase = need.phase();
+
+        String policyName = wl.getSpec().getPolicy() == null || wl.getSpec().getPolicy().isBlank()
+                ? PlacementPolicy.DEFAULT_NAME : wl.getSpec().getPolicy();
+        Optional<PlacementPolicy> policy = snapshot.policy(policyName);
+        if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
+            String msg = "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one";
+            setState(wl, status, WorkloadState.Pending, msg, gen);
+            Conditions.set(status.getConditions(), "Placed", false, "PolicyNotFound", msg, gen);
+            events.warning(wl, "PolicyNotFound", msg);
+            return new Outcome(true);
+        }
+        PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
+        Integer defaultPriority = policy.map(p -> p.getSpec() == null ? null : p.getSpec().ruleFor(phase))
+                .map(r -> r.getDefaultPriority()).orElse(null);
+        status.setPriority(wl.getSpec().getPriority() != null ? wl.getSpec().getPriority()
+                : defaultPriority != null ? defaultPriority : 0);
+
+        // A finished run-to-completion workload stays finished for this generation; its pods are not recreated.
+        boolean finished = status.getState() == WorkloadState.Succeeded || status.getState() == WorkloadState.Failed;
+        if (phase.runsToCompletion() && finished && gen != null && gen.equals(status.getObservedGeneration())
+                && !"InvalidSpec".equals(reasonOf(status, "Placed"))) {
+            return new Outcome(false);
+        }
+
+        int replicas = need.replicas();
+        TreeMap<Integer, Pod> byIndex = new TreeMap<>();
+        for (Pod p : snapshot.podsOf(ns, name)) {
+            if (p.getMetadata().getDeletionTimestamp() != null) continue;
+            Integer idx = replicaIndex(p);
+            if (idx == null) continue;
+            byIndex.put(idx, p);
+        }
+
+        if (phase.runsToCompletion()) {
+            Optional<Map.Entry<Integer, Pod>> failed = byIndex.entrySet().stream()
+                    .filter(e -> "Failed".equals(podPhase(e.getValue()))).findFirst();
+            if (failed.isPresent()) {
+                String msg = "replica " + failed.get().getKey() + " (pod " + failed.get().getValue().getMetadata().getName()
+                        + ") failed: " + failureReason(failed.get().getValue());
+                // A gang cannot go on without a member: free the others' devices now.
+                byIndex.values().stream().filter(p -> !ClusterSnapshot.terminal(p)).forEach(binder::delete);
+                setState(wl, status, WorkloadState.Failed, msg, gen);
+                Conditions.set(status.getConditions(), "Complete", false, "Failed", msg, gen);
+                Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
+                events.warning(wl, "Failed", msg);
+                status.setReadyReplicas(0);
+                return new Outcome(false);
+            }
+            long done = byIndex.entrySet().stream().filter(e -> e.getKey() < replicas && "Succeeded".equals(podPhase(e.getValue()))).count();
+            if (replicas > 0 && done == replicas) {
+                String msg = "all " + replicas + " replicas succeeded";
+                setState(wl, status, WorkloadState.Succeeded, msg, gen);
+                Conditions.set(status.getConditions(), "Complete", true, "Succeeded", msg, gen);
+                Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
+                status.setReadyReplicas(0);
+                events.normal(wl, "Succeeded", msg);
+                return new Outcome(false);
+            }
+        } else {
+            // Long-running phases replace failed replicas.
+            for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (ClusterSnapshot.terminal(e.getValue())) {
+                    binder.delete(e.getValue());
+                    events.normal(wl, "ReplicaReplaced", "replica " + e.getKey() + " (pod " + e.getValue().getMetadata().getName()
+                            + ") ended with " + podPhase(e.getValue()) + "; a new pod will be placed");
+                    it.remove();
+                }
+            }
+        }
+        // Scale down: replicas above the desired count go away.
+        for (var it = byIndex.tailMap(replicas, true).entrySet().iterator(); it.hasNext(); ) {
+            binder.delete(it.next().getValue());
+            it.remove();
+        }
+
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            if (!byIndex.containsKey(i) && !snapshot.isReserved(ns + "/" + PodBinder.podName(wl, i))) missing.add(i);
+        }
+        PlacementDecision unplaced = null;
+        List<Pod> created = new ArrayList<>();
+        int batch = need.gang() ? missing.size() : 1;
+        while (!missing.isEmpty()) {
+            List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
+            PlacementDecision d = snapshot.placeAndReserve(
+                    state -> engine.place(need.withReplicas(indexes.size()), state, rules),
+                    i -> ns + "/" + PodBinder.podName(wl, indexes.get(i)));
+            if (!d.placed()) {
+                unplaced = d;
+                break;
+            }
+            PoolProfile pool = snapshot.state().pool(d.pool());
+            List<String> where = new ArrayList<>();
+            for (int i = 0; i < indexes.size(); i++) {
+                ReplicaSlot slot = d.slots().get(i);
+                Pod pod = PodBinder.buildPod(wl, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
+                try {
+                    binder.create(pod);
+                } catch (RuntimeException e) {
+                    for (int j = i; j < indexes.size(); j++) snapshot.release(ns + "/" + PodBinder.podName(wl, indexes.get(j)));
+                    throw e;
+                }
+                created.add(pod);
+                byIndex.put(indexes.get(i), pod);
+                where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
+                        + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
+                        + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
+            }
+            events.normal(wl, "Placed", "placed " + indexes.size() + " replica(s) on pool " + d.pool() + " ("
+                    + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
+                    + String.join(", ", where));
+            missing.removeAll(indexes);
+        }
+
+        status.setPlacement(placementOf(byIndex));
+        status.setDevices(devicesOf(byIndex));
+        int ready = (int) byIndex.values().stream().filter(p -> "Running".equals(podPhase(p))).count();
+        status.setReadyReplicas(ready);
+        if (unplaced != null) {
+            String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
+            status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
+            setState(wl, status, WorkloadState.Pending, msg, gen);
+            Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
+            Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
+            events.warning(wl, "Unschedulable", msg);
+            return new Outcome(true);
+        }
+        status.setUnplaceable(new ArrayList<>());
+        String where = status.getPlacement() == null || status.getPlacement().getPool() == null ? "no pool"
+                : "pool " + status.getPlacement().getPool();
+        Conditions.set(status.getConditions(), "Placed", true, "Placed",
+                replicas == 0 ? "scaled to zero replicas" : "all " + replicas + " replica(s) placed on " + where, gen);
+        if (replicas == 0) {
+            setState(wl, status, WorkloadState.Placed, "scaled to zero replicas; no devices held", gen);
+            Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
+        } else if (ready == replicas) {
+            setState(wl, status, WorkloadState.Running, "all " + replicas + " replica(s) running on " + where, gen);
+            Conditions.set(status.getConditions(), "Ready", true, "Running", "all replicas running", gen);
+        } else {
+            setState(wl, status, WorkloadState.Placed, ready + " of " + replicas + " replica(s) running on " + where, gen);
+            Conditions.set(status.getConditions(), "Ready", false, "Starting", "waiting for pods to run", gen);
+        }
+        if (phase.runsToCompletion()) {
+            Conditions.set(status.getConditions(), "Complete", false, "Running", "not finished", gen);
+        }
+        return new Outcome(false);
+    }
+
+    @Override
+    public DeleteControl cleanup(AIWorkload wl, Context<AIWorkload> context) {
+        // Free the devices now rather than when garbage collection gets to the pods, so the next pending
+        // workload can have them at once.
+        String ns = wl.getMetadata().getNamespace();
+        for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
+        int n = wl.getSpec() == null || wl.getSpec().getReplicas() == null ? 1 : wl.getSpec().getReplicas();
+        for (int i = 0; i < n; i++) snapshot.release(ns + "/" + PodBinder.podName(wl, i));
+        events.forget(wl);
+        LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
+        return DeleteControl.defaultDelete();
+    }
+
+    private void setState(AIWorkload wl, AIWorkloadStatus status, WorkloadState state, String message, Long gen) {
+        status.setState(state);
+        status.setMessage(message);
+    }
+
+    private static Placement placementOf(Map<Integer, Pod> byIndex) {
+        if (byIndex.isEmpty()) return null;
+        Placement pl = new Placement();
+        double cost = 0;
+        for (var e : byIndex.entrySet()) {
+            Map<String, String> ann = e.getValue().getMetadata().getAnnotations() == null ? Map.of() : e.getValue().getMetadata().getAnnotations();
+            ReplicaPlacement rp = new ReplicaPlacement();
+            rp.setIndex(e.getKey());
+            rp.setPod(e.getValue().getMetadata().getName());
+            rp.setPool(ann.get(Annotations.POOL));
+            rp.setNode(e.getValue().getSpec() == null ? null : e.getValue().getSpec().getNodeName());
+            String devices = ann.get(Annotations.DEVICES);
+            if (devices != null && !devices.isBlank()) {
+                rp.setDevices(java.util.Arrays.stream(devices.split(",")).map(String::trim).map(Integer::valueOf).toList());
+            }
+            if (ann.get(Annotations.GPU_MILLI) != null) rp.setFraction(Integer.parseInt(ann.get(Annotations.GPU_MILLI)) / 1000.0);
+            rp.setMigProfile(ann.get(Annotations.MIG_PROFILE));
+            if (pl.getPool() == null) pl.setPool(rp.getPool());
+            pl.getReplicas().add(rp);
+            try {
+                if (ann.get(Annotations.COST) != null) cost += Double.parseDouble(ann.get(Annotations.COST));
+            } catch (NumberFormatException ignored) {
+                // a hand-edited annotation only costs us the cost figure
+            }
+        }
+        pl.setCostPerHour(Units.round(cost, 2));
+        return pl;
+    }
+
+    private String devicesOf(Map<Integer, Pod> byIndex) {
+        if (byIndex.isEmpty()) return null;
+        Pod first = byIndex.values().iterator().next();
+        Map<String, String> ann = first.getMetadata().getAnnotations() == null ? Map.of() : first.getMetadata().getAnnotations();
+        String model = snapshot.pools().stream().filter(p -> p.getMetadata().getName().equals(ann.get(Annotations.POOL)))
+                .map(p -> p.getSpec().getAccelerator() == null ? null : p.getSpec().getAccelerator().getModel())
+                .filter(m -> m != null).findFirst().orElse("");
+        String per;
+        if (ann.get(Annotations.MIG_PROFILE) != null) per = "1x " + (model + " " + ann.get(Annotations.MIG_PROFILE)).trim();
+        else if (ann.get(Annotations.GPU_MILLI) != null) per = Units.fraction(Integer.parseInt(ann.get(Annotations.GPU_MILLI))) + "x " + model;
+        else if (ann.get(Annotations.DEVICES) != null && !ann.get(Annotations.DEVICES).isBlank()) per = ann.get(Annotations.DEVICES).split(",").length + "x " + model;
+        else per = "CPU only";
+        return byIndex.size() > 1 ? byIndex.size() + " x " + per.trim() : per.trim();
+    }
+
+    private static Integer replicaIndex(Pod p) {
+        String v = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Annotations.REPLICA);
+        try {
+            return v == null ? null : Integer.valueOf(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String podPhase(Pod p) {
+        return p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+    }
+
+    private static String failureReason(Pod p) {
+        if (p.getStatus() != null && p.getStatus().getContainerStatuses() != null) {
+            for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+                if (cs.getState() != null && cs.getState().getTerminated() != null) {
+                    var t = cs.getState().getTerminated();
+                    return "container " + cs.getName() + " exited with code " + t.getExitCode()
+                            + (t.getReason() == null ? "" : " (" + t.getReason() + ")");
+                }
+            }
+        }
+        return p.getStatus() != null && p.getStatus().getMessage() != null ? p.getStatus().getMessage() : "pod phase Failed";
+    }
+
+    private static String reasonOf(AIWorkloadStatus s, String type) {
+        var c = Conditions.get(s.getConditions(), type);
+        return c == null ? null : c.getReason();
+    }
+
+    private static AIWorkloadStatus copy(AIWorkloadStatus s) {
+        if (s == null) return null;
+        return JSON.convertValue(s, AIWorkloadStatus.class);
+    }
+
+    private static boolean sameStatus(AIWorkloadStatus a, AIWorkloadStatus b) {
+        if (a == null) return false;
+        return JSON.valueToTree(a).equals(JSON.valueToTree(b));
+    }
+}

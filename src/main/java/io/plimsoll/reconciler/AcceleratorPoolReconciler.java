@@ -1,0 +1,77 @@
+package io.plimsoll.reconciler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.AcceleratorPoolStatus;
+import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.PoolUsage;
+import io.plimsoll.snapshot.ClusterSnapshot;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Keeps each AcceleratorPool's status current: members, devices total / allocated / free, utilization, cost. */
+@ControllerConfiguration(name = AcceleratorPoolReconciler.NAME)
+public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
+    public static final String NAME = "acceleratorpool";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ClusterSnapshot snapshot;
+
+    @Inject
+    public AcceleratorPoolReconciler(ClusterSnapshot snapshot) {
+        this.snapshot = snapshot;
+    }
+
+    @Override
+    public List<EventSource<?, AcceleratorPool>> prepareEventSources(EventSourceContext<AcceleratorPool> context) {
+        // Pools are few; any capacity change refreshes all of them.
+        return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context,
+                (change, pools) -> change.capacityChanged() || change.workloadName() != null
+                        ? pools.map(ResourceID::fromResource) : java.util.stream.Stream.empty()));
+    }
+
+    @Override
+    public UpdateControl<AcceleratorPool> reconcile(AcceleratorPool pool, Context<AcceleratorPool> context) {
+        AcceleratorPoolStatus before = pool.getStatus() == null ? null : JSON.convertValue(pool.getStatus(), AcceleratorPoolStatus.class);
+        AcceleratorPoolStatus status = pool.getStatus() == null ? new AcceleratorPoolStatus() : pool.getStatus();
+        pool.setStatus(status);
+        Long gen = pool.getMetadata().getGeneration();
+        ClusterState state = snapshot.state();
+        PoolProfile profile = state.pool(pool.getMetadata().getName());
+        if (profile == null) {
+            // Not in the snapshot yet (informer lag); the pool-change event will bring us back.
+            return UpdateControl.<AcceleratorPool>noUpdate().rescheduleAfter(2_000);
+        }
+        PoolUsage u = PoolUsage.of(profile, state);
+        status.setObservedGeneration(gen);
+        status.setNodes(new ArrayList<>(u.nodes()));
+        status.setNodeCount(u.nodes().size());
+        status.setDevicesTotal(u.devicesTotal());
+        status.setDevicesAllocated(u.devicesAllocated());
+        status.setDevicesFree(u.devicesFree());
+        status.setUtilizationPercent(u.utilizationPercent());
+        status.setCostPerHour(u.costPerHour());
+        status.setIdleCostPerHour(u.idleCostPerHour());
+        status.setFragmentationPercent(u.fragmentationPercent());
+        if (u.nodes().isEmpty()) {
+            Conditions.set(status.getConditions(), "Ready", false, "NoNodes",
+                    "no node carries all labels of spec.nodeSelector " + pool.getSpec().getNodeSelector()
+                            + ": label the nodes or fix the selector", gen);
+        } else {
+            Conditions.set(status.getConditions(), "Ready", true, "NodesFound", u.nodes().size() + " node(s), "
+                    + u.devicesTotal() + " device(s)", gen);
+        }
+        if (before != null && JSON.valueToTree(before).equals(JSON.valueToTree(status))) return UpdateControl.noUpdate();
+        return UpdateControl.patchStatus(pool);
+    }
+}

@@ -1,0 +1,87 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AIWorkloadSpec;
+import io.plimsoll.api.AcceleratorRequest;
+import io.plimsoll.api.PhaseRule;
+import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.api.ReplicaResources;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.snapshot.Quantities;
+
+import java.util.Set;
+
+/**
+ * Reads an AIWorkload's spec into the engine's {@link Need}, checking what the CRD's validation would reject
+ * (so a spec that reached us without it, e.g. from an old CRD, still gets a clear message, never a crash).
+ */
+public final class WorkloadNeeds {
+    private WorkloadNeeds() {}
+
+    /** The spec, checked; {@link IllegalArgumentException} names the field and the fix. */
+    public record Parsed(Need need, Quantity cpu, Quantity memory) {}
+
+    public static Parsed parse(AIWorkload wl) {
+        AIWorkloadSpec spec = wl.getSpec();
+        if (spec == null) throw new IllegalArgumentException("spec is missing: set spec.phase and spec.resources");
+        WorkloadPhase phase = spec.getPhase();
+        if (phase == null) {
+            throw new IllegalArgumentException("spec.phase is required: set Training, Inference, Optimization or Workbench");
+        }
+        int replicas = spec.getReplicas() == null ? 1 : spec.getReplicas();
+        if (replicas < 0) throw new IllegalArgumentException("spec.replicas is " + replicas + ": use 0 or more");
+        if (spec.getTemplate() == null || spec.getTemplate().getSpec() == null
+                || spec.getTemplate().getSpec().getContainers() == null || spec.getTemplate().getSpec().getContainers().isEmpty()) {
+            throw new IllegalArgumentException("spec.template.spec.containers is empty: add at least one container with an image");
+        }
+        ReplicaResources res = spec.getResources() == null ? new ReplicaResources() : spec.getResources();
+        Quantity cpu = Quantities.parse("spec.resources.cpu", res.getCpu() == null ? "1" : res.getCpu(), "4 or 500m");
+        Quantity mem = Quantities.parse("spec.resources.memory", res.getMemory() == null ? "2Gi" : res.getMemory(), "16Gi");
+        AcceleratorRequest acc = res.getAccelerator() == null ? new AcceleratorRequest() : res.getAccelerator();
+        AcceleratorType type = acc.getType() == null ? AcceleratorType.None : acc.getType();
+        int count = 0, milli = 0;
+        if (acc.getCount() != null && acc.getFraction() != null) {
+            throw new IllegalArgumentException("spec.resources.accelerator sets both count and fraction: keep count for whole devices or fraction for part of one");
+        }
+        if (type == AcceleratorType.None) {
+            if (acc.getCount() != null || acc.getFraction() != null) {
+                throw new IllegalArgumentException("spec.resources.accelerator.type is None but count or fraction is set: set type to GPU or TPU");
+            }
+        } else if (acc.getFraction() != null) {
+            double f = acc.getFraction();
+            if (!(f > 0 && f < 1)) {
+                throw new IllegalArgumentException("spec.resources.accelerator.fraction is " + f + ": use a value between 0 and 1, or count for whole devices");
+            }
+            if (type != AcceleratorType.GPU) {
+                throw new IllegalArgumentException("spec.resources.accelerator.fraction is only for GPUs: use count for TPU chips");
+            }
+            milli = Math.max(1, (int) Math.round(f * 1000));
+            if (milli >= 1000) milli = 999;
+        } else if (acc.getCount() != null) {
+            count = acc.getCount();
+            if (count < 1) throw new IllegalArgumentException("spec.resources.accelerator.count is " + count + ": use 1 or more");
+        } else {
+            throw new IllegalArgumentException("spec.resources.accelerator asks for a " + type + " but sets neither count nor fraction: set one");
+        }
+        double minMem = acc.getMinMemoryGiB() == null ? 0 : acc.getMinMemoryGiB();
+        if (minMem < 0) throw new IllegalArgumentException("spec.resources.accelerator.minMemoryGiB is negative: use 0 or more");
+        if (acc.getTopology() != null && type != AcceleratorType.TPU) {
+            throw new IllegalArgumentException("spec.resources.accelerator.topology applies only to type TPU: remove it or set type to TPU");
+        }
+        Need need = new Need(phase, replicas, Quantities.milli(cpu), Quantities.bytes(mem), type, count, milli, minMem,
+                acc.getModels() == null ? Set.of() : Set.copyOf(acc.getModels()), acc.getTopology(),
+                phase == WorkloadPhase.Training);
+        return new Parsed(need, cpu, mem);
+    }
+
+    /** The phase's rules from a policy, defaults where it is silent. */
+    public static PhaseRules rules(PlacementPolicy policy, WorkloadPhase phase) {
+        PhaseRule r = policy == null || policy.getSpec() == null ? null : policy.getSpec().ruleFor(phase);
+        if (r == null) return PhaseRules.DEFAULT;
+        return new PhaseRules(r.getPools(), r.getPoolOrder(), r.getAllowSharing() == null || r.getAllowSharing(), r.getStrategy());
+    }
+}

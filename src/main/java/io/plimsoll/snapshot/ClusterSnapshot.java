@@ -1,0 +1,349 @@
+package io.plimsoll.snapshot;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.NodeState;
+import io.plimsoll.engine.PlacementDecision;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.SharingMode;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The engine's view of the cluster, kept current by informers on nodes, pods (all of them: other pods use
+ * capacity too), pools and policies. Placements Plimsoll has decided but whose pods the informer has not yet
+ * seen are held as reservations, so two reconciles never hand out the same device.
+ */
+@ApplicationScoped
+public class ClusterSnapshot {
+    private static final Logger LOG = Logger.getLogger(ClusterSnapshot.class);
+    /** A reservation whose pod never shows up (creation failed) is dropped after this. */
+    private static final Duration RESERVATION_TTL = Duration.ofMinutes(2);
+
+    private final KubernetesClient client;
+    private SharedIndexInformer<Node> nodes;
+    private SharedIndexInformer<Pod> pods;
+    private SharedIndexInformer<AcceleratorPool> pools;
+    private SharedIndexInformer<PlacementPolicy> policies;
+    private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean started;
+
+    /** A pod Plimsoll is creating: where it goes and what it holds. */
+    public record Reservation(String podKey, PoolProfile pool, io.plimsoll.engine.ReplicaSlot slot, Instant at) {}
+
+    @Inject
+    public ClusterSnapshot(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Starts the informers and waits until their caches are filled. Safe to call more than once. */
+    public synchronized void start() {
+        if (started) return;
+        nodes = client.nodes().inform(handler(n -> new ClusterChange(null, null, true)));
+        pods = client.pods().inAnyNamespace().inform(new PodHandler());
+        pools = client.resources(AcceleratorPool.class).inform(handler(p -> new ClusterChange(null, null, true)));
+        policies = client.resources(PlacementPolicy.class).inform(handler(p -> new ClusterChange(null, null, true)));
+        for (SharedIndexInformer<?> i : List.of(nodes, pods, pools, policies)) {
+            try {
+                i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("informer for " + i.getApiTypeClass().getSimpleName()
+                        + " did not sync: check the operator's RBAC and API server reachability", e);
+            }
+        }
+        started = true;
+        LOG.infof("Cluster snapshot synced: %d nodes, %d pods, %d pools, %d policies", nodes.getStore().list().size(),
+                pods.getStore().list().size(), pools.getStore().list().size(), policies.getStore().list().size());
+    }
+
+    @PreDestroy
+    public synchronized void stop() {
+        for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[]{nodes, pods, pools, policies}) {
+            if (i != null) i.close();
+        }
+        started = false;
+    }
+
+    public void addListener(Consumer<ClusterChange> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<ClusterChange> listener) {
+        listeners.remove(listener);
+    }
+
+    private void fire(ClusterChange change) {
+        for (Consumer<ClusterChange> l : listeners) {
+            try {
+                l.accept(change);
+            } catch (RuntimeException e) {
+                LOG.warn("cluster change listener failed", e);
+            }
+        }
+    }
+
+    private <T> ResourceEventHandler<T> handler(Function<T, ClusterChange> f) {
+        return new ResourceEventHandler<>() {
+            @Override public void onAdd(T obj) { fire(f.apply(obj)); }
+            @Override public void onUpdate(T oldObj, T newObj) { fire(f.apply(newObj)); }
+            @Override public void onDelete(T obj, boolean unknownFinalState) { fire(f.apply(obj)); }
+        };
+    }
+
+    private final class PodHandler implements ResourceEventHandler<Pod> {
+        @Override
+        public void onAdd(Pod pod) {
+            reservations.remove(key(pod));
+            fire(change(pod, terminal(pod)));
+        }
+
+        @Override
+        public void onUpdate(Pod oldPod, Pod pod) {
+            reservations.remove(key(pod));
+            boolean freed = terminal(pod) && !terminal(oldPod);
+            boolean moved = !java.util.Objects.equals(oldPod.getSpec().getNodeName(), pod.getSpec().getNodeName());
+            fire(change(pod, freed || moved));
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean unknownFinalState) {
+            reservations.remove(key(pod));
+            fire(change(pod, true));
+        }
+
+        private ClusterChange change(Pod pod, boolean capacity) {
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            String wl = labels == null ? null : labels.get(Annotations.WORKLOAD);
+            return new ClusterChange(wl == null ? null : pod.getMetadata().getNamespace(), wl, capacity);
+        }
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------------
+
+    public List<AcceleratorPool> pools() {
+        ensureStarted();
+        return pools.getStore().list().stream()
+                .filter(p -> p.getSpec() != null && p.getMetadata().getDeletionTimestamp() == null)
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
+    }
+
+    public Optional<PlacementPolicy> policy(String name) {
+        ensureStarted();
+        return Optional.ofNullable(policies.getStore().getByKey(name));
+    }
+
+    /** Pods labelled as belonging to the workload. */
+    public List<Pod> podsOf(String namespace, String workload) {
+        ensureStarted();
+        List<Pod> out = new ArrayList<>();
+        for (Pod p : pods.getStore().list()) {
+            Map<String, String> labels = p.getMetadata().getLabels();
+            if (namespace.equals(p.getMetadata().getNamespace()) && labels != null
+                    && workload.equals(labels.get(Annotations.WORKLOAD))) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    // ---- the engine's view ------------------------------------------------------------------------------------
+
+    /** Builds the engine's state from the caches plus reservations. */
+    public ClusterState state() {
+        ensureStarted();
+        List<AcceleratorPool> poolList = pools();
+        ClusterState state = new ClusterState();
+        Map<String, PoolProfile> profiles = new HashMap<>();
+        for (AcceleratorPool p : poolList) {
+            PoolProfile profile = PoolProfiles.of(p);
+            profiles.put(profile.name(), profile);
+            state.addPool(profile);
+        }
+        Map<String, PoolProfile> poolOfNode = new HashMap<>();
+        for (Node n : nodes.getStore().list()) {
+            AcceleratorPool pool = poolList.stream()
+                    .filter(p -> PoolProfiles.selects(p, n.getMetadata().getLabels())).findFirst().orElse(null);
+            PoolProfile profile = pool == null ? null : profiles.get(pool.getMetadata().getName());
+            if (profile != null) poolOfNode.put(n.getMetadata().getName(), profile);
+            state.addNode(nodeState(n, profile));
+        }
+        // Pods whose devices Plimsoll knows (annotations) first, so pods of others take devices that are really free.
+        List<Pod> unknownDevices = new ArrayList<>();
+        for (Pod p : pods.getStore().list()) {
+            String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
+            if (nodeName == null || terminal(p)) continue;
+            NodeState ns = state.node(nodeName);
+            if (ns == null) continue;
+            ns.useResources(podCpuMilli(p), podMemoryBytes(p));
+            PoolProfile profile = poolOfNode.get(nodeName);
+            if (profile == null) continue;
+            if (!accountKnownDevices(p, ns, profile)) unknownDevices.add(p);
+        }
+        for (Pod p : unknownDevices) {
+            PoolProfile profile = poolOfNode.get(p.getSpec().getNodeName());
+            NodeState ns = state.node(p.getSpec().getNodeName());
+            if (profile.sharing() == SharingMode.MIG) {
+                for (var s : profile.migSlices()) ns.useMig(s.resourceName(), podRequestCount(p, s.resourceName()));
+            } else if (profile.resourceName() != null) {
+                ns.useAnyWholeDevices(podRequestCount(p, profile.resourceName()));
+            }
+        }
+        Instant now = Instant.now();
+        reservations.values().removeIf(r -> r.at().plus(RESERVATION_TTL).isBefore(now));
+        for (Reservation r : reservations.values()) {
+            NodeState ns = state.node(r.slot().node());
+            if (ns != null) ns.apply(r.slot());
+        }
+        return state;
+    }
+
+    /**
+     * Runs a placement against the current view and, if it places, reserves it under the given pod keys
+     * (namespace/name, one per slot) before anyone else can decide. Serialized: one decision at a time.
+     */
+    public synchronized PlacementDecision placeAndReserve(Function<ClusterState, PlacementDecision> decide,
+                                                         Function<Integer, String> podKeyOfSlot) {
+        ClusterState state = state();
+        PlacementDecision d = decide.apply(state);
+        if (d.placed()) {
+            PoolProfile pool = state.pool(d.pool());
+            for (int i = 0; i < d.slots().size(); i++) {
+                String key = podKeyOfSlot.apply(i);
+                reservations.put(key, new Reservation(key, pool, d.slots().get(i), Instant.now()));
+            }
+        }
+        return d;
+    }
+
+    /** Forgets reservations of pods that will not be created (creation failed) or were deleted. */
+    public void release(String podKey) {
+        reservations.remove(podKey);
+    }
+
+    public boolean isReserved(String podKey) {
+        return reservations.containsKey(podKey);
+    }
+
+    public int reservationCount() {
+        return reservations.size();
+    }
+
+    private static NodeState nodeState(Node n, PoolProfile profile) {
+        Map<String, Quantity> alloc = n.getStatus() == null || n.getStatus().getAllocatable() == null
+                ? Map.of() : n.getStatus().getAllocatable();
+        boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+        int devices = 0;
+        Map<String, Integer> mig = new HashMap<>();
+        if (profile != null) {
+            if (profile.sharing() == SharingMode.MIG) {
+                profile.migSlices().forEach(s -> mig.put(s.resourceName(), Quantities.count(alloc.get(s.resourceName()))));
+            } else if (profile.resourceName() != null) {
+                devices = Quantities.count(alloc.get(profile.resourceName()));
+            }
+        }
+        return new NodeState(n.getMetadata().getName(), profile == null ? null : profile.name(), !cordoned && ready(n),
+                Quantities.milli(alloc.get("cpu")), Quantities.bytes(alloc.get("memory")), devices, mig);
+    }
+
+    private static boolean ready(Node n) {
+        if (n.getStatus() == null || n.getStatus().getConditions() == null) return false;
+        for (NodeCondition c : n.getStatus().getConditions()) {
+            if ("Ready".equals(c.getType())) return "True".equals(c.getStatus());
+        }
+        return false;
+    }
+
+    /** Applies device use known from Plimsoll's annotations; false when the pod's devices are unknown. */
+    private static boolean accountKnownDevices(Pod p, NodeState ns, PoolProfile profile) {
+        Map<String, String> ann = p.getMetadata().getAnnotations();
+        if (ann == null || !profile.name().equals(ann.get(Annotations.POOL))) return false;
+        String mig = ann.get(Annotations.MIG_PROFILE);
+        if (mig != null) {
+            profile.migSlices().stream().filter(s -> s.name().equals(mig)).findFirst()
+                    .ifPresent(s -> ns.useMig(s.resourceName(), 1));
+            return true;
+        }
+        String devices = ann.get(Annotations.DEVICES);
+        if (devices == null || devices.isBlank()) return true;
+        int milli = 1000;
+        try {
+            if (ann.get(Annotations.GPU_MILLI) != null) milli = Integer.parseInt(ann.get(Annotations.GPU_MILLI));
+            for (String d : devices.split(",")) ns.useDevice(Integer.parseInt(d.trim()), milli);
+        } catch (NumberFormatException e) {
+            LOG.warnf("pod %s/%s has unreadable %s annotations; counting its devices as unknown",
+                    p.getMetadata().getNamespace(), p.getMetadata().getName(), Annotations.PREFIX);
+            return false;
+        }
+        return true;
+    }
+
+    public static boolean terminal(Pod p) {
+        String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    private static long podCpuMilli(Pod p) {
+        long sum = 0;
+        for (Container c : containers(p)) sum += Quantities.milli(request(c, "cpu"));
+        return sum;
+    }
+
+    private static long podMemoryBytes(Pod p) {
+        long sum = 0;
+        for (Container c : containers(p)) sum += Quantities.bytes(request(c, "memory"));
+        return sum;
+    }
+
+    private static int podRequestCount(Pod p, String resource) {
+        int sum = 0;
+        for (Container c : containers(p)) sum += Quantities.count(request(c, resource));
+        return sum;
+    }
+
+    private static List<Container> containers(Pod p) {
+        return p.getSpec() == null || p.getSpec().getContainers() == null ? List.of() : p.getSpec().getContainers();
+    }
+
+    /** A container's request, or its limit when only a limit is set (as Kubernetes defaults it). */
+    private static Quantity request(Container c, String resource) {
+        if (c.getResources() == null) return null;
+        Quantity q = c.getResources().getRequests() == null ? null : c.getResources().getRequests().get(resource);
+        if (q == null && c.getResources().getLimits() != null) q = c.getResources().getLimits().get(resource);
+        return q;
+    }
+
+    public static String key(Pod p) {
+        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    }
+
+    private void ensureStarted() {
+        if (!started) start();
+    }
+}
