@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  * has the pods created and bound, and writes back what happened. Holds no state of its own: after a restart the
  * pods (labels and annotations) and the snapshot are enough to carry on without binding anything twice.
  */
-@ControllerConfiguration(name = AIWorkloadReconciler.NAME)
+@ControllerConfiguration(name = AIWorkloadReconciler.NAME, finalizerName = Annotations.FINALIZER)
 public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIWorkload> {
     public static final String NAME = "aiworkload";
     private static final Logger LOG = Logger.getLogger(AIWorkloadReconciler.class);

@@ -1,0 +1,81 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AIWorkloadSpec;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.AcceleratorPoolSpec;
+import io.plimsoll.api.AcceleratorRequest;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.api.PoolAccelerator;
+import io.plimsoll.api.ReplicaResources;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.sandbox.DemoCluster;
+
+import java.util.List;
+import java.util.Map;
+
+/** Small builders for the objects API-level tests create. */
+public final class Fixtures {
+    private Fixtures() {}
+
+    public static final String NS = "team-a";
+
+    public static AIWorkload workload(String name, WorkloadPhase phase, int replicas, AcceleratorType type,
+                                      Integer count, Double fraction, Double minMemoryGiB) {
+        AIWorkload w = new AIWorkload();
+        w.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        AIWorkloadSpec spec = new AIWorkloadSpec();
+        spec.setPhase(phase);
+        spec.setReplicas(replicas);
+        spec.setTemplate(new PodTemplateSpecBuilder().withNewSpec().addNewContainer().withName("main")
+                .withImage("example.org/job:1").endContainer().endSpec().build());
+        ReplicaResources res = new ReplicaResources();
+        res.setCpu("2");
+        res.setMemory("8Gi");
+        AcceleratorRequest acc = new AcceleratorRequest();
+        acc.setType(type);
+        acc.setCount(count);
+        acc.setFraction(fraction);
+        acc.setMinMemoryGiB(minMemoryGiB);
+        res.setAccelerator(acc);
+        spec.setResources(res);
+        w.setSpec(spec);
+        return w;
+    }
+
+    public static AcceleratorPool gpuPool(String name, String model, int memoryGiB, int devices, SharingMode sharing, double cost) {
+        AcceleratorPool p = new AcceleratorPool();
+        p.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        AcceleratorPoolSpec spec = new AcceleratorPoolSpec();
+        spec.setNodeSelector(Map.of(DemoCluster.POOL_LABEL, name));
+        PoolAccelerator a = new PoolAccelerator();
+        a.setType(AcceleratorType.GPU);
+        a.setModel(model);
+        a.setMemoryGiB(memoryGiB);
+        a.setDevicesPerNode(devices);
+        a.setResourceName("nvidia.com/gpu");
+        a.setSharing(sharing);
+        spec.setAccelerator(a);
+        spec.setCostPerNodeHour(cost);
+        p.setSpec(spec);
+        return p;
+    }
+
+    public static void gpuNode(KubernetesClient client, String name, String pool, int devices) {
+        client.nodes().resource(DemoCluster.node(name, pool, 64, 512, Map.of("nvidia.com/gpu", String.valueOf(devices)))).create();
+    }
+
+    public static AIWorkload get(KubernetesClient client, String name) {
+        return client.resources(AIWorkload.class).inNamespace(NS).withName(name).get();
+    }
+
+    public static List<Pod> pods(KubernetesClient client, String workload) {
+        return client.pods().inNamespace(NS).withLabel(Annotations.WORKLOAD, workload).list().getItems();
+    }
+}
