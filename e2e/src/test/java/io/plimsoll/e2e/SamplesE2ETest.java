@@ -1,0 +1,112 @@
+package io.plimsoll.e2e;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.reconciler.TestOperator;
+import io.plimsoll.sandbox.SimulatedKubelet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end: the samples from deploy/samples on the demo cluster's fake nodes, with the operator running.
+ * Runs against PLIMSOLL_E2E_KUBECONFIG if set, else against the embedded API (what CI runs).
+ */
+class SamplesE2ETest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static E2ECluster cluster;
+    static SimulatedKubelet kubelet;
+    static TestOperator operator;
+
+    /** Where each sample must land on the demo cluster: the cheapest pool that satisfies its need. */
+    static final Map<String, String> EXPECTED_POOL = Map.of(
+            "llama-finetune", "a100",
+            "sdxl-serving", "t4",
+            "llama-quantize", "a100",
+            "notebook-alice", "a100-mig",
+            "jax-tpu-train", "tpu-v5e",
+            "embed-prune-cpu", "cpu");
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        cluster = new E2ECluster();
+        cluster.addDemoNodes();
+        kubelet = new SimulatedKubelet(cluster.client);
+        operator = new TestOperator(cluster.client);
+        cluster.applySamples();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (operator != null) operator.close();
+        if (kubelet != null) kubelet.close();
+        if (cluster != null) cluster.close();
+    }
+
+    static AIWorkload get(String name) {
+        return cluster.client.resources(AIWorkload.class).inNamespace("default").withName(name).get();
+    }
+
+    @Test
+    void everySamplePhaseRunsOnTheCheapestPoolThatFits() {
+        EXPECTED_POOL.forEach((name, pool) -> await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = get(name);
+            assertNotNull(w.getStatus(), name + " has no status");
+            assertEquals(WorkloadState.Running, w.getStatus().getState(), name + ": " + w.getStatus().getMessage());
+            assertEquals(pool, w.getStatus().getPlacement().getPool(), name);
+        }));
+        AIWorkload nb = get("notebook-alice");
+        assertEquals("1g.10gb", nb.getStatus().getPlacement().getReplicas().get(0).getMigProfile(), "smallest MIG profile that fits");
+        Pod nbPod = cluster.client.pods().inNamespace("default").withName("notebook-alice-0").get();
+        assertEquals("1", nbPod.getSpec().getContainers().get(0).getResources().getRequests().get("nvidia.com/mig-1g.10gb").toString());
+        Pod tpuPod = cluster.client.pods().inNamespace("default").withName("jax-tpu-train-0").get();
+        assertEquals("2x2", tpuPod.getSpec().getNodeSelector().get("cloud.google.com/gke-tpu-topology"));
+        assertEquals("4", tpuPod.getSpec().getContainers().get(0).getResources().getRequests().get("google.com/tpu").toString());
+        Pod cpuPod = cluster.client.pods().inNamespace("default").withName("embed-prune-cpu-0").get();
+        assertEquals(null, cpuPod.getMetadata().getAnnotations().get(Annotations.DEVICES));
+    }
+
+    @Test
+    void tooBigWorkloadWaitsAndSaysWhyForEveryPool() {
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = get("giant-pretrain");
+            assertNotNull(w.getStatus());
+            assertEquals(WorkloadState.Pending, w.getStatus().getState());
+            assertEquals(7, w.getStatus().getUnplaceable().size(), w.getStatus().getMessage());
+            assertTrue(w.getStatus().getMessage().contains("h100: gang of 4 replicas, only 2 fit at once"), w.getStatus().getMessage());
+        });
+        assertTrue(cluster.client.pods().inNamespace("default").withLabel(Annotations.WORKLOAD, "giant-pretrain").list().getItems().isEmpty(),
+                "a gang that does not fit holds nothing");
+    }
+
+    @Test
+    void decisionsAreEventsAndPoolsReportAllocationAndCost() {
+        await().atMost(WAIT).untilAsserted(() -> {
+            var events = cluster.client.v1().events().inNamespace("default").list().getItems();
+            assertTrue(events.stream().anyMatch(e -> "Placed".equals(e.getReason()) && "sdxl-serving".equals(e.getInvolvedObject().getName())));
+            assertTrue(events.stream().anyMatch(e -> "Unschedulable".equals(e.getReason()) && "giant-pretrain".equals(e.getInvolvedObject().getName())));
+        });
+        await().atMost(WAIT).untilAsserted(() -> {
+            AcceleratorPool t4 = cluster.client.resources(AcceleratorPool.class).withName("t4").get();
+            assertNotNull(t4.getStatus());
+            assertEquals(2, t4.getStatus().getNodeCount());
+            assertEquals(1.5, t4.getStatus().getDevicesAllocated(), 1e-9, "three half-GPU replicas");
+            assertEquals(4.0, t4.getStatus().getCostPerHour(), 1e-9);
+            AcceleratorPool h100 = cluster.client.resources(AcceleratorPool.class).withName("h100").get();
+            assertNotNull(h100.getStatus());
+            assertEquals(176.0, h100.getStatus().getIdleCostPerHour(), 1e-9, "nothing runs on the H100s: all of it idles");
+        });
+    }
+
+}
