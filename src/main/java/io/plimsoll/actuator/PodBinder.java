@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.Annotations;
 import io.plimsoll.engine.AcceleratorType;
@@ -46,12 +45,22 @@ public class PodBinder {
         this.client = client;
     }
 
-    public static String podName(AIWorkload wl, int replica) {
-        return wl.getMetadata().getName() + "-" + replica;
+    private static final String SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+    private static final java.util.random.RandomGenerator RANDOM = new java.security.SecureRandom();
+
+    /**
+     * A fresh name for a replica's pod, {@code <workload>-<replica>-<5 random chars>}. Every pod gets a new
+     * name, so a replacement never collides with the pod it replaces while that one is still being deleted;
+     * the replica label, not the name, says which replica a pod runs.
+     */
+    public static String newPodName(AIWorkload wl, int replica) {
+        StringBuilder sb = new StringBuilder(wl.getMetadata().getName()).append('-').append(replica).append('-');
+        for (int i = 0; i < 5; i++) sb.append(SUFFIX_CHARS.charAt(RANDOM.nextInt(SUFFIX_CHARS.length())));
+        return sb.toString();
     }
 
     /** Builds the pod for one replica; pure, for tests and dry runs. */
-    public static Pod buildPod(AIWorkload wl, int replica, PoolProfile pool, ReplicaSlot slot, Quantity cpu, Quantity memory) {
+    public static Pod buildPod(AIWorkload wl, String name, int replica, PoolProfile pool, ReplicaSlot slot, Quantity cpu, Quantity memory) {
         PodTemplateSpec template = wl.getSpec().getTemplate();
         ObjectMeta tmeta = template == null || template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
         PodSpec spec = template == null || template.getSpec() == null ? new PodSpec()
@@ -110,7 +119,7 @@ public class PodBinder {
             spec.setRestartPolicy(wl.getSpec().getPhase().runsToCompletion() ? "Never" : "Always");
         }
         ObjectMeta meta = new ObjectMetaBuilder()
-                .withName(podName(wl, replica))
+                .withName(name)
                 .withNamespace(wl.getMetadata().getNamespace())
                 .withLabels(labels)
                 .withAnnotations(ann)
@@ -125,15 +134,9 @@ public class PodBinder {
         return pod;
     }
 
-    /** Creates the pod; true if created, false if a pod of that name already exists (an earlier attempt made it). */
-    public boolean create(Pod pod) {
-        try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) return false;
-            throw e;
-        }
+    /** Creates the pod, already bound to its node. */
+    public void create(Pod pod) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
     }
 
     public void delete(Pod pod) {

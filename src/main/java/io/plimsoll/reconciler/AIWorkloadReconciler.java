@@ -193,31 +193,34 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             it.remove();
         }
 
+        String workloadKey = ns + "/" + name;
         List<Integer> missing = new ArrayList<>();
         for (int i = 0; i < replicas; i++) {
-            if (!byIndex.containsKey(i) && !snapshot.isReserved(ns + "/" + PodBinder.podName(wl, i))) missing.add(i);
+            if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
         }
         PlacementDecision unplaced = null;
         List<Pod> created = new ArrayList<>();
         int batch = need.gang() ? missing.size() : 1;
         while (!missing.isEmpty()) {
             List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
+            List<ClusterSnapshot.PodClaim> claims = indexes.stream()
+                    .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
             PlacementDecision d = snapshot.placeAndReserve(
-                    state -> engine.place(need.withReplicas(indexes.size()), state, rules),
-                    i -> ns + "/" + PodBinder.podName(wl, indexes.get(i)));
+                    state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
             if (!d.placed()) {
                 unplaced = d;
                 break;
             }
-            PoolProfile pool = snapshot.state().pool(d.pool());
+            PoolProfile pool = snapshot.poolProfile(d.pool()).orElseThrow();
             List<String> where = new ArrayList<>();
             for (int i = 0; i < indexes.size(); i++) {
                 ReplicaSlot slot = d.slots().get(i);
-                Pod pod = PodBinder.buildPod(wl, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
+                String podName = claims.get(i).podKey().substring(ns.length() + 1);
+                Pod pod = PodBinder.buildPod(wl, podName, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
                 try {
                     binder.create(pod);
                 } catch (RuntimeException e) {
-                    for (int j = i; j < indexes.size(); j++) snapshot.release(ns + "/" + PodBinder.podName(wl, indexes.get(j)));
+                    for (int j = i; j < indexes.size(); j++) snapshot.release(claims.get(j).podKey());
                     throw e;
                 }
                 created.add(pod);
@@ -272,8 +275,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         // workload can have them at once.
         String ns = wl.getMetadata().getNamespace();
         for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
-        int n = wl.getSpec() == null || wl.getSpec().getReplicas() == null ? 1 : wl.getSpec().getReplicas();
-        for (int i = 0; i < n; i++) snapshot.release(ns + "/" + PodBinder.podName(wl, i));
+        snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
         return DeleteControl.defaultDelete();

@@ -55,8 +55,11 @@ public class ClusterSnapshot {
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
 
-    /** A pod Plimsoll is creating: where it goes and what it holds. */
-    public record Reservation(String podKey, PoolProfile pool, io.plimsoll.engine.ReplicaSlot slot, Instant at) {}
+    /** A pod Plimsoll is creating: which replica of which workload, where it goes and what it holds. */
+    public record Reservation(String podKey, String workloadKey, int replica, io.plimsoll.engine.ReplicaSlot slot, Instant at) {}
+
+    /** What a placement reserves for one slot: the pod's namespace/name and the replica it runs. */
+    public record PodClaim(String podKey, String workloadKey, int replica) {}
 
     @Inject
     public ClusterSnapshot(KubernetesClient client) {
@@ -154,6 +157,11 @@ public class ClusterSnapshot {
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
     }
 
+    public Optional<PoolProfile> poolProfile(String name) {
+        ensureStarted();
+        return Optional.ofNullable(pools.getStore().getByKey(name)).filter(p -> p.getSpec() != null).map(PoolProfiles::of);
+    }
+
     public Optional<PlacementPolicy> policy(String name) {
         ensureStarted();
         return Optional.ofNullable(policies.getStore().getByKey(name));
@@ -229,26 +237,30 @@ public class ClusterSnapshot {
      * (namespace/name, one per slot) before anyone else can decide. Serialized: one decision at a time.
      */
     public synchronized PlacementDecision placeAndReserve(Function<ClusterState, PlacementDecision> decide,
-                                                         Function<Integer, String> podKeyOfSlot) {
-        ClusterState state = state();
-        PlacementDecision d = decide.apply(state);
+                                                         List<PodClaim> claims) {
+        PlacementDecision d = decide.apply(state());
         if (d.placed()) {
-            PoolProfile pool = state.pool(d.pool());
             for (int i = 0; i < d.slots().size(); i++) {
-                String key = podKeyOfSlot.apply(i);
-                reservations.put(key, new Reservation(key, pool, d.slots().get(i), Instant.now()));
+                PodClaim c = claims.get(i);
+                reservations.put(c.podKey(), new Reservation(c.podKey(), c.workloadKey(), c.replica(), d.slots().get(i), Instant.now()));
             }
         }
         return d;
     }
 
-    /** Forgets reservations of pods that will not be created (creation failed) or were deleted. */
+    /** Forgets the reservation of a pod that will not be created (creation failed). */
     public void release(String podKey) {
         reservations.remove(podKey);
     }
 
-    public boolean isReserved(String podKey) {
-        return reservations.containsKey(podKey);
+    /** Forgets every reservation of a workload (it is being deleted). */
+    public void releaseWorkload(String workloadKey) {
+        reservations.values().removeIf(r -> r.workloadKey().equals(workloadKey));
+    }
+
+    /** True while a pod for this replica is being created and the informer has not seen it yet. */
+    public boolean isReserved(String workloadKey, int replica) {
+        return reservations.values().stream().anyMatch(r -> r.workloadKey().equals(workloadKey) && r.replica() == replica);
     }
 
     public int reservationCount() {

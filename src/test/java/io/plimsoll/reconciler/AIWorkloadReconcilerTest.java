@@ -158,13 +158,14 @@ class AIWorkloadReconcilerTest {
         create(workload("bad", WorkloadPhase.Training, 2, AcceleratorType.GPU, 2, null, null));
         awaitState("ok", WorkloadState.Running);
         awaitState("bad", WorkloadState.Running);
-        SimulatedKubelet.finish(client, NS, "ok-0", true);
+        SimulatedKubelet.finish(client, NS, Fixtures.pod(client, NS, "ok", 0).getMetadata().getName(), true);
         AIWorkload ok = awaitState("ok", WorkloadState.Succeeded);
         assertEquals("True", Conditions.get(ok.getStatus().getConditions(), "Complete").getStatus());
-        SimulatedKubelet.finish(client, NS, "bad-1", false);
+        String bad1 = Fixtures.pod(client, NS, "bad", 1).getMetadata().getName();
+        SimulatedKubelet.finish(client, NS, bad1, false);
         AIWorkload bad = awaitState("bad", WorkloadState.Failed);
-        assertEquals("replica 1 (pod bad-1) failed: container main exited with code 1 (Error)", bad.getStatus().getMessage());
-        await().atMost(WAIT).until(() -> client.pods().inNamespace(NS).withName("bad-0").get() == null);
+        assertEquals("replica 1 (pod " + bad1 + ") failed: container main exited with code 1 (Error)", bad.getStatus().getMessage());
+        await().atMost(WAIT).until(() -> Fixtures.pod(client, NS, "bad", 0) == null);
         // Finished work is not restarted.
         assertEquals(1, pods(client, "ok").size());
     }
@@ -173,13 +174,14 @@ class AIWorkloadReconcilerTest {
     void longRunningPhasesReplaceFailedPods() {
         create(workload("serve", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null));
         awaitState("serve", WorkloadState.Running);
-        String uid = client.pods().inNamespace(NS).withName("serve-0").get().getMetadata().getUid();
-        SimulatedKubelet.finish(client, NS, "serve-0", false);
+        String first = Fixtures.pod(client, NS, "serve", 0).getMetadata().getName();
+        SimulatedKubelet.finish(client, NS, first, false);
         await().atMost(WAIT).untilAsserted(() -> {
-            Pod p = client.pods().inNamespace(NS).withName("serve-0").get();
+            Pod p = Fixtures.pod(client, NS, "serve", 0);
             assertNotNull(p);
-            assertTrue(!uid.equals(p.getMetadata().getUid()) && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()));
+            assertTrue(!first.equals(p.getMetadata().getName()) && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()));
         });
+        await().atMost(WAIT).until(() -> client.pods().inNamespace(NS).withName(first).get() == null);
         awaitState("serve", WorkloadState.Running);
         assertTrue(events("serve").stream().anyMatch(e -> "ReplicaReplaced".equals(e.getReason())));
     }

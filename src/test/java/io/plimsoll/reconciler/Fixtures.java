@@ -75,6 +75,13 @@ public final class Fixtures {
         return client.resources(AIWorkload.class).inNamespace(NS).withName(name).get();
     }
 
+    /** The live pod of a replica (pod names carry a random suffix; the replica label says which replica). */
+    public static Pod pod(KubernetesClient client, String namespace, String workload, int replica) {
+        return client.pods().inNamespace(namespace).withLabel(Annotations.WORKLOAD, workload)
+                .withLabel(Annotations.REPLICA, String.valueOf(replica)).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElse(null);
+    }
+
     public static List<Pod> pods(KubernetesClient client, String workload) {
         return client.pods().inNamespace(NS).withLabel(Annotations.WORKLOAD, workload).list().getItems();
     }

@@ -5,6 +5,7 @@ import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AcceleratorPool;
 import io.plimsoll.api.Annotations;
 import io.plimsoll.api.WorkloadState;
+import io.plimsoll.reconciler.Fixtures;
 import io.plimsoll.reconciler.TestOperator;
 import io.plimsoll.sandbox.SimulatedKubelet;
 import org.junit.jupiter.api.AfterAll;
@@ -68,12 +69,12 @@ class SamplesE2ETest {
         }));
         AIWorkload nb = get("notebook-alice");
         assertEquals("1g.10gb", nb.getStatus().getPlacement().getReplicas().get(0).getMigProfile(), "smallest MIG profile that fits");
-        Pod nbPod = cluster.client.pods().inNamespace("default").withName("notebook-alice-0").get();
+        Pod nbPod = Fixtures.pod(cluster.client, "default", "notebook-alice", 0);
         assertEquals("1", nbPod.getSpec().getContainers().get(0).getResources().getRequests().get("nvidia.com/mig-1g.10gb").toString());
-        Pod tpuPod = cluster.client.pods().inNamespace("default").withName("jax-tpu-train-0").get();
+        Pod tpuPod = Fixtures.pod(cluster.client, "default", "jax-tpu-train", 0);
         assertEquals("2x2", tpuPod.getSpec().getNodeSelector().get("cloud.google.com/gke-tpu-topology"));
         assertEquals("4", tpuPod.getSpec().getContainers().get(0).getResources().getRequests().get("google.com/tpu").toString());
-        Pod cpuPod = cluster.client.pods().inNamespace("default").withName("embed-prune-cpu-0").get();
+        Pod cpuPod = Fixtures.pod(cluster.client, "default", "embed-prune-cpu", 0);
         assertEquals(null, cpuPod.getMetadata().getAnnotations().get(Annotations.DEVICES));
     }
 
