@@ -16,16 +16,31 @@ import java.util.List;
  */
 public final class SimulatedKubelet implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SimulatedKubelet.class);
+    /** A kubelet takes a moment to start containers; the pause also keeps the embedded API's watch events for one
+     * pod apart (the Fabric8 mock server can deliver an update before the creation it follows when they are a few
+     * microseconds apart, which a real API server's resourceVersion ordering never does). */
+    private static final long START_DELAY_MS = 250;
+
     private final KubernetesClient client;
     private final SharedIndexInformer<Pod> informer;
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "simulated-kubelet");
+                t.setDaemon(true);
+                return t;
+            });
 
     public SimulatedKubelet(KubernetesClient client) {
         this.client = client;
         this.informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override public void onAdd(Pod pod) { start(pod); }
-            @Override public void onUpdate(Pod oldPod, Pod pod) { start(pod); }
+            @Override public void onAdd(Pod pod) { later(pod); }
+            @Override public void onUpdate(Pod oldPod, Pod pod) { later(pod); }
             @Override public void onDelete(Pod pod, boolean unknown) { }
         });
+    }
+
+    private void later(Pod pod) {
+        timer.schedule(() -> start(pod), START_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void start(Pod pod) {
@@ -67,5 +82,6 @@ public final class SimulatedKubelet implements AutoCloseable {
     @Override
     public void close() {
         informer.close();
+        timer.shutdownNow();
     }
 }

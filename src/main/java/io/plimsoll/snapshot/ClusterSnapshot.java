@@ -186,6 +186,11 @@ public class ClusterSnapshot {
     /** Builds the engine's state from the caches plus reservations. */
     public ClusterState state() {
         ensureStarted();
+        // Copy the reservations before reading the pods: the informer updates its store before it tells the
+        // handler that drops a reservation, so each new pod is counted once, as a pod or as a reservation.
+        Instant now = Instant.now();
+        reservations.values().removeIf(r -> r.at().plus(RESERVATION_TTL).isBefore(now));
+        Map<String, Reservation> reserved = new HashMap<>(reservations);
         List<AcceleratorPool> poolList = pools();
         ClusterState state = new ClusterState();
         Map<String, PoolProfile> profiles = new HashMap<>();
@@ -205,6 +210,7 @@ public class ClusterSnapshot {
         // Pods whose devices Plimsoll knows (annotations) first, so pods of others take devices that are really free.
         List<Pod> unknownDevices = new ArrayList<>();
         for (Pod p : pods.getStore().list()) {
+            reserved.remove(key(p));
             String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
             if (nodeName == null || terminal(p)) continue;
             NodeState ns = state.node(nodeName);
@@ -223,9 +229,7 @@ public class ClusterSnapshot {
                 ns.useAnyWholeDevices(podRequestCount(p, profile.resourceName()));
             }
         }
-        Instant now = Instant.now();
-        reservations.values().removeIf(r -> r.at().plus(RESERVATION_TTL).isBefore(now));
-        for (Reservation r : reservations.values()) {
+        for (Reservation r : reserved.values()) {
             NodeState ns = state.node(r.slot().node());
             if (ns != null) ns.apply(r.slot());
         }
