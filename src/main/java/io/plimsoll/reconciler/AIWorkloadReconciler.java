@@ -29,6 +29,7 @@ import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.engine.Units;
 import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.events.EventRecorder;
+import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.snapshot.ClusterSnapshot;
 import jakarta.inject.Inject;
@@ -59,13 +60,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final ClusterSnapshot snapshot;
     private final PodBinder binder;
     private final EventRecorder events;
+    private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
 
     @Inject
-    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events) {
+    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics) {
         this.snapshot = snapshot;
         this.binder = binder;
         this.events = events;
+        this.metrics = metrics;
     }
 
     @Override
@@ -126,6 +129,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             setState(wl, status, WorkloadState.Pending, msg, gen);
             Conditions.set(status.getConditions(), "Placed", false, "PolicyNotFound", msg, gen);
             events.warning(wl, "PolicyNotFound", msg);
+            metrics.pending(ns + "/" + name, phase.name(), "PolicyNotFound");
             return new Outcome(true);
         }
         PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
@@ -205,9 +209,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
             List<ClusterSnapshot.PodClaim> claims = indexes.stream()
                     .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
+            long started = System.nanoTime();
             PlacementDecision d = snapshot.placeAndReserve(
                     state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
+            metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (!d.placed()) {
+                metrics.failed(phase.name(), "Unschedulable");
                 unplaced = d;
                 break;
             }
@@ -232,6 +239,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.normal(wl, "Placed", "placed " + indexes.size() + " replica(s) on pool " + d.pool() + " ("
                     + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
                     + String.join(", ", where));
+            metrics.placed(phase.name(), d.pool(), indexes.size());
             missing.removeAll(indexes);
         }
 
@@ -246,8 +254,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
             Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
             events.warning(wl, "Unschedulable", msg);
+            metrics.pending(workloadKey, phase.name(), "Unschedulable");
             return new Outcome(true);
         }
+        metrics.pending(workloadKey, phase.name(), null);
         status.setUnplaceable(new ArrayList<>());
         String where = status.getPlacement() == null || status.getPlacement().getPool() == null ? "no pool"
                 : "pool " + status.getPlacement().getPool();
@@ -276,6 +286,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String ns = wl.getMetadata().getNamespace();
         for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
         snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
+        metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
         return DeleteControl.defaultDelete();

@@ -13,6 +13,7 @@ import io.plimsoll.api.AcceleratorPoolStatus;
 import io.plimsoll.engine.ClusterState;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.engine.PoolUsage;
+import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
 import jakarta.inject.Inject;
 
@@ -26,10 +27,12 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterSnapshot snapshot;
+    private final PlimsollMetrics metrics;
 
     @Inject
-    public AcceleratorPoolReconciler(ClusterSnapshot snapshot) {
+    public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics) {
         this.snapshot = snapshot;
+        this.metrics = metrics;
     }
 
     @Override
@@ -53,6 +56,7 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
             return UpdateControl.<AcceleratorPool>noUpdate().rescheduleAfter(2_000);
         }
         PoolUsage u = PoolUsage.of(profile, state);
+        metrics.pool(u);
         status.setObservedGeneration(gen);
         status.setNodes(new ArrayList<>(u.nodes()));
         status.setNodeCount(u.nodes().size());

@@ -52,7 +52,7 @@ class OperatorApplicationTest {
     void healthEndpointsAnswer() {
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
-        given().get("/q/metrics").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200).body(containsString("plimsoll_placement_duration_seconds"));
     }
 
     /** crds/ is what users install; it must be exactly what the Java types generate. */

@@ -129,6 +129,8 @@ class AIWorkloadReconcilerTest {
             assertEquals(6, t4.getStatus().getDevicesFree());
             assertEquals(21.9, t4.getStatus().getUtilizationPercent(), 1e-9);
             assertEquals(4.0, t4.getStatus().getCostPerHour(), 1e-9);
+            assertEquals(1.75, operator.registry.get("plimsoll.pool.devices").tags("pool", "t4", "state", "allocated").gauge().value(), 1e-9);
+            assertEquals(3.13, operator.registry.get("plimsoll.pool.idle.cost.dollars.per.hour").tags("pool", "t4").gauge().value(), 1e-9);
         });
     }
 
@@ -144,12 +146,17 @@ class AIWorkloadReconcilerTest {
         assertEquals("False", Conditions.get(next.getStatus().getConditions(), "Placed").getStatus());
         assertEquals("Unschedulable", Conditions.get(next.getStatus().getConditions(), "Placed").getReason());
         assertTrue(pods(client, "next").isEmpty(), "nothing is created while it cannot be placed");
+        assertEquals(1.0, operator.registry.get("plimsoll.workloads.pending").tags("phase", "Training", "reason", "Unschedulable").gauge().value());
+        assertTrue(operator.registry.get("plimsoll.placement.failures").tags("phase", "Training").counter().count() >= 1);
 
         client.resources(AIWorkload.class).inNamespace(NS).withName("big").delete();
         AIWorkload placed = awaitState("next", WorkloadState.Running);
         assertEquals("h100", placed.getStatus().getPlacement().getPool());
         assertTrue(placed.getStatus().getUnplaceable().isEmpty());
         await().atMost(WAIT).until(() -> get(client, "big") == null && pods(client, "big").isEmpty());
+        assertEquals(0.0, operator.registry.get("plimsoll.workloads.pending").tags("phase", "Training", "reason", "Unschedulable").gauge().value());
+        assertEquals(2.0, operator.registry.get("plimsoll.placements").tags("phase", "Training", "pool", "h100").counter().count());
+        assertTrue(operator.registry.get("plimsoll.placement.duration").timer().count() >= 2);
     }
 
     @Test

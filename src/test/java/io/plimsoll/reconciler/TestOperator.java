@@ -3,7 +3,9 @@ package io.plimsoll.reconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.plimsoll.actuator.PodBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plimsoll.events.EventRecorder;
+import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
 
 /**
@@ -12,6 +14,7 @@ import io.plimsoll.snapshot.ClusterSnapshot;
  */
 public final class TestOperator implements AutoCloseable {
     public final ClusterSnapshot snapshot;
+    public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Operator operator;
 
     public TestOperator(KubernetesClient client) {
@@ -19,8 +22,9 @@ public final class TestOperator implements AutoCloseable {
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false));
-        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client)));
-        operator.register(new AcceleratorPoolReconciler(snapshot));
+        PlimsollMetrics metrics = new PlimsollMetrics(registry);
+        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics));
+        operator.register(new AcceleratorPoolReconciler(snapshot, metrics));
         operator.register(new PlacementPolicyReconciler(snapshot));
         operator.start();
     }

@@ -1,0 +1,94 @@
+package io.plimsoll.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.plimsoll.engine.PoolUsage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Prometheus metrics (through Micrometer), all prefixed {@code plimsoll_}: placement latency, placements and
+ * failures, pending workloads by phase and reason, and per pool devices, cost, idle cost and fragmentation.
+ */
+@ApplicationScoped
+public class PlimsollMetrics {
+    private final MeterRegistry registry;
+    private final Timer placementLatency;
+    /** Pending workloads (namespace/name) and why: phase + reason. */
+    private final Map<String, PendingKey> pending = new ConcurrentHashMap<>();
+    private final Set<PendingKey> pendingGauges = ConcurrentHashMap.newKeySet();
+    private final Map<String, PoolUsage> pools = new ConcurrentHashMap<>();
+
+    private record PendingKey(String phase, String reason) {}
+
+    @Inject
+    public PlimsollMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.placementLatency = Timer.builder("plimsoll.placement.duration")
+                .description("Time the engine takes to decide a placement, snapshot included")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry);
+    }
+
+    public Timer placementLatency() {
+        return placementLatency;
+    }
+
+    public void placed(String phase, String pool, int replicas) {
+        Counter.builder("plimsoll.placements").description("Replicas placed and bound")
+                .tag("phase", phase).tag("pool", pool).register(registry).increment(replicas);
+    }
+
+    public void failed(String phase, String reason) {
+        Counter.builder("plimsoll.placement.failures").description("Placement attempts that found no pool")
+                .tag("phase", phase).tag("reason", reason).register(registry).increment();
+    }
+
+    /** Records that a workload is pending (reason: Unschedulable, PolicyNotFound, ...) or, with null, that it no longer is. */
+    public void pending(String workloadKey, String phase, String reason) {
+        if (reason == null) {
+            pending.remove(workloadKey);
+            return;
+        }
+        PendingKey k = new PendingKey(phase, reason);
+        pending.put(workloadKey, k);
+        if (pendingGauges.add(k)) {
+            Gauge.builder("plimsoll.workloads.pending", pending, m -> m.values().stream().filter(k::equals).count())
+                    .description("Workloads waiting for placement").tag("phase", phase).tag("reason", reason).register(registry);
+        }
+    }
+
+    public void pool(PoolUsage usage) {
+        if (pools.put(usage.pool(), usage) != null) return;
+        String p = usage.pool();
+        poolGauge("plimsoll.pool.devices", p, "state", "total", u -> u.devicesTotal(), "Devices in the pool");
+        poolGauge("plimsoll.pool.devices", p, "state", "allocated", PoolUsage::devicesAllocated, "Devices in use (shares as fractions)");
+        poolGauge("plimsoll.pool.devices", p, "state", "idle", u -> u.devicesTotal() - u.devicesAllocated(), "Devices not in use");
+        poolGauge("plimsoll.pool.cost.dollars.per.hour", p, null, null, PoolUsage::costPerHour, "What the pool's nodes cost");
+        poolGauge("plimsoll.pool.idle.cost.dollars.per.hour", p, null, null, PoolUsage::idleCostPerHour, "Cost of the unallocated part");
+        poolGauge("plimsoll.pool.fragmentation.percent", p, null, null, PoolUsage::fragmentationPercent,
+                "Free capacity stranded on partly used shared devices, percent of the pool's devices");
+    }
+
+    public void poolDeleted(String pool) {
+        pools.remove(pool);
+    }
+
+    private void poolGauge(String name, String pool, String tag, String value, ToDoubleFunction<PoolUsage> f, String description) {
+        Gauge.Builder<Map<String, PoolUsage>> b = Gauge.builder(name, pools, m -> {
+            PoolUsage u = m.get(pool);
+            return u == null ? Double.NaN : f.applyAsDouble(u);
+        }).description(description).tag("pool", pool);
+        if (tag != null) b.tag(tag, value);
+        b.register(registry);
+    }
+}
