@@ -1,0 +1,88 @@
+package io.plimsoll.engine.packing;
+
+/**
+ * Fragmentation Gradient Descent (METHOD.md sections 4-6): score = trunc(100 * sigmoid((Frag(before) -
+ * Frag(after)) / 1000)), highest wins, ties to lowest rank; fractional tasks take the device with the best score
+ * (ties to the lowest index). Frag(before) is cached per node and refreshed only when the node changes.
+ */
+public final class FgdPolicy implements PackingPolicy {
+    private final FragmentationModel model;
+    private final NodeFragCache cache;
+    private final int[][] scratch = new int[17][];
+
+    public FgdPolicy(TypicalDistribution dist) {
+        this.model = new FragmentationModel(dist);
+        this.cache = new NodeFragCache(model);
+    }
+
+    public FragmentationModel model() { return model; }
+
+    @Override
+    public String name() { return "fgd"; }
+
+    private int[] scratch(int g) {
+        if (g >= scratch.length) return new int[g];
+        int[] a = scratch[g];
+        if (a == null) scratch[g] = a = new int[g];
+        return a;
+    }
+
+    public static long sigmoidScore(double delta) {
+        return (long) (1.0 / (1.0 + StrictMath.exp(-(delta / 1000))) * 100);
+    }
+
+    @Override
+    public Placement choose(Cluster cluster, TaskShape task) {
+        int bestNode = -1;
+        int bestDevice = -1;
+        long bestScore = Long.MIN_VALUE;
+        for (int idx : cluster.order()) {
+            NodeState n = cluster.node(idx);
+            if (!n.fits(task)) continue;
+            double before = cache.frag(idx, n);
+            long score;
+            int device = -1;
+            int[] free = n.freeArray();
+            int g = free.length;
+            int[] a = scratch(g);
+            if (task.isFractional()) {
+                score = Long.MIN_VALUE;
+                int m = task.gpuMilli();
+                for (int i = 0; i < g; i++) {
+                    if (free[i] < m) continue;
+                    boolean dup = false;
+                    for (int j = 0; j < i; j++) if (free[j] == free[i]) { dup = true; break; }
+                    if (dup) continue; // same multiset after placement -> same score, lower index already seen
+                    System.arraycopy(free, 0, a, 0, g);
+                    a[i] -= m;
+                    double af = model.frag(n.model(), n.cpuFree() - task.cpuMilli(), a);
+                    long s = sigmoidScore(before - af);
+                    if (device < 0 || s > score) {
+                        score = s;
+                        device = i;
+                    }
+                }
+            } else {
+                System.arraycopy(free, 0, a, 0, g);
+                int need = task.numGpu();
+                for (int i = 0; i < g && need > 0; i++) {
+                    if (a[i] == TaskShape.MILLI_PER_GPU) {
+                        a[i] = 0;
+                        need--;
+                    }
+                }
+                double af = model.frag(n.model(), n.cpuFree() - task.cpuMilli(), a);
+                score = sigmoidScore(before - af);
+            }
+            if (score > bestScore) {
+                bestScore = score;
+                bestNode = idx;
+                bestDevice = device;
+            }
+        }
+        if (bestNode < 0) return null;
+        NodeState n = cluster.node(bestNode);
+        int[] devices = task.isFractional() ? new int[] {bestDevice} : n.defaultDevices(task);
+        return new Placement(bestNode, devices, bestScore);
+    }
+}
