@@ -18,7 +18,7 @@ public class PhaseRule {
     private PoolOrder poolOrder;
     @JsonPropertyDescription("Whether workloads of this phase may share a device (fractions, MIG). Default true.")
     private Boolean allowSharing;
-    @JsonPropertyDescription("Packing strategy inside a pool: BestFit (default) or Spread.")
+    @JsonPropertyDescription("Packing strategy inside a GPU or TPU pool: BestFit (default), Spread, FGD (fragmentation gradient descent) or Plimsoll (FGD plus corrections for CPU-stranded GPUs and scarce models; best for shared devices).")
     private PackingStrategy strategy;
     @JsonPropertyDescription("Priority given to workloads of this phase that set none.")
     private Integer defaultPriority;

@@ -5,11 +5,15 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.plimsoll.engine.packing.TaskShape;
+import io.plimsoll.engine.packing.TypicalDistribution;
 
 /** The engine's whole view: pools and the nodes in each. Plain data; copy it for what-if placement. */
 public final class ClusterState {
     private final Map<String, PoolProfile> pools = new LinkedHashMap<>();
     private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+    /** Shapes of the accelerator work running now: FGD's "typical workload". */
+    private final List<TaskShape> runningShapes = new ArrayList<>();
 
     public ClusterState addPool(PoolProfile pool) {
         pools.put(pool.name(), pool);
@@ -19,6 +23,19 @@ public final class ClusterState {
     public ClusterState addNode(NodeState node) {
         nodes.put(node.name(), node);
         return this;
+    }
+
+    /** Records the shape of a running task (CPU, memory, devices) for the typical-workload distribution. */
+    public ClusterState addRunningShape(TaskShape shape) {
+        runningShapes.add(shape);
+        return this;
+    }
+
+    /** The typical workload (FGD's target distribution) from what runs now plus {@code also}; never empty. */
+    public TypicalDistribution typicalWorkload(TaskShape also) {
+        List<TaskShape> all = new ArrayList<>(runningShapes);
+        if (also != null) all.add(also);
+        return all.isEmpty() ? null : TypicalDistribution.fromTasks(all);
     }
 
     public Collection<PoolProfile> pools() { return pools.values(); }
@@ -43,6 +60,7 @@ public final class ClusterState {
     public ClusterState copy() {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);
+        c.runningShapes.addAll(runningShapes);
         nodes.forEach((k, v) -> c.nodes.put(k, v.copy()));
         return c;
     }

@@ -123,6 +123,15 @@ public final class NodeState {
         }
     }
 
+    /** This node as the packing engine (FGD, Plimsoll policies, fragmentation) sees it. */
+    public io.plimsoll.engine.packing.NodeState forPacking(String model) {
+        int[] free = new int[deviceUsedMilli.length];
+        for (int d = 0; d < free.length; d++) free[d] = 1000 - deviceUsedMilli[d];
+        return io.plimsoll.engine.packing.NodeState.inUse(name, model, (int) Math.min(Integer.MAX_VALUE, cpuMilliCapacity),
+                (int) Math.min(Integer.MAX_VALUE, cpuMilliFree()), memoryBytesCapacity / (1024L * 1024),
+                memoryBytesFree() / (1024L * 1024), free);
+    }
+
     /** Free device indexes, lowest first. */
     public List<Integer> freeDevices() {
         java.util.ArrayList<Integer> out = new java.util.ArrayList<>();

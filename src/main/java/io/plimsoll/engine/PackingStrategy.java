@@ -1,9 +1,25 @@
 package io.plimsoll.engine;
 
-/** How the engine chooses a node and device inside a pool. */
+/** How the engine chooses a node and device inside a GPU or TPU pool (CPU and MIG pools always use best fit). */
 public enum PackingStrategy {
     /** Fill the most-used node and device that still fits, so whole devices and nodes stay free. */
     BestFit,
     /** Put work on the least-used node (spreads load; leaves holes on shared devices). */
-    Spread
+    Spread,
+    /**
+     * Fragmentation gradient descent (the FGD paper): the node and device whose use least increases the GPU
+     * capacity the typical workload could no longer use.
+     */
+    FGD,
+    /** FGD plus Plimsoll's corrections for GPUs stranded by CPU and for scarce GPU models (the default for sharing). */
+    Plimsoll;
+
+    /** Name of the packing policy in {@code io.plimsoll.engine.packing}, or null for the engine's own rules. */
+    public String packingPolicy() {
+        return switch (this) {
+            case FGD -> "fgd";
+            case Plimsoll -> "plimsoll";
+            default -> null;
+        };
+    }
 }

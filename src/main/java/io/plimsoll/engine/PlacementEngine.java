@@ -6,6 +6,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
+import io.plimsoll.engine.packing.Cluster;
+import io.plimsoll.engine.packing.PackingPolicy;
+import io.plimsoll.engine.packing.Policies;
+import io.plimsoll.engine.packing.TaskShape;
+
 /**
  * Decides where a workload's replicas go. Pure: reads a {@link ClusterState}, never changes it.
  * <p>
@@ -145,12 +150,19 @@ public final class PlacementEngine {
             return "all " + nodes.size() + " nodes are cordoned or not ready";
         }
         List<ReplicaSlot> slots = new ArrayList<>();
+        TaskShape shape = packingShape(need, use, pool);
+        PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
+                : Policies.create(strategy.packingPolicy(), state.typicalWorkload(shape));
+        List<NodeState> ready = nodes.stream().filter(NodeState::schedulable).toList();
+        Cluster view = packer == null ? null : packingView(ready, pool);
         for (int r = 0; r < need.replicas(); r++) {
-            Candidate best = null;
-            for (NodeState n : nodes) {
-                if (!n.schedulable()) continue;
-                Candidate c = fit(need, use, n, strategy);
-                if (c != null && (best == null || Arrays.compare(c.key(), best.key()) < 0)) best = c;
+            Candidate best = packer != null ? packed(packer, view, shape, need, use, ready) : null;
+            if (packer == null) {
+                for (NodeState n : nodes) {
+                    if (!n.schedulable()) continue;
+                    Candidate c = fit(need, use, n, strategy);
+                    if (c != null && (best == null || Arrays.compare(c.key(), best.key()) < 0)) best = c;
+                }
             }
             if (best == null) {
                 if (r == 0) return shortage(need, pool, use, nodes);
@@ -165,6 +177,38 @@ public final class PlacementEngine {
             }
         }
         return slots;
+    }
+
+    /** The need as a packing-engine task, for device uses the packing policies handle (whole devices and shares). */
+    private static TaskShape packingShape(Need need, DeviceUse use, PoolProfile pool) {
+        int cpu = (int) Math.min(Integer.MAX_VALUE, need.cpuMilli());
+        long memMib = need.memoryBytes() / (1024L * 1024);
+        if (use instanceof Whole w) return TaskShape.of(cpu, memMib, w.count(), TaskShape.MILLI_PER_GPU, "");
+        if (use instanceof Share s) return TaskShape.of(cpu, memMib, 1, s.milli(), "");
+        return null;
+    }
+
+    /** The pool's schedulable nodes as the packing engine sees them (same order, so indexes match). */
+    private static Cluster packingView(List<NodeState> ready, PoolProfile pool) {
+        List<io.plimsoll.engine.packing.NodeState> view = new ArrayList<>();
+        for (NodeState n : ready) {
+            view.add(n.forPacking(pool.model()));
+        }
+        return new Cluster(view, null);
+    }
+
+    /**
+     * Asks a packing policy (FGD, Plimsoll) for the node and devices of one replica and binds it in the view, so
+     * the next replica of a gang sees it (the caller applies the same slot to the engine's own node state).
+     */
+    private static Candidate packed(PackingPolicy packer, Cluster view, TaskShape shape, Need need, DeviceUse use,
+                                    List<NodeState> ready) {
+        io.plimsoll.engine.packing.Placement p = view.place(packer, shape);
+        if (p == null) return null;
+        List<Integer> devices = Arrays.stream(p.devices()).boxed().toList();
+        int milli = use instanceof Share s ? s.milli() : 0;
+        return new Candidate(new ReplicaSlot(ready.get(p.nodeIndex()).name(), devices, milli, null, need.cpuMilli(),
+                need.memoryBytes(), 0), new long[0]);
     }
 
     private static Candidate fit(Need need, DeviceUse use, NodeState n, PackingStrategy strategy) {

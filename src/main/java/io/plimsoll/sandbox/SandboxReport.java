@@ -61,7 +61,7 @@ public final class SandboxReport {
         List<AcceleratorPool> pools = new ArrayList<>(client.resources(AcceleratorPool.class).list().getItems());
         pools.sort(Comparator.comparing(p -> p.getMetadata().getName()));
         List<String[]> prow = new ArrayList<>();
-        prow.add(new String[]{"POOL", "TYPE", "MODEL", "NODES", "DEVICES", "ALLOCATED", "UTIL%", "COST/H", "IDLE/H"});
+        prow.add(new String[]{"POOL", "TYPE", "MODEL", "NODES", "DEVICES", "ALLOCATED", "UTIL%", "FRAG%", "COST/H", "IDLE/H"});
         for (AcceleratorPool p : pools) {
             var s = p.getStatus();
             var a = p.getSpec().getAccelerator();
@@ -69,6 +69,7 @@ public final class SandboxReport {
                     a == null || a.getModel() == null ? "-" : a.getModel(),
                     s == null ? "-" : String.valueOf(s.getNodeCount()), s == null ? "-" : String.valueOf(s.getDevicesTotal()),
                     s == null ? "-" : fmt(s.getDevicesAllocated()), s == null ? "-" : fmt(s.getUtilizationPercent()),
+                    s == null ? "-" : fmt(s.getFragmentationPercent()),
                     s == null ? "-" : money(s.getCostPerHour()), s == null ? "-" : money(s.getIdleCostPerHour())});
         }
         sb.append('\n').append(table(prow));

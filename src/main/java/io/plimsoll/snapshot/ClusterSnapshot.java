@@ -16,6 +16,7 @@ import io.plimsoll.engine.NodeState;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.packing.TaskShape;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -219,6 +220,8 @@ public class ClusterSnapshot {
             PoolProfile profile = poolOfNode.get(nodeName);
             if (profile == null) continue;
             if (!accountKnownDevices(p, ns, profile)) unknownDevices.add(p);
+            TaskShape shape = runningShape(p, profile);
+            if (shape != null) state.addRunningShape(shape);
         }
         for (Pod p : unknownDevices) {
             PoolProfile profile = poolOfNode.get(p.getSpec().getNodeName());
@@ -318,6 +321,26 @@ public class ClusterSnapshot {
             return false;
         }
         return true;
+    }
+
+    /** The pod's shape as a task of the typical workload, if it uses whole devices or a share of one (not MIG). */
+    private static TaskShape runningShape(Pod p, PoolProfile profile) {
+        if (profile.sharing() == SharingMode.MIG || profile.resourceName() == null) return null;
+        Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
+        int gpus, milli = 1000;
+        try {
+            if (profile.name().equals(ann.get(Annotations.POOL)) && ann.get(Annotations.DEVICES) != null) {
+                gpus = ann.get(Annotations.DEVICES).split(",").length;
+                if (ann.get(Annotations.GPU_MILLI) != null) milli = Integer.parseInt(ann.get(Annotations.GPU_MILLI));
+            } else {
+                gpus = podRequestCount(p, profile.resourceName());
+            }
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (gpus <= 0 || milli <= 0 || milli > 1000) return null;
+        return TaskShape.of((int) Math.min(Integer.MAX_VALUE, podCpuMilli(p)), podMemoryBytes(p) / (1024L * 1024),
+                gpus, milli, "");
     }
 
     public static boolean terminal(Pod p) {

@@ -1,5 +1,8 @@
 package io.plimsoll.engine;
 
+import io.plimsoll.engine.packing.Cluster;
+import io.plimsoll.engine.packing.Policies;
+import io.plimsoll.engine.packing.TaskShape;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -231,8 +234,39 @@ class PlacementEngineTest {
     }
 
     @Test
+    void fgdAndPlimsollStrategiesUseThePackingEngineOnThePoolsNodes() {
+        for (PackingStrategy strategy : List.of(PackingStrategy.FGD, PackingStrategy.Plimsoll)) {
+            ClusterState s = new ClusterState().addPool(gpuPool("t4", "T4", 16, 4, SharingMode.Fractional, 2.0));
+            s.addNode(new NodeState("a", "t4", true, 8_000, 64 * GIB, 4, Map.of()));
+            s.addNode(new NodeState("b", "t4", true, 32_000, 64 * GIB, 4, Map.of()));
+            s.addNode(new NodeState("c", "t4", true, 32_000, 64 * GIB, 4, Map.of()));
+            s.node("a").useDevice(0, 600);
+            s.node("b").useDevice(0, 500);
+            s.node("b").useDevice(1, 1000);
+            s.node("c").useResources(30_000, 0);
+            s.addRunningShape(TaskShape.of(4000, 1024, 1, 500, "")).addRunningShape(TaskShape.of(8000, 1024, 1, 1000, ""));
+            Need n = share(2, 500, 0);
+            PhaseRules rules = new PhaseRules(List.of(), PoolOrder.Cheapest, true, strategy);
+            PlacementDecision d = engine.place(n, s, rules);
+
+            // The same decision, asked of the packing engine directly on the same nodes.
+            TaskShape shape = TaskShape.of(1000, 1024, 1, 500, "");
+            var policy = Policies.create(strategy.packingPolicy(), s.typicalWorkload(shape));
+            var view = new Cluster(List.of(s.node("a").forPacking("T4"), s.node("b").forPacking("T4"), s.node("c").forPacking("T4")), null);
+            List<String> names = List.of("a", "b", "c");
+            for (int r = 0; r < 2; r++) {
+                var p = view.place(policy, shape);
+                assertEquals(names.get(p.nodeIndex()), d.slots().get(r).node(), strategy + " replica " + r);
+                assertEquals(List.of(p.devices()[0]), d.slots().get(r).devices(), strategy + " replica " + r);
+            }
+            assertEquals(0, s.node("b").deviceUsedMilli(2), "the engine's state is left as it was");
+        }
+    }
+
+    @Test
     void poolUsageReportsAllocationCostAndFragmentation() {
         ClusterState s = t4h100();
+        s.addRunningShape(TaskShape.of(1000, 1024, 1, 1000, ""));
         s.node("t4-0").useDevice(0, 1000);
         s.node("t4-0").useDevice(1, 250);
         PoolUsage u = PoolUsage.of(s.pool("t4"), s);
@@ -242,6 +276,8 @@ class PlacementEngineTest {
         assertEquals(15.6, u.utilizationPercent(), 1e-9);
         assertEquals(4.0, u.costPerHour(), 1e-9);
         assertEquals(3.38, u.idleCostPerHour(), 1e-9);
-        assertEquals(9.4, u.fragmentationPercent(), 1e-9, "0.75 of a device stranded on a partly used device, of 8");
+        assertEquals(9.4, u.fragmentationPercent(), 1e-9,
+                "the typical task needs a whole GPU: the 0.75 left on a partly used device is lost, of 8 devices");
+        assertEquals(0, PoolUsage.of(s.pool("t4"), t4h100()).fragmentationPercent(), 1e-9, "nothing runs: no typical workload");
     }
 }

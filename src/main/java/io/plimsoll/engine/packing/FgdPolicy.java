@@ -63,14 +63,7 @@ public final class FgdPolicy implements PackingPolicy {
                     }
                 }
             } else {
-                System.arraycopy(free, 0, a, 0, g);
-                int need = task.numGpu();
-                for (int i = 0; i < g && need > 0; i++) {
-                    if (a[i] == TaskShape.MILLI_PER_GPU) {
-                        a[i] = 0;
-                        need--;
-                    }
-                }
+                NodeState.takeFullDevices(free, a, task.numGpu());
                 double af = model.frag(n.model(), n.cpuFree() - task.cpuMilli(), a);
                 score = sigmoidScore(before - af);
             }

@@ -35,6 +35,26 @@ public final class NodeState {
         this.fullDevices = gpuCount;
     }
 
+    /**
+     * A node already partly in use, as the operator sees it: capacities, what is free, and the free milli-GPU of
+     * each device.
+     */
+    public static NodeState inUse(String name, String model, int cpuCapacity, int cpuFree, long memCapacity, long memFree,
+                                  int[] freePerDevice) {
+        NodeState s = new NodeState(name, cpuCapacity, memCapacity, freePerDevice.length, model);
+        s.cpuFree = Math.max(0, Math.min(cpuCapacity, cpuFree));
+        s.memFree = Math.max(0, Math.min(memCapacity, memFree));
+        s.freeGpuTotal = 0;
+        s.fullDevices = 0;
+        for (int d = 0; d < freePerDevice.length; d++) {
+            int f = Math.max(0, Math.min(TaskShape.MILLI_PER_GPU, freePerDevice[d]));
+            s.free[d] = f;
+            s.freeGpuTotal += f;
+            if (f == TaskShape.MILLI_PER_GPU) s.fullDevices++;
+        }
+        return s;
+    }
+
     /** A deep copy (for what-if evaluation). */
     public NodeState copy() {
         NodeState c = new NodeState(name, cpuCapacity, memCapacity, free.length, model);
@@ -90,6 +110,17 @@ public final class NodeState {
             if (free[i] == TaskShape.MILLI_PER_GPU) out[k++] = i;
         }
         return k == n ? out : null;
+    }
+
+    /** Copies {@code free} into {@code into} with the n lowest-index fully free devices taken (a whole-GPU task's effect). */
+    static void takeFullDevices(int[] free, int[] into, int n) {
+        System.arraycopy(free, 0, into, 0, free.length);
+        for (int i = 0; i < into.length && n > 0; i++) {
+            if (into[i] == TaskShape.MILLI_PER_GPU) {
+                into[i] = 0;
+                n--;
+            }
+        }
     }
 
     /** Tightest fit: smallest free >= m, ties to the lowest index; -1 if none. */

@@ -173,14 +173,7 @@ public final class PlimsollPolicy implements PackingPolicy {
                     }
                 }
             } else {
-                System.arraycopy(free, 0, a, 0, g);
-                int need = task.numGpu();
-                for (int i = 0; i < g && need > 0; i++) {
-                    if (a[i] == TaskShape.MILLI_PER_GPU) {
-                        a[i] = 0;
-                        need--;
-                    }
-                }
+                NodeState.takeFullDevices(free, a, task.numGpu());
                 s = score(before - model.frag(n.model(), cpuAfter, a) - penalty);
             }
             if (s < bestScore) continue;
