@@ -3,7 +3,7 @@
 import csv, json, sys, os
 out = sys.argv[1]; tag = sys.argv[2] if len(sys.argv) > 2 else 'seq'
 pub = {}
-for r in csv.DictReader(open(os.environ.get('OPENB', '/work/shared/traces/openb') + '/published_allocation.csv')):
+for r in csv.DictReader(open(os.environ.get('OPENB', '../shared/traces/openb') + '/published_allocation.csv')):
     pub[(r['trace'], r['policy'], int(r['seed']))] = (float(r['allocated_pct_at_100']), float(r['allocated_pct_at_130']))
 names = {'best-fit': 'BestFit', 'fgd': 'FGD'}
 print(f"{'trace':11s} {'policy':9s} {'@100':>7s} {'@130':>7s} {'pub100':>7s} {'pub130':>7s} {'maxdiff':>7s} {'pl/s':>7s}")

@@ -3,7 +3,6 @@ package io.plimsoll.sandbox;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -30,10 +29,10 @@ public final class EmbeddedKubernetes implements AutoCloseable {
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;
+    private final EmbeddedApiDispatcher dispatcher = new EmbeddedApiDispatcher();
 
     public EmbeddedKubernetes() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of()), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         for (String f : CRD_FILES) {
@@ -57,6 +56,17 @@ public final class EmbeddedKubernetes implements AutoCloseable {
 
     public KubernetesClient client() {
         return client;
+    }
+
+    /** Request hooks: observe every call, or answer some instead of the store (fault injection in tests). */
+    public EmbeddedApiDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** A new client to the same API, identified by its User-Agent (so tests can tell the operator's calls apart). */
+    public KubernetesClient newClient(String userAgent) {
+        return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build()).build();
     }
 
     /** The API server URL, e.g. http://127.0.0.1:41234/. */

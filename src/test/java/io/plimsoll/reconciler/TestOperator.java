@@ -2,6 +2,7 @@ package io.plimsoll.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.plimsoll.actuator.PodBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plimsoll.events.EventRecorder;
@@ -18,10 +19,16 @@ public final class TestOperator implements AutoCloseable {
     private final Operator operator;
 
     public TestOperator(KubernetesClient client) {
+        this(client, null);
+    }
+
+    /** With leader election when {@code leaderElection} is given (only the lease holder reconciles). */
+    public TestOperator(KubernetesClient client, LeaderElectionConfiguration leaderElection) {
         snapshot = new ClusterSnapshot(client);
-        operator = new Operator(o -> o.withKubernetesClient(client)
-                .withCloseClientOnStop(false)
-                .withUseSSAToPatchPrimaryResource(false));
+        operator = new Operator(o -> {
+            o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(false);
+            if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
+        });
         PlimsollMetrics metrics = new PlimsollMetrics(registry);
         operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics));
         operator.register(new AcceleratorPoolReconciler(snapshot, metrics));
