@@ -82,7 +82,7 @@ class ChartTest {
     @Test
     void chartCrdsAreTheGeneratedOnes() throws Exception {
         try (Stream<Path> s = Files.list(Path.of("crds"))) {
-            List<Path> crds = s.sorted().toList();
+            List<Path> crds = s.filter(p -> p.toString().endsWith(".yml")).sorted().toList();
             assertEquals(3, crds.size());
             for (Path p : crds) {
                 assertEquals(Files.readString(p), Files.readString(Chart.DIR.resolve("crds").resolve(p.getFileName())),
