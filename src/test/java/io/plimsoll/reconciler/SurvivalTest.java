@@ -1,0 +1,151 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.Annotations;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.sandbox.EmbeddedKubernetes;
+import io.plimsoll.sandbox.SimulatedKubelet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.plimsoll.reconciler.Fixtures.NS;
+import static io.plimsoll.reconciler.Fixtures.workload;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Behaviour when things break: the leader dies, the API answers conflicts and server errors. */
+class SurvivalTest {
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    EmbeddedKubernetes k8s;
+    KubernetesClient client;
+    SimulatedKubelet kubelet;
+    final List<AutoCloseable> toClose = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        k8s = new EmbeddedKubernetes();
+        client = k8s.client();
+        client.resource(Fixtures.gpuPool("h100", "H100", 80, 8, SharingMode.Exclusive, 88.0)).create();
+        client.resource(Fixtures.gpuPool("t4", "T4", 16, 4, SharingMode.Fractional, 2.0)).create();
+        Fixtures.gpuNode(client, "h100-0", "h100", 8);
+        Fixtures.gpuNode(client, "h100-1", "h100", 8);
+        Fixtures.gpuNode(client, "t4-0", "t4", 4);
+        kubelet = new SimulatedKubelet(client);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : toClose) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already stopped by the test
+            }
+        }
+        kubelet.close();
+        k8s.close();
+    }
+
+    static LeaderElectionConfiguration lease(String identity) {
+        return new LeaderElectionConfiguration("plimsoll-leader", "plimsoll-system", Duration.ofSeconds(3),
+                Duration.ofSeconds(2), Duration.ofMillis(250), identity, null, false);
+    }
+
+    String holder() {
+        Lease l = client.leases().inNamespace("plimsoll-system").withName("plimsoll-leader").get();
+        return l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+    }
+
+    void awaitRunning(String name) {
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = Fixtures.get(client, name);
+            assertTrue(w.getStatus() != null && w.getStatus().getState() == WorkloadState.Running,
+                    () -> name + ": " + (w.getStatus() == null ? "no status" : w.getStatus().getMessage()));
+        });
+    }
+
+    /** Every pod of every workload holds its own devices, and each workload has exactly its replicas. */
+    void assertNoDoubleBinding(List<String> workloads, List<Integer> replicas) {
+        Set<String> held = new HashSet<>();
+        for (int i = 0; i < workloads.size(); i++) {
+            List<Pod> pods = Fixtures.pods(client, workloads.get(i));
+            assertEquals(replicas.get(i), pods.size(), workloads.get(i) + " pods");
+            for (Pod p : pods) {
+                var ann = p.getMetadata().getAnnotations();
+                for (String d : ann.get(Annotations.DEVICES).split(",")) {
+                    String key = p.getSpec().getNodeName() + "/" + d;
+                    if (ann.get(Annotations.GPU_MILLI) == null) assertTrue(held.add(key), key + " handed out twice");
+                }
+            }
+        }
+    }
+
+    @Test
+    void standbyTakesOverWhenTheLeaderDiesWithoutLosingOrDoublingWork() throws Exception {
+        KubernetesClient clientA = k8s.newClient("operator-a");
+        TestOperator a = new TestOperator(clientA, lease("a"));
+        toClose.add(a);
+        toClose.add(clientA);
+        await().atMost(WAIT).until(() -> "a".equals(holder()));
+        KubernetesClient clientB = k8s.newClient("operator-b");
+        TestOperator b = new TestOperator(clientB, lease("b"));
+        toClose.add(b);
+        toClose.add(clientB);
+
+        client.resource(workload("train", WorkloadPhase.Training, 2, AcceleratorType.GPU, 4, null, 40.0)).create();
+        awaitRunning("train");
+        assertEquals("a", holder(), "the standby does not take the lease from a live leader");
+
+        // The leader dies while new work arrives: its connections go first, so it cannot release the lease.
+        client.resource(workload("serve", WorkloadPhase.Inference, 3, AcceleratorType.GPU, 1, null, 40.0)).create();
+        clientA.close();
+        a.close();
+
+        await().atMost(WAIT).until(() -> "b".equals(holder()));
+        client.resource(workload("more", WorkloadPhase.Training, 1, AcceleratorType.GPU, 4, null, 40.0)).create();
+        awaitRunning("serve");
+        awaitRunning("more");
+        awaitRunning("train");
+        assertNoDoubleBinding(List.of("train", "serve", "more"), List.of(2, 3, 1));
+    }
+
+    @Test
+    void conflictsAndServerErrorsAreRetried() {
+        AtomicInteger conflicts = new AtomicInteger(), errors = new AtomicInteger();
+        Runnable undo409 = k8s.dispatcher().intercept(r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/aiworkloads/")
+                && r.getPath().contains("/status") && conflicts.getAndIncrement() < 2
+                ? new MockResponse().setResponseCode(409).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")
+                : null);
+        Runnable undo500 = k8s.dispatcher().intercept(r -> "POST".equals(r.getMethod()) && r.getPath().endsWith("/pods")
+                && errors.getAndIncrement() < 2
+                ? new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":503}")
+                : null);
+        TestOperator op = new TestOperator(client);
+        toClose.add(op);
+        client.resource(workload("serve", WorkloadPhase.Inference, 2, AcceleratorType.GPU, 1, null, 40.0)).create();
+        awaitRunning("serve");
+        assertTrue(conflicts.get() >= 2, "status conflicts were injected: " + conflicts.get());
+        assertTrue(errors.get() >= 2, "pod creation errors were injected: " + errors.get());
+        assertNoDoubleBinding(List.of("serve"), List.of(2));
+        await().atMost(WAIT).until(() -> op.snapshot.reservationCount() == 0);
+        undo409.run();
+        undo500.run();
+    }
+}
