@@ -127,6 +127,38 @@ class SurvivalTest {
     }
 
     @Test
+    void droppedWatchesAreReestablishedWithoutMissingChanges() throws Exception {
+        AtomicInteger podWatches = new AtomicInteger();
+        k8s.dispatcher().observe(r -> {
+            if ("GET".equals(r.getMethod()) && r.getPath().startsWith("/api/v1/pods") && r.getPath().contains("watch=true")) {
+                podWatches.incrementAndGet();
+            }
+        });
+        int apiPort = java.net.URI.create(k8s.url()).getPort();
+        TcpProxy proxy = new TcpProxy(apiPort);
+        toClose.add(proxy);
+        KubernetesClient viaProxy = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                        .withMasterUrl("http://127.0.0.1:" + proxy.port() + "/").build()).build();
+        toClose.add(viaProxy);
+        TestOperator op = new TestOperator(viaProxy);
+        toClose.add(op);
+        client.resource(workload("first", WorkloadPhase.Training, 1, AcceleratorType.GPU, 8, null, 40.0)).create();
+        awaitRunning("first");
+
+        // Every watch drops; while the operator reconnects, capacity is freed and new work arrives.
+        int watchesBefore = podWatches.get();
+        proxy.cut();
+        client.resources(AIWorkload.class).inNamespace(NS).withName("first").delete();
+        client.resource(workload("second", WorkloadPhase.Training, 2, AcceleratorType.GPU, 8, null, 40.0)).create();
+        proxy.cut();
+        awaitRunning("second");
+        await().atMost(WAIT).until(() -> Fixtures.get(client, "first") == null && Fixtures.pods(client, "first").isEmpty());
+        assertNoDoubleBinding(List.of("second"), List.of(2));
+        assertTrue(podWatches.get() > watchesBefore, "the pod watch was re-established after the cut");
+    }
+
+    @Test
     void conflictsAndServerErrorsAreRetried() {
         AtomicInteger conflicts = new AtomicInteger(), errors = new AtomicInteger();
         Runnable undo409 = k8s.dispatcher().intercept(r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/aiworkloads/")
