@@ -108,6 +108,12 @@ class SamplesE2ETest {
             assertNotNull(h100.getStatus());
             assertEquals(176.0, h100.getStatus().getIdleCostPerHour(), 1e-9, "nothing runs on the H100s: all of it idles");
         });
+        // Metrics: what the operator exports on /q/metrics in production, read from its registry.
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertEquals(3.0, operator.registry.get("plimsoll.placements").tags("phase", "Inference", "pool", "t4").counter().count());
+            assertEquals(1.0, operator.registry.get("plimsoll.workloads.pending").tags("phase", "Training", "reason", "Unschedulable").gauge().value());
+            assertEquals(176.0, operator.registry.get("plimsoll.pool.idle.cost.dollars.per.hour").tags("pool", "h100").gauge().value(), 1e-9);
+        });
     }
 
 }
