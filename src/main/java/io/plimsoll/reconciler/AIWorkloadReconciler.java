@@ -113,7 +113,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         try {
             parsed = WorkloadNeeds.parse(wl);
         } catch (IllegalArgumentException e) {
-            setState(wl, status, WorkloadState.Failed, "invalid spec: " + e.getMessage(), gen);
+            setState(status, WorkloadState.Failed, "invalid spec: " + e.getMessage());
             Conditions.set(status.getConditions(), "Placed", false, "InvalidSpec", e.getMessage(), gen);
             events.warning(wl, "InvalidSpec", e.getMessage());
             return new Outcome(false);
@@ -126,7 +126,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Optional<PlacementPolicy> policy = snapshot.policy(policyName);
         if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
             String msg = "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one";
-            setState(wl, status, WorkloadState.Pending, msg, gen);
+            setState(status, WorkloadState.Pending, msg);
             Conditions.set(status.getConditions(), "Placed", false, "PolicyNotFound", msg, gen);
             events.warning(wl, "PolicyNotFound", msg);
             metrics.pending(ns + "/" + name, phase.name(), "PolicyNotFound");
@@ -162,7 +162,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                         + ") failed: " + failureReason(failed.get().getValue());
                 // A gang cannot go on without a member: free the others' devices now.
                 byIndex.values().stream().filter(p -> !ClusterSnapshot.terminal(p)).forEach(binder::delete);
-                setState(wl, status, WorkloadState.Failed, msg, gen);
+                setState(status, WorkloadState.Failed, msg);
                 Conditions.set(status.getConditions(), "Complete", false, "Failed", msg, gen);
                 Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
                 events.warning(wl, "Failed", msg);
@@ -172,7 +172,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             long done = byIndex.entrySet().stream().filter(e -> e.getKey() < replicas && "Succeeded".equals(podPhase(e.getValue()))).count();
             if (replicas > 0 && done == replicas) {
                 String msg = "all " + replicas + " replicas succeeded";
-                setState(wl, status, WorkloadState.Succeeded, msg, gen);
+                setState(status, WorkloadState.Succeeded, msg);
                 Conditions.set(status.getConditions(), "Complete", true, "Succeeded", msg, gen);
                 Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
                 status.setReadyReplicas(0);
@@ -250,7 +250,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (unplaced != null) {
             String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
             status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
-            setState(wl, status, WorkloadState.Pending, msg, gen);
+            setState(status, WorkloadState.Pending, msg);
             Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
             Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
             events.warning(wl, "Unschedulable", msg);
@@ -267,10 +267,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             setState(wl, status, WorkloadState.Placed, "scaled to zero replicas; no devices held", gen);
             Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
         } else if (ready == replicas) {
-            setState(wl, status, WorkloadState.Running, "all " + replicas + " replica(s) running on " + where, gen);
+            setState(status, WorkloadState.Running, "all " + replicas + " replica(s) running on " + where);
             Conditions.set(status.getConditions(), "Ready", true, "Running", "all replicas running", gen);
         } else {
-            setState(wl, status, WorkloadState.Placed, ready + " of " + replicas + " replica(s) running on " + where, gen);
+            setState(status, WorkloadState.Placed, ready + " of " + replicas + " replica(s) running on " + where);
             Conditions.set(status.getConditions(), "Ready", false, "Starting", "waiting for pods to run", gen);
         }
         if (phase.runsToCompletion()) {
@@ -292,7 +292,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return DeleteControl.defaultDelete();
     }
 
-    private void setState(AIWorkload wl, AIWorkloadStatus status, WorkloadState state, String message, Long gen) {
+    private static void setState(AIWorkloadStatus status, WorkloadState state, String message) {
         status.setState(state);
         status.setMessage(message);
     }

@@ -55,6 +55,11 @@ public class ClusterSnapshot {
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
+    /** Bumped on every informer event and reservation change; the last built state is reused while it holds. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+    private volatile CachedState cached;
+
+    private record CachedState(long version, ClusterState state, Instant builtAt) {}
 
     /** A pod Plimsoll is creating: which replica of which workload, where it goes and what it holds. */
     public record Reservation(String podKey, String workloadKey, int replica, io.plimsoll.engine.ReplicaSlot slot, Instant at) {}
@@ -104,6 +109,7 @@ public class ClusterSnapshot {
     }
 
     private void fire(ClusterChange change) {
+        version.incrementAndGet();
         for (Consumer<ClusterChange> l : listeners) {
             try {
                 l.accept(change);
@@ -184,9 +190,21 @@ public class ClusterSnapshot {
 
     // ---- the engine's view ------------------------------------------------------------------------------------
 
-    /** Builds the engine's state from the caches plus reservations. */
+    /**
+     * The engine's state from the caches plus reservations: a private copy the caller may change. Rebuilt only when
+     * something changed since the last build (or the oldest reservation may have expired).
+     */
     public ClusterState state() {
         ensureStarted();
+        long v = version.get();
+        CachedState c = cached;
+        if (c != null && c.version() == v && c.builtAt().plusSeconds(10).isAfter(Instant.now())) return c.state().copy();
+        ClusterState built = build();
+        cached = new CachedState(v, built, Instant.now());
+        return built.copy();
+    }
+
+    private ClusterState build() {
         // Copy the reservations before reading the pods: the informer updates its store before it tells the
         // handler that drops a reservation, so each new pod is counted once, as a pod or as a reservation.
         Instant now = Instant.now();
@@ -251,18 +269,19 @@ public class ClusterSnapshot {
                 PodClaim c = claims.get(i);
                 reservations.put(c.podKey(), new Reservation(c.podKey(), c.workloadKey(), c.replica(), d.slots().get(i), Instant.now()));
             }
+            version.incrementAndGet();
         }
         return d;
     }
 
     /** Forgets the reservation of a pod that will not be created (creation failed). */
     public void release(String podKey) {
-        reservations.remove(podKey);
+        if (reservations.remove(podKey) != null) version.incrementAndGet();
     }
 
     /** Forgets every reservation of a workload (it is being deleted). */
     public void releaseWorkload(String workloadKey) {
-        reservations.values().removeIf(r -> r.workloadKey().equals(workloadKey));
+        if (reservations.values().removeIf(r -> r.workloadKey().equals(workloadKey))) version.incrementAndGet();
     }
 
     /** True while a pod for this replica is being created and the informer has not seen it yet. */
