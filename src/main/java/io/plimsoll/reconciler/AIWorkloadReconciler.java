@@ -264,7 +264,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Conditions.set(status.getConditions(), "Placed", true, "Placed",
                 replicas == 0 ? "scaled to zero replicas" : "all " + replicas + " replica(s) placed on " + where, gen);
         if (replicas == 0) {
-            setState(wl, status, WorkloadState.Placed, "scaled to zero replicas; no devices held", gen);
+            setState(status, WorkloadState.Placed, "scaled to zero replicas; no devices held");
             Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
         } else if (ready == replicas) {
             setState(status, WorkloadState.Running, "all " + replicas + " replica(s) running on " + where);
