@@ -67,6 +67,14 @@ public final class Fixtures {
         return p;
     }
 
+    /** An H100 pool (exclusive, $88/node-hour) and a T4 pool (fractional, $2) with the given numbers of nodes. */
+    public static void h100AndT4(KubernetesClient client, int h100Nodes, int t4Nodes) {
+        client.resource(gpuPool("h100", "H100", 80, 8, SharingMode.Exclusive, 88.0)).create();
+        client.resource(gpuPool("t4", "T4", 16, 4, SharingMode.Fractional, 2.0)).create();
+        for (int i = 0; i < h100Nodes; i++) gpuNode(client, "h100-" + i, "h100", 8);
+        for (int i = 0; i < t4Nodes; i++) gpuNode(client, "t4-" + i, "t4", 4);
+    }
+
     public static void gpuNode(KubernetesClient client, String name, String pool, int devices) {
         client.nodes().resource(DemoCluster.node(name, pool, 64, 512, Map.of("nvidia.com/gpu", String.valueOf(devices)))).create();
     }

@@ -9,7 +9,6 @@ import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.Annotations;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.AcceleratorType;
-import io.plimsoll.engine.SharingMode;
 import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.sandbox.EmbeddedKubernetes;
 import io.plimsoll.sandbox.SimulatedKubelet;
@@ -42,11 +41,7 @@ class SurvivalTest {
     void start() {
         k8s = new EmbeddedKubernetes();
         client = k8s.client();
-        client.resource(Fixtures.gpuPool("h100", "H100", 80, 8, SharingMode.Exclusive, 88.0)).create();
-        client.resource(Fixtures.gpuPool("t4", "T4", 16, 4, SharingMode.Fractional, 2.0)).create();
-        Fixtures.gpuNode(client, "h100-0", "h100", 8);
-        Fixtures.gpuNode(client, "h100-1", "h100", 8);
-        Fixtures.gpuNode(client, "t4-0", "t4", 4);
+        Fixtures.h100AndT4(client, 2, 1);
         kubelet = new SimulatedKubelet(client);
     }
 
