@@ -15,7 +15,8 @@ import java.util.function.Function;
  *   <li>an answer to SelfSubjectRulesReview (everything allowed), which the mock server cannot store but leader
  *   election asks before it takes a Lease;</li>
  *   <li>observers of every request (tests derive the operator's RBAC from them);</li>
- *   <li>interceptors that may answer a request instead of the store (tests inject conflicts, 5xx, dropped watches).</li>
+ *   <li>interceptors that may answer a request instead of the store (tests inject conflicts, 5xx, dropped watches);</li>
+ *   <li>API discovery and server-side tables, so kubectl works against the sandbox.</li>
  * </ul>
  */
 public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
@@ -23,6 +24,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
 
     private final List<Consumer<RecordedRequest>> observers = new CopyOnWriteArrayList<>();
     private final List<Function<RecordedRequest, MockResponse>> interceptors = new CopyOnWriteArrayList<>();
+    private volatile KubectlSupport kubectl;
 
     public EmbeddedApiDispatcher() {
         super(List.of());
@@ -51,6 +53,8 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                      "spec":{},"status":{"incomplete":false,"nonResourceRules":[],
                      "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""");
         }
-        return super.dispatch(request);
+        if (kubectl == null) kubectl = new KubectlSupport();
+        MockResponse forKubectl = kubectl.answer(request, super::dispatch);
+        return forKubectl != null ? forKubectl : super.dispatch(request);
     }
 }
