@@ -9,6 +9,7 @@ import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 
@@ -36,6 +37,10 @@ public class AIWorkloadSpec {
     @JsonPropertyDescription("Priority of the workload: when capacity frees up, pending workloads are retried highest first. Default: the placement policy's defaultPriority for the phase, else 0.")
     private Integer priority;
 
+    @JsonPropertyDescription("Inference and Workbench only: idle time after which the workload goes to zero replicas (e.g. 30m, 1h30m), or Never. Default: the policy's idleTimeout for the phase, else Plimsoll's adaptive rule for Inference and 60m for Workbench. Activity comes from the plimsoll.io/last-activity annotation.")
+    @Pattern("^(Never|([0-9]+(s|m|h))+)$")
+    private String idleTimeout;
+
     @JsonPropertyDescription("Name of the PlacementPolicy to use. Default: default.")
     @Default("default")
     private String policy = "default";
@@ -50,6 +55,8 @@ public class AIWorkloadSpec {
     public void setResources(ReplicaResources resources) { this.resources = resources; }
     public Integer getPriority() { return priority; }
     public void setPriority(Integer priority) { this.priority = priority; }
+    public String getIdleTimeout() { return idleTimeout; }
+    public void setIdleTimeout(String idleTimeout) { this.idleTimeout = idleTimeout; }
     public String getPolicy() { return policy; }
     public void setPolicy(String policy) { this.policy = policy; }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AIWorkloadStatus {
-    @JsonPropertyDescription("Pending, Placed, Running, Succeeded or Failed.")
+    @JsonPropertyDescription("Pending, Placed, Running, Idle (scaled to zero while idle), Succeeded or Failed.")
     private WorkloadState state;
     @JsonPropertyDescription("Human-readable summary of the current state and what to do about it.")
     private String message;
@@ -25,7 +25,9 @@ public class AIWorkloadStatus {
     private Integer readyReplicas;
     @JsonPropertyDescription("Effective priority: spec.priority, else the policy's default for the phase, else 0. Pending workloads are retried highest first.")
     private Integer priority;
-    @JsonPropertyDescription("Standard conditions: Placed, Ready, Complete.")
+    @JsonPropertyDescription("When an idle Inference or Workbench workload went to zero replicas (its spec.replicas is kept); unset while active.")
+    private String scaledToZeroAt;
+    @JsonPropertyDescription("Standard conditions: Placed, Ready, Complete, Idle.")
     private List<Condition> conditions = new ArrayList<>();
 
     public WorkloadState getState() { return state; }
@@ -44,6 +46,8 @@ public class AIWorkloadStatus {
     public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
     public Integer getPriority() { return priority; }
     public void setPriority(Integer priority) { this.priority = priority; }
+    public String getScaledToZeroAt() { return scaledToZeroAt; }
+    public void setScaledToZeroAt(String scaledToZeroAt) { this.scaledToZeroAt = scaledToZeroAt; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 }

@@ -22,7 +22,7 @@ public class PhaseRule {
     private PackingStrategy strategy;
     @JsonPropertyDescription("Priority given to workloads of this phase that set none.")
     private Integer defaultPriority;
-    @JsonPropertyDescription("Idle time after which a workload of this phase is scaled down, as a duration like 30m or 2h. Empty: never.")
+    @JsonPropertyDescription("Inference and Workbench: idle time after which a workload goes to zero replicas, e.g. 30m or 1h30m. Empty: Plimsoll's adaptive rule for Inference, 60m for Workbench. Training and Optimization are never scaled down.")
     @Pattern("^([0-9]+(s|m|h))+$")
     private String idleTimeout;
 

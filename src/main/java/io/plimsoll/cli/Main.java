@@ -2,6 +2,7 @@ package io.plimsoll.cli;
 
 import io.plimsoll.sandbox.SandboxCommand;
 import io.plimsoll.simulate.SimulateCommand;
+import io.plimsoll.simulate.serving.ServingSimulateCommand;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -22,13 +23,16 @@ public class Main {
             case "operator" -> Quarkus.run(OperatorApplication.class, rest);
             case "sandbox" -> SandboxCommand.main(rest);
             // Offline: replays a trace through the packing engine; no Kubernetes, so Quarkus is not started.
-            case "simulate" -> System.exit(SimulateCommand.run(rest, System.out, System.err));
+            case "simulate" -> System.exit(rest.length > 0 && rest[0].equals("serving")
+                    ? new ServingSimulateCommand().run(Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err)
+                    : SimulateCommand.run(rest, System.out, System.err));
             case "-h", "--help", "help" -> {
                 System.out.println("""
                         usage: java -jar target/quarkus-app/quarkus-run.jar [operator|sandbox] [options]
                           operator   run the operator against the current kubeconfig (default)
                           sandbox    run it against an embedded Kubernetes API with a demo cluster; --help for options
-                          simulate   replay a GPU-cluster trace through the packing engine offline; --help for options""");
+                          simulate   replay a GPU-cluster trace through the packing engine offline; --help for options
+                          simulate serving   replay an inference request trace through the idle policies offline""");
             }
             default -> {
                 System.err.println("plimsoll: unknown mode '" + mode + "': use operator, sandbox or simulate (--help lists them)");

@@ -3,6 +3,7 @@ package io.plimsoll.reconciler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -35,6 +36,7 @@ import io.plimsoll.snapshot.ClusterSnapshot;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -49,7 +51,10 @@ import java.util.stream.Stream;
  * has the pods created and bound, and writes back what happened. Holds no state of its own: after a restart the
  * pods (labels and annotations) and the snapshot are enough to carry on without binding anything twice.
  */
-@ControllerConfiguration(name = AIWorkloadReconciler.NAME, finalizerName = Annotations.FINALIZER)
+@ControllerConfiguration(name = AIWorkloadReconciler.NAME, finalizerName = Annotations.FINALIZER,
+        // Generation alone would miss activity annotations; the filter keeps status-only updates out.
+        generationAwareEventProcessing = false,
+        informer = @Informer(onUpdateFilter = SpecOrActivityChanged.class))
 public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIWorkload> {
     public static final String NAME = "aiworkload";
     private static final Logger LOG = Logger.getLogger(AIWorkloadReconciler.class);
@@ -62,6 +67,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final EventRecorder events;
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
+    private final IdleScaler idle = new IdleScaler();
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics) {
@@ -97,14 +103,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Long gen = wl.getMetadata().getGeneration();
         Outcome outcome = decide(wl, status, gen);
         status.setObservedGeneration(gen);
-        if (sameStatus(before, status)) {
-            return outcome.retry ? UpdateControl.<AIWorkload>noUpdate().rescheduleAfter(PENDING_RETRY_MS) : UpdateControl.noUpdate();
+        long delay = outcome.retry ? PENDING_RETRY_MS : Long.MAX_VALUE;
+        if (outcome.recheckAt != Long.MAX_VALUE) {
+            delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - System.currentTimeMillis()));
         }
-        UpdateControl<AIWorkload> c = UpdateControl.patchStatus(wl);
-        return outcome.retry ? c.rescheduleAfter(PENDING_RETRY_MS) : c;
+        UpdateControl<AIWorkload> c = sameStatus(before, status) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(wl);
+        return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
 
-    private record Outcome(boolean retry) {}
+    /** @param recheckAt when idleness should be looked at again (epoch ms), Long.MAX_VALUE for never */
+    private record Outcome(boolean retry, long recheckAt) {
+        Outcome(boolean retry) {
+            this(retry, Long.MAX_VALUE);
+        }
+    }
 
     private Outcome decide(AIWorkload wl, AIWorkloadStatus status, Long gen) {
         String ns = wl.getMetadata().getNamespace();
@@ -146,6 +158,31 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
 
         int replicas = need.replicas();
+        long recheckAt = Long.MAX_VALUE;
+        boolean idleAtZero = false;
+        if (!phase.runsToCompletion()) {
+            Instant now = Instant.now();
+            Instant zeroAt = status.getScaledToZeroAt() == null ? null : Instant.parse(status.getScaledToZeroAt());
+            if (zeroAt != null && gen != null && !gen.equals(status.getObservedGeneration())) {
+                // The user changed the spec (e.g. spec.replicas): that is a request to run again.
+                zeroAt = null;
+                status.setScaledToZeroAt(null);
+                events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
+            }
+            IdleScaler.Verdict v = idle.evaluate(wl, policy.orElse(null), zeroAt, now);
+            Conditions.set(status.getConditions(), "Idle", v.scaledToZero(), v.reason(), v.message(), gen);
+            if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
+            if (v.scaledToZero()) {
+                idleAtZero = true;
+                if (zeroAt == null) status.setScaledToZeroAt(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                if (v.changed()) events.normal(wl, "ScaledToZero", v.message());
+                replicas = 0;
+            } else if (zeroAt != null) {
+                status.setScaledToZeroAt(null);
+                events.normal(wl, "Resumed", v.message());
+            }
+            recheckAt = v.recheckAt();
+        }
         TreeMap<Integer, Pod> byIndex = new TreeMap<>();
         for (Pod p : snapshot.podsOf(ns, name)) {
             if (p.getMetadata().getDeletionTimestamp() != null) continue;
@@ -169,7 +206,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 status.setReadyReplicas(0);
                 return new Outcome(false);
             }
-            long done = byIndex.entrySet().stream().filter(e -> e.getKey() < replicas && "Succeeded".equals(podPhase(e.getValue()))).count();
+            int wanted = replicas;
+            long done = byIndex.entrySet().stream().filter(e -> e.getKey() < wanted && "Succeeded".equals(podPhase(e.getValue()))).count();
             if (replicas > 0 && done == replicas) {
                 String msg = "all " + replicas + " replicas succeeded";
                 setState(status, WorkloadState.Succeeded, msg);
@@ -263,7 +301,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 : "pool " + status.getPlacement().getPool();
         Conditions.set(status.getConditions(), "Placed", true, "Placed",
                 replicas == 0 ? "scaled to zero replicas" : "all " + replicas + " replica(s) placed on " + where, gen);
-        if (replicas == 0) {
+        if (idleAtZero) {
+            setState(status, WorkloadState.Idle, Conditions.get(status.getConditions(), "Idle").getMessage());
+            Conditions.set(status.getConditions(), "Ready", false, "Idle", "scaled to zero while idle", gen);
+        } else if (replicas == 0) {
             setState(status, WorkloadState.Placed, "scaled to zero replicas; no devices held");
             Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
         } else if (ready == replicas) {
@@ -276,7 +317,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (phase.runsToCompletion()) {
             Conditions.set(status.getConditions(), "Complete", false, "Running", "not finished", gen);
         }
-        return new Outcome(false);
+        return new Outcome(false, recheckAt);
     }
 
     @Override
@@ -286,6 +327,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String ns = wl.getMetadata().getNamespace();
         for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
         snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
+        idle.forget(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());

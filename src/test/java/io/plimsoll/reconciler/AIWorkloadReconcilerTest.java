@@ -2,7 +2,6 @@ package io.plimsoll.reconciler;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AcceleratorPool;
 import io.plimsoll.api.Annotations;
@@ -10,10 +9,7 @@ import io.plimsoll.api.PlacementPolicy;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.WorkloadPhase;
-import io.plimsoll.sandbox.EmbeddedKubernetes;
 import io.plimsoll.sandbox.SimulatedKubelet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -33,41 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The reconcilers against an API server (Fabric8 mock server, CRUD mode) with one H100 node and two T4 nodes. */
-class AIWorkloadReconcilerTest {
-    static final Duration WAIT = Duration.ofSeconds(20);
+class AIWorkloadReconcilerTest extends OperatorOnEmbeddedApi {
 
-    EmbeddedKubernetes k8s;
-    KubernetesClient client;
-    TestOperator operator;
-    SimulatedKubelet kubelet;
-
-    @BeforeEach
-    void start() {
-        k8s = new EmbeddedKubernetes();
-        client = k8s.client();
-        Fixtures.h100AndT4(client, 1, 2);
-        kubelet = new SimulatedKubelet(client);
-        operator = new TestOperator(client);
-    }
-
-    @AfterEach
-    void stop() {
-        if (operator != null) operator.close();
-        kubelet.close();
-        k8s.close();
-    }
 
     AIWorkload create(AIWorkload w) {
         return client.resource(w).create();
-    }
-
-    AIWorkload awaitState(String name, WorkloadState state) {
-        await().atMost(WAIT).untilAsserted(() -> {
-            AIWorkload w = get(client, name);
-            assertNotNull(w.getStatus(), name + " has no status yet");
-            assertEquals(state, w.getStatus().getState(), () -> name + ": " + w.getStatus().getMessage());
-        });
-        return get(client, name);
     }
 
     @Test

@@ -1,0 +1,33 @@
+package io.plimsoll.engine.idle;
+
+/** Small helpers to parse and print durations such as {@code 90s}, {@code 5m}, {@code 1h}, {@code 250ms}. */
+public final class Durations {
+    private Durations() {}
+
+    /** Parses {@code 123ms|s|m|h|d}; a bare number is seconds. Throws IllegalArgumentException. */
+    public static long parseMillis(String s) {
+        if (s == null) throw new IllegalArgumentException("missing duration");
+        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        double mult;
+        String num;
+        if (t.endsWith("ms")) { mult = 1; num = t.substring(0, t.length() - 2); }
+        else if (t.endsWith("s")) { mult = 1000; num = t.substring(0, t.length() - 1); }
+        else if (t.endsWith("m")) { mult = 60_000; num = t.substring(0, t.length() - 1); }
+        else if (t.endsWith("h")) { mult = 3_600_000; num = t.substring(0, t.length() - 1); }
+        else if (t.endsWith("d")) { mult = 86_400_000; num = t.substring(0, t.length() - 1); }
+        else { mult = 1000; num = t; }
+        double v;
+        try { v = Double.parseDouble(num); } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 90s, 5m, 1h)");
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("duration must be >= 0: '" + s + "'");
+        return Math.round(v * mult);
+    }
+
+    public static String format(long ms) {
+        if (ms % 3_600_000 == 0 && ms >= 3_600_000) return (ms / 3_600_000) + "h";
+        if (ms % 60_000 == 0 && ms >= 60_000) return (ms / 60_000) + "m";
+        if (ms % 1000 == 0) return (ms / 1000) + "s";
+        return ms + "ms";
+    }
+}

@@ -1,0 +1,162 @@
+package io.plimsoll.reconciler;
+
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.PhaseRule;
+import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.engine.idle.Action;
+import io.plimsoll.engine.idle.AdaptiveKeepAlive;
+import io.plimsoll.engine.idle.Decision;
+import io.plimsoll.engine.idle.FixedKeepAlive;
+import io.plimsoll.engine.idle.IdleDefaults;
+import io.plimsoll.engine.idle.IdlePolicy;
+import io.plimsoll.engine.idle.ModelActivity;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Decides when an idle Inference or Workbench workload goes to zero replicas and when it comes back, from the
+ * activity its {@code plimsoll.io/last-activity} annotation reports, with the same idle policies that
+ * {@code simulate serving} measures. No signal or a bad one never scales anything down.
+ */
+public class IdleScaler {
+    /** Annotation a workload, sidecar or gateway sets to the time of its last request (RFC 3339). */
+    public static final String LAST_ACTIVITY = "plimsoll.io/last-activity";
+    private static final Pattern DURATION = Pattern.compile("(\\d+)([smh])");
+
+    private final Map<String, ModelActivity> activity = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+    /**
+     * What to do now.
+     *
+     * @param scaledToZero the workload should have no replicas
+     * @param changed      it just went to zero or came back (an event is due)
+     * @param recheckAt    when to look again if nothing else happens (epoch ms; Long.MAX_VALUE: on change only)
+     * @param condition    reason and message for the Idle condition; {@code signalProblem} when the activity
+     *                     source is missing or bad (reported, never acted on)
+     */
+    public record Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message,
+                          boolean signalProblem) {
+        static Verdict off(String reason, String message) {
+            return new Verdict(false, false, Long.MAX_VALUE, reason, message, false);
+        }
+    }
+
+    /**
+     * @param scaledToZeroAt when the workload went to zero for the current generation, or null
+     */
+    public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
+        WorkloadPhase phase = wl.getSpec().getPhase();
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        IdlePolicy rule;
+        try {
+            rule = policyFor(wl, policy, phase);
+        } catch (IllegalArgumentException e) {
+            return new Verdict(false, false, Long.MAX_VALUE, "BadIdleTimeout", e.getMessage(), true);
+        }
+        if (rule == null) return Verdict.off("NeverIdle", phase + " workloads are not scaled down when idle");
+        Map<String, String> ann = wl.getMetadata().getAnnotations() == null ? Map.of() : wl.getMetadata().getAnnotations();
+        String raw = ann.get(LAST_ACTIVITY);
+        if (raw == null) {
+            return new Verdict(false, false, Long.MAX_VALUE, "NoActivitySignal",
+                    "no " + LAST_ACTIVITY + " annotation: set it (RFC 3339) from the workload, a sidecar or the gateway to enable idle scale-down", true);
+        }
+        Instant last;
+        try {
+            last = Instant.parse(raw.trim());
+        } catch (DateTimeParseException e) {
+            return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
+                    "annotation " + LAST_ACTIVITY + " is '" + raw + "', not an RFC 3339 time such as 2026-11-24T10:15:00Z: no scale-down until it is fixed", true);
+        }
+        if (last.isAfter(now.plusSeconds(60))) {
+            return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
+                    "annotation " + LAST_ACTIVITY + " is in the future (" + raw + "): check the clock of whatever sets it", true);
+        }
+        ModelActivity history = activity.computeIfAbsent(key, k -> new ModelActivity());
+        long t = last.toEpochMilli();
+        Long seen = lastSeen.get(key);
+        if (seen == null || t > seen) {
+            // The annotation reports instants of activity: each new one is a request that started and ended then.
+            history.onRequest(t);
+            history.onStart(t);
+            history.onFinish(t);
+            lastSeen.put(key, t);
+        }
+        long nowMs = now.toEpochMilli();
+        String idleFor = human(Duration.ofMillis(Math.max(0, nowMs - t)));
+        if (scaledToZeroAt != null) {
+            if (last.isAfter(scaledToZeroAt)) {
+                return new Verdict(false, true, Long.MAX_VALUE, "Active", "activity at " + last + " after scale-down: replicas restored", false);
+            }
+            Decision pre = rule.prewarm(history, nowMs);
+            if (pre.action() == Action.PREWARM) {
+                return new Verdict(false, true, Long.MAX_VALUE, "Prewarmed", "started ahead of expected activity: " + pre.reason(), false);
+            }
+            return new Verdict(true, false, pre.recheckAtMillis(), "IdleTimeout",
+                    "idle for " + idleFor + " (" + rule.name() + "); no devices held; comes back on new activity or when spec.replicas changes", false);
+        }
+        Decision d = rule.decide(history, nowMs);
+        if (d.action() == Action.SCALE_TO_ZERO) {
+            return new Verdict(true, true, Long.MAX_VALUE, "IdleTimeout",
+                    "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false);
+        }
+        // KEEP, and PARK (keep warm on a shared slice) which the operator treats as keep: parking is modelled by
+        // simulate serving only.
+        return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity " + idleFor + " ago (" + rule.name() + ")", false);
+    }
+
+    /** Forgets a deleted workload's history. */
+    public void forget(String workloadKey) {
+        activity.remove(workloadKey);
+        lastSeen.remove(workloadKey);
+    }
+
+    /** The workload's own idleTimeout, else its phase rule's, else the default for its phase; null = never. */
+    static IdlePolicy policyFor(AIWorkload wl, PlacementPolicy policy, WorkloadPhase phase) {
+        String own = wl.getSpec().getIdleTimeout();
+        if (own != null && !own.isBlank()) {
+            if (own.equals("Never")) return null;
+            return new FixedKeepAlive(parse("spec.idleTimeout", own), "idle timeout " + own);
+        }
+        PhaseRule r = policy == null || policy.getSpec() == null ? null : policy.getSpec().ruleFor(phase);
+        if (r != null && r.getIdleTimeout() != null && !r.getIdleTimeout().isBlank()) {
+            return new FixedKeepAlive(parse("PlacementPolicy " + policy.getMetadata().getName() + " spec."
+                    + phase.name().toLowerCase() + ".idleTimeout", r.getIdleTimeout()), "policy idle timeout " + r.getIdleTimeout());
+        }
+        return switch (phase) {
+            case Inference -> new AdaptiveKeepAlive();
+            case Workbench -> new FixedKeepAlive(IdleDefaults.WORKBENCH_IDLE, "workbench idle timeout 60m");
+            default -> null;
+        };
+    }
+
+    /** 90s, 30m, 1h30m. */
+    static Duration parse(String field, String value) {
+        Matcher m = DURATION.matcher(value.trim());
+        long seconds = 0;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            long n = Long.parseLong(m.group(1));
+            seconds += switch (m.group(2)) { case "h" -> n * 3600; case "m" -> n * 60; default -> n; };
+            end = m.end();
+        }
+        if (end == 0 || end != value.trim().length()) {
+            throw new IllegalArgumentException(field + " is '" + value + "': use a duration such as 90s, 30m or 1h30m, or Never");
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    static String human(Duration d) {
+        long s = d.getSeconds();
+        if (s < 120) return s + "s";
+        if (s < 7200) return (s / 60) + "m";
+        return (s / 3600) + "h" + (s % 3600 / 60 > 0 ? (s % 3600 / 60) + "m" : "");
+    }
+}

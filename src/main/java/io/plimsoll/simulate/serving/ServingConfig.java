@@ -1,0 +1,41 @@
+package io.plimsoll.simulate.serving;
+
+/**
+ * Every cost the serving replay assumes. Defaults are documented in NOTES.md and on the command line.
+ *
+ * @param gpusPerNode        GPUs per pool node (0 = unlimited capacity, no nodes: the README's model)
+ * @param nodeStartupMillis  time from asking for a node to the node being usable
+ * @param nodeEmptyGraceMillis pool rule: a node with nothing on it for this long is removed
+ * @param initialNodes       nodes ready at the start of the replay
+ * @param parkFraction       share of a GPU a parked replica holds and is charged for (its weights in GPU memory)
+ * @param parkResumeMillis   wait to turn a parked replica back into a whole-GPU replica (no load from zero)
+ * @param maxReplicas        per model (1 = one replica per model, no concurrency)
+ * @param caUnderUtil        Cluster Autoscaler reference: a node below this requested-GPU share ...
+ * @param caUnneededMillis   ... for this long is removed if its (idle) pods fit elsewhere; moved pods reload
+ * @param scanMillis         how often node rules are evaluated
+ */
+public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
+                            double parkFraction, long parkResumeMillis, int maxReplicas,
+                            double caUnderUtil, long caUnneededMillis, long scanMillis) {
+    public ServingConfig {
+        if (gpusPerNode < 0 || nodeStartupMillis < 0 || nodeEmptyGraceMillis < 0 || initialNodes < 0
+                || !(parkFraction > 0 && parkFraction <= 1) || parkResumeMillis < 0 || maxReplicas < 1
+                || !(caUnderUtil >= 0 && caUnderUtil <= 1) || caUnneededMillis < 0 || scanMillis <= 0) {
+            throw new IllegalArgumentException("bad serving replay configuration");
+        }
+    }
+
+    public static ServingConfig defaults() {
+        return new ServingConfig(8, 180_000L, 600_000L, 1, 0.25, 3_000L, 16, 0.5, 600_000L, 30_000L);
+    }
+
+    public ServingConfig withMaxReplicas(int m) {
+        return new ServingConfig(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
+                parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis);
+    }
+
+    public ServingConfig withGpusPerNode(int g) {
+        return new ServingConfig(g, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
+                parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis);
+    }
+}

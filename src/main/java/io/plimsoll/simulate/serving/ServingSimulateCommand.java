@@ -1,0 +1,280 @@
+package io.plimsoll.simulate.serving;
+
+import io.plimsoll.simulate.InputException;
+import io.plimsoll.engine.idle.AdaptiveKeepAlive;
+import io.plimsoll.engine.idle.AlwaysOn;
+import io.plimsoll.engine.idle.Durations;
+import io.plimsoll.engine.idle.FixedKeepAlive;
+import io.plimsoll.engine.idle.IdlePolicy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code simulate serving}: replays a request trace for Plimsoll's default inference idle policy and the
+ * references (always-on, keep-alive 90 s / 5 min / 15 min, Cluster Autoscaler node rule) in one invocation.
+ */
+public final class ServingSimulateCommand {
+    public static final String USAGE = String.join("\n",
+            "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
+            "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
+            "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16]",
+            "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
+            "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
+            "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
+            "         [--adaptive-extra 10m]",
+            "         [--from 2024-11-23] [--until 2024-12-01] [--json OUT.json]",
+            "  --gpus-per-node 0 = unlimited capacity without nodes (the README's reference model);",
+            "  --max-replicas 1 = one replica per model, no concurrency.");
+
+    private static final class UsageError extends Exception {
+        private static final long serialVersionUID = 1L;
+        UsageError(String m) { super(m); }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new ServingSimulateCommand().run(args, System.out, System.err));
+    }
+
+    public int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return execute(args, out, err);
+        } catch (UsageError e) {
+            err.println("simulate serving: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (InputException e) {
+            err.println("simulate serving: " + e.describe());
+            return 2;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            err.println("simulate serving: internal error: " + e);
+            return 1;
+        }
+    }
+
+    private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
+            "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
+            "--park-resume", "--max-replicas", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
+            "--from", "--until", "--json");
+
+    private int execute(String[] args, PrintStream out, PrintStream err) throws UsageError, InputException {
+        int start = 0;
+        if (args.length > 0 && args[0].equals("simulate")) start++;
+        if (args.length > start && args[start].equals("serving")) start++;
+        Map<String, String> o = new HashMap<>();
+        for (int i = start; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) { out.println(USAGE); return 0; }
+            String k = a, v = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) { k = a.substring(0, eq); v = a.substring(eq + 1); }
+            if (!FLAGS.contains(k)) throw new UsageError("unknown argument '" + a + "'");
+            if (v == null) {
+                if (i + 1 >= args.length) throw new UsageError("argument '" + k + "': missing value");
+                v = args[++i];
+            }
+            o.put(k, v);
+        }
+        if (!o.containsKey("--requests")) throw new UsageError("argument '--requests': required");
+        if (!o.containsKey("--load-latency")) throw new UsageError("argument '--load-latency': required");
+        ServingConfig d = ServingConfig.defaults();
+        long seed = longArg(o, "--seed", 42);
+        ServingConfig cfg;
+        try {
+            cfg = new ServingConfig((int) longArg(o, "--gpus-per-node", d.gpusPerNode()),
+                    dur(o, "--node-startup", d.nodeStartupMillis()), dur(o, "--node-empty-grace", d.nodeEmptyGraceMillis()),
+                    (int) longArg(o, "--initial-nodes", d.initialNodes()), dbl(o, "--park-fraction", d.parkFraction()),
+                    dur(o, "--park-resume", d.parkResumeMillis()), (int) longArg(o, "--max-replicas", d.maxReplicas()),
+                    dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis());
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("bad cost-model flags: " + e.getMessage()
+                    + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1])");
+        }
+        AdaptiveKeepAlive.Params p0 = AdaptiveKeepAlive.DEFAULTS;
+        AdaptiveKeepAlive.Params ap;
+        try {
+            ap = new AdaptiveKeepAlive.Params(dur(o, "--adaptive-warm", p0.warmMillis()),
+                    dbl(o, "--adaptive-park-cost", p0.parkCost()), dur(o, "--adaptive-penalty", p0.coldStartPenaltyMillis()),
+                    dur(o, "--adaptive-min", p0.minHorizonMillis()),
+                    dur(o, "--adaptive-max", p0.maxHorizonMillis()), dur(o, "--adaptive-default", p0.defaultHorizonMillis()),
+                    (int) longArg(o, "--adaptive-min-samples", p0.minSamples()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("bad --adaptive-* flags: need warm <= min <= max, park-cost in (0,1]");
+        }
+        long caKa = dur(o, "--ca-keepalive", 300_000L);
+        long from = timeArg(o, "--from", Long.MIN_VALUE), until = timeArg(o, "--until", Long.MAX_VALUE);
+
+        ServingTrace trace = ServingTrace.load(Path.of(o.get("--requests")), from, until);
+        long[] lat = ServingTrace.loadLatencies(Path.of(o.get("--load-latency")));
+        DutyCycleReport.Result duty = null;
+        long[] thresholds = {300_000L, 900_000L, 1_800_000L, 3_600_000L};
+        if (o.containsKey("--duty-cycle")) duty = DutyCycleReport.compute(Path.of(o.get("--duty-cycle")), thresholds);
+
+        List<PolicyResult> results = new ArrayList<>();
+        results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).yieldIdleReplicas(true)
+                .run("plimsoll-adaptive (default)", io.plimsoll.engine.idle.ModelActivity::new));
+        // always-on = exactly one replica per model, warm from the start, never scaled (requests queue on it)
+        results.add(ServingReplay.run(trace, new AlwaysOn(), cfg.withMaxReplicas(1), lat, seed, false, true, "always-on (1 replica/model)"));
+        for (long ka : new long[] {90_000L, 300_000L, 900_000L}) {
+            IdlePolicy pol = new FixedKeepAlive(Duration.ofMillis(ka));
+            results.add(ServingReplay.run(trace, pol, cfg, lat, seed, false, false, pol.name()));
+        }
+        if (cfg.gpusPerNode() > 0) {
+            // ablation: Plimsoll's idle policy with the plain pool rule (no yielding of idle/parked replicas)
+            results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)),
+                    cfg, lat, seed, false, false).run("plimsoll-adaptive, plain pool rule", io.plimsoll.engine.idle.ModelActivity::new));
+            results.add(ServingReplay.run(trace, new FixedKeepAlive(Duration.ofMillis(caKa)), cfg, lat, seed, true, false,
+                    "cluster-autoscaler (keep-alive " + Durations.format(caKa) + ")"));
+        }
+        PolicyResult pl = results.get(0), k5 = results.get(3), k15 = results.get(4);
+        boolean idleOk = pl.idleWarmGpuHours() <= k5.idleWarmGpuHours();
+        boolean coldOk = pl.coldStarts() <= k15.coldStarts();
+        boolean p99Ok = pl.waitP99Seconds() <= k15.waitP99Seconds();
+
+        out.printf(Locale.ROOT, "simulate serving: %s, %d requests (%d undispatched rows skipped), %d models, window %s .. %s, seed %d%n",
+                o.get("--requests"), trace.requests().size(), trace.skippedUndispatched(), trace.models().size(),
+                java.time.Instant.ofEpochMilli(trace.requests().get(0).arrivalMillis()),
+                java.time.Instant.ofEpochMilli(trace.requests().get(trace.requests().size() - 1).arrivalMillis()), seed);
+        out.printf(Locale.ROOT, "cost model: %s GPUs/node, node start-up %s, empty node removed after %s, parked replica = %.3f GPU,"
+                        + " park resume %s, max %d replicas/model, load latency drawn from %d samples%n",
+                cfg.gpusPerNode() == 0 ? "unlimited" : Integer.toString(cfg.gpusPerNode()), Durations.format(cfg.nodeStartupMillis()),
+                Durations.format(cfg.nodeEmptyGraceMillis()), cfg.parkFraction(), Durations.format(cfg.parkResumeMillis()),
+                cfg.maxReplicas(), lat.length);
+        out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %10s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
+                "parked", "load", "node-hours", "nodes", "cold", "resumes", "restarts", "evicted", "wait p50", "wait p99");
+        for (PolicyResult r : results) {
+            out.printf(Locale.ROOT, "%-38s %9.1f %10.1f %8.1f %8.1f %10.1f %6d %10d %8d %8d %8d %8.1fs %8.1fs%n", r.policy(),
+                    r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(), r.nodeHours(), r.maxNodes(),
+                    r.coldStarts(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(), r.waitP99Seconds());
+        }
+        out.printf(Locale.ROOT, "goal: idle %.1f <= keep-alive 5m %.1f: %s; cold starts %d <= keep-alive 15m %d: %s;"
+                        + " p99 %.1fs <= keep-alive 15m %.1fs: %s -> %s%n",
+                pl.idleWarmGpuHours(), k5.idleWarmGpuHours(), idleOk ? "yes" : "NO", pl.coldStarts(), k15.coldStarts(),
+                coldOk ? "yes" : "NO", pl.waitP99Seconds(), k15.waitP99Seconds(), p99Ok ? "yes" : "NO",
+                idleOk && coldOk && p99Ok ? "MET" : "NOT MET");
+        if (duty != null) {
+            out.printf(Locale.ROOT, "duty cycle %s: %d pods, %d samples, %.1f GPU-hours observed, %.1f at 0%%%n",
+                    o.get("--duty-cycle"), duty.pods(), duty.samples(), duty.observedGpuHours(), duty.zeroGpuHours());
+            out.printf(Locale.ROOT, "%-22s %10s %20s %22s%n", "idle stretch longer than", "stretches", "GPU-h in stretches", "reclaimable GPU-h");
+            for (DutyCycleReport.Row r : duty.rows()) {
+                out.printf(Locale.ROOT, "%-22s %10d %20.1f %22.1f%n", Durations.format(r.thresholdMillis()), r.stretches(),
+                        r.gpuHoursInStretches(), r.reclaimableGpuHours());
+            }
+        }
+        if (o.containsKey("--json")) {
+            Path jp = Path.of(o.get("--json"));
+            try {
+                Files.writeString(jp, json(o, trace, cfg, seed, results, duty, idleOk, coldOk, p99Ok), StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                throw new InputException(jp.toString(), 0, null, "cannot write JSON output: " + e.getMessage());
+            }
+        }
+        return 0;
+    }
+
+    private static String json(Map<String, String> o, ServingTrace trace, ServingConfig c, long seed, List<PolicyResult> rs,
+                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok) {
+        StringBuilder b = new StringBuilder("{\n");
+        b.append("  \"requests_file\": ").append(str(o.get("--requests"))).append(",\n");
+        b.append("  \"requests\": ").append(trace.requests().size()).append(",\n");
+        b.append("  \"models\": ").append(trace.models().size()).append(",\n");
+        b.append("  \"seed\": ").append(seed).append(",\n");
+        b.append(String.format(Locale.ROOT, "  \"cost_model\": {\"gpus_per_node\": %d, \"node_startup_s\": %.3f, \"node_empty_grace_s\": %.3f,"
+                        + " \"initial_nodes\": %d, \"park_fraction\": %.4f, \"park_resume_s\": %.3f, \"max_replicas\": %d,"
+                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f},%n",
+                c.gpusPerNode(), c.nodeStartupMillis() / 1000.0, c.nodeEmptyGraceMillis() / 1000.0, c.initialNodes(),
+                c.parkFraction(), c.parkResumeMillis() / 1000.0, c.maxReplicas(), c.caUnderUtil(), c.caUnneededMillis() / 1000.0));
+        b.append("  \"policies\": [\n");
+        for (int i = 0; i < rs.size(); i++) {
+            PolicyResult r = rs.get(i);
+            b.append(String.format(Locale.ROOT, "    {\"policy\": %s, \"requests\": %d, \"busy_gpu_hours\": %.3f, \"idle_warm_gpu_hours\": %.3f,"
+                            + " \"parked_gpu_hours\": %.3f, \"loading_gpu_hours\": %.3f, \"gpu_node_hours\": %.3f, \"max_nodes\": %d,"
+                            + " \"cold_starts\": %d, \"park_resumes\": %d, \"ca_restarts\": %d, \"parked_evictions\": %d,"
+                            + " \"wait_p50_s\": %.3f, \"wait_p99_s\": %.3f, \"wait_mean_s\": %.3f}%s%n",
+                    str(r.policy()), r.requests(), r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(),
+                    r.nodeHours(), r.maxNodes(), r.coldStarts(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(),
+                    r.waitP99Seconds(), r.waitMeanSeconds(), i + 1 < rs.size() ? "," : ""));
+        }
+        b.append("  ],\n");
+        b.append(String.format(Locale.ROOT, "  \"goal\": {\"idle_le_keepalive_5m\": %b, \"cold_starts_le_keepalive_15m\": %b,"
+                + " \"p99_le_keepalive_15m\": %b, \"met\": %b}", idleOk, coldOk, p99Ok, idleOk && coldOk && p99Ok));
+        if (duty != null) {
+            b.append(String.format(Locale.ROOT, ",%n  \"duty_cycle\": {\"pods\": %d, \"samples\": %d, \"observed_gpu_hours\": %.3f,"
+                    + " \"zero_gpu_hours\": %.3f, \"idle_stretches\": [", duty.pods(), duty.samples(), duty.observedGpuHours(), duty.zeroGpuHours()));
+            for (int i = 0; i < duty.rows().size(); i++) {
+                DutyCycleReport.Row r = duty.rows().get(i);
+                b.append(String.format(Locale.ROOT, "%s{\"longer_than_s\": %d, \"stretches\": %d, \"gpu_hours\": %.3f, \"reclaimable_gpu_hours\": %.3f}",
+                        i == 0 ? "" : ", ", r.thresholdMillis() / 1000, r.stretches(), r.gpuHoursInStretches(), r.reclaimableGpuHours()));
+            }
+            b.append("]}");
+        }
+        b.append("\n}\n");
+        return b.toString();
+    }
+
+    private static String str(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            if (ch == '"' || ch == '\\') b.append('\\').append(ch);
+            else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
+            else b.append(ch);
+        }
+        return b.append('"').toString();
+    }
+
+    private static long longArg(Map<String, String> o, String k, long def) throws UsageError {
+        String v = o.get(k);
+        if (v == null) return def;
+        try {
+            long x = Long.parseLong(v.trim());
+            if (x < 0) throw new UsageError("argument '" + k + "': must be >= 0, got '" + v + "'");
+            return x;
+        } catch (NumberFormatException e) {
+            throw new UsageError("argument '" + k + "': not an integer: '" + v + "'");
+        }
+    }
+
+    private static double dbl(Map<String, String> o, String k, double def) throws UsageError {
+        String v = o.get(k);
+        if (v == null) return def;
+        try {
+            double x = Double.parseDouble(v.trim());
+            if (!(x >= 0) || Double.isInfinite(x)) throw new UsageError("argument '" + k + "': must be a number >= 0, got '" + v + "'");
+            return x;
+        } catch (NumberFormatException e) {
+            throw new UsageError("argument '" + k + "': not a number: '" + v + "'");
+        }
+    }
+
+    private static long dur(Map<String, String> o, String k, long def) throws UsageError {
+        String v = o.get(k);
+        if (v == null) return def;
+        try {
+            return Durations.parseMillis(v);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("argument '" + k + "': " + e.getMessage());
+        }
+    }
+
+    private static long timeArg(Map<String, String> o, String k, long def) throws UsageError {
+        String v = o.get(k);
+        if (v == null) return def;
+        try {
+            String s = v.trim();
+            if (s.length() == 10) s = s + " 00:00:00";
+            return ServingTrace.parseTime(s);
+        } catch (RuntimeException e) {
+            throw new UsageError("argument '" + k + "': not a date 'YYYY-MM-DD[ HH:MM:SS]': '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.plimsoll.simulate.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.plimsoll.engine.idle.AdaptiveKeepAlive;
+import io.plimsoll.engine.idle.AlwaysOn;
+import io.plimsoll.engine.idle.FixedKeepAlive;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Tiny hand-made traces whose figures are worked out by hand in the comments. */
+class ServingReplayTest {
+    static final long S = 1000;
+    static final double GPUH = 3600.0; // seconds per GPU-hour
+    static final long[] LOAD_10S = {10 * S};
+
+    static ServingConfig unlimited(int maxReplicas, double parkFraction) {
+        return new ServingConfig(0, 0, 600 * S, 0, parkFraction, 2 * S, maxReplicas, 0.5, 600 * S, 30 * S);
+    }
+
+    static ServingTrace trace(long[][] rows) { // {arrival s, exec s, model}
+        List<ServingTrace.Request> r = new java.util.ArrayList<>();
+        int models = 0;
+        for (long[] x : rows) { r.add(new ServingTrace.Request(x[0] * S, x[1] * S, (int) x[2])); models = Math.max(models, (int) x[2] + 1); }
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < models; i++) names.add("M" + i);
+        return new ServingTrace(r, names);
+    }
+
+    @Test
+    void keepAliveColdStartsWaitsAndGpuHours() {
+        // requests at 0, 20, 200 s, 5 s each; load 10 s; keep-alive 60 s.
+        // r1: cold start, waits 10, runs 10-15. r2 at 20: warm (idle 15-20), runs 20-25.
+        // idle 25-85, then scaled to zero. r3 at 200: cold start, waits 10, runs 210-215.
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {20, 5, 0}, {200, 5, 0}});
+        PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(60)), unlimited(1, 0.25), LOAD_10S, 1, false, false, "ka");
+        assertEquals(3, r.requests());
+        assertEquals(2, r.coldStarts());
+        assertEquals(15 / GPUH, r.busyGpuHours(), 1e-9);
+        assertEquals(65 / GPUH, r.idleWarmGpuHours(), 1e-9);
+        assertEquals(20 / GPUH, r.loadingGpuHours(), 1e-9);
+        assertEquals(10.0, r.waitP50Seconds(), 1e-9); // waits 0, 10, 10
+        assertEquals(10.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(20.0 / 3, r.waitMeanSeconds(), 1e-9);
+    }
+
+    @Test
+    void queueingAddsReplicasUpToTheLimit() {
+        // two requests at 0 s for one model, 5 s each, load 10 s.
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 0}});
+        PolicyResult two = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(60)), unlimited(2, 0.25), LOAD_10S, 1, false, false, "x");
+        assertEquals(2, two.coldStarts());          // the queue started a second replica
+        assertEquals(10.0, two.waitP99Seconds(), 1e-9);
+        PolicyResult one = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(60)), unlimited(1, 0.25), LOAD_10S, 1, false, false, "x");
+        assertEquals(1, one.coldStarts());          // one replica: the second request queues behind the first
+        assertEquals(15.0, one.waitP99Seconds(), 1e-9);
+        assertEquals(10.0, one.waitP50Seconds(), 1e-9);
+    }
+
+    @Test
+    void parkedReplicaCostsItsFractionAndResumesWithoutColdStart() {
+        // warm 10 s, horizon 1000 s for every model; park fraction 0.5, resume 2 s.
+        // r1 at 0: cold, waits 10, runs 10-15; warm 15-25 (10 GPU-s); parked 25-100 (75 s x 0.5 = 37.5 GPU-s);
+        // r2 at 100: resume, waits 2, runs 102-107.
+        AdaptiveKeepAlive p = new AdaptiveKeepAlive(new AdaptiveKeepAlive.Params(10 * S, 0.5, 600 * S, 1000 * S, 1000 * S, 1000 * S, 1));
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {100, 5, 0}});
+        PolicyResult r = ServingReplay.run(t, p, unlimited(1, 0.5), LOAD_10S, 1, false, false, "p");
+        assertEquals(1, r.coldStarts());
+        assertEquals(1, r.resumes());
+        assertEquals(47.5 / GPUH, r.idleWarmGpuHours(), 1e-9);
+        assertEquals(37.5 / GPUH, r.parkedGpuHours(), 1e-9);
+        assertEquals(10 / GPUH, r.busyGpuHours(), 1e-9);
+        assertEquals(12 / GPUH, r.loadingGpuHours(), 1e-9); // 10 s load + 2 s resume on a whole GPU
+        assertEquals(10.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(2.0, r.waitP50Seconds(), 1e-9);
+    }
+
+    @Test
+    void nodeStartUpDelaysTheFirstReplicaAndNodesAreCounted() {
+        // 1-GPU nodes, none at start, start-up 100 s: r1 at 0 waits 100 (node) + 10 (load), runs 110-115.
+        ServingConfig c = new ServingConfig(1, 100 * S, 600 * S, 0, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}});
+        PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(60)), c, LOAD_10S, 1, false, false, "n");
+        assertEquals(110.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(1, r.maxNodes());
+        assertEquals(115 / GPUH, r.nodeHours(), 1e-9);
+    }
+
+    @Test
+    void secondModelNeedsASecondNode() {
+        // 1-GPU nodes, one ready at start, start-up 100 s, two models each one request at 0 s, keep-alive 10 min:
+        // M0 loads on the ready node (waits 10); M1 waits for a new node (100) and its load (10).
+        ServingConfig c = new ServingConfig(1, 100 * S, 600 * S, 1, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}});
+        PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), c, LOAD_10S, 1, false, false, "n");
+        assertEquals(2, r.maxNodes());
+        assertEquals(10.0, r.waitP50Seconds(), 1e-9);
+        assertEquals(110.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(2, r.coldStarts());
+        // with a 60 s keep-alive M0's replica is gone at 75 s and M1 takes its GPU before the new node is up
+        PolicyResult r2 = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(60)), c, LOAD_10S, 1, false, false, "n");
+        assertEquals(85.0, r2.waitP99Seconds(), 1e-9);
+    }
+
+    @Test
+    void alwaysOnStartsWarmAndNeverColdStarts() {
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {1000, 5, 1}, {2000, 5, 0}});
+        PolicyResult r = ServingReplay.run(t, new AlwaysOn(), unlimited(1, 0.25), LOAD_10S, 1, false, true, "on");
+        assertEquals(0, r.coldStarts());
+        assertEquals(0.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(15 / GPUH, r.busyGpuHours(), 1e-9);
+        assertEquals((2 * 2005 - 15) / GPUH, r.idleWarmGpuHours(), 1e-9); // 2 replicas over 0-2005 s minus busy
+    }
+
+    @Test
+    void clusterAutoscalerMovesIdleReplicaOffUnderusedNode() {
+        // 2-GPU nodes, 2 ready at 0; CA: under 60 % for 60 s, scans every 30 s; keep-alive 100 s; load 10 s.
+        // A (exec 5) and B (exec 500) land on n0, C (exec 5, again at 100 s) on n1. n1 is under 60 % from the
+        // 30 s scan; at 120 s A is gone (idle 15-115), so C (idle) fits on n0: it moves and reloads, n1 is removed.
+        // Horizon = B done at 510 s: node time = n0 510 s + n1 120 s.
+        ServingConfig c = new ServingConfig(2, 100 * S, 600 * S, 2, 0.25, 2 * S, 1, 0.6, 60 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 500, 1}, {0, 5, 2}, {100, 5, 2}});
+        PolicyResult ca = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(100)), c, LOAD_10S, 1, true, false, "ca");
+        assertEquals(1, ca.restarts());
+        assertEquals(3, ca.coldStarts());
+        assertEquals(630 / GPUH, ca.nodeHours(), 1e-9);
+        assertEquals(10.0, ca.waitP99Seconds(), 1e-9);
+        // without the CA rule n1 stays (it is not empty for 10 min before the end)
+        PolicyResult plain = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(100)), c, LOAD_10S, 1, false, false, "pool");
+        assertEquals(0, plain.restarts());
+        assertEquals(1020 / GPUH, plain.nodeHours(), 1e-9);
+    }
+
+    @Test
+    void parkedReplicaYieldsItsGpuInsteadOfWaitingForANode() {
+        // one 1-GPU node, start-up 100 s; park fraction 0.5 after 10 s warm, horizon 1000 s.
+        // A at 0: loads 10, runs 10-15, warm 15-25, parked from 25 (0.5 GPU). B at 50 needs a whole GPU: A's
+        // parked replica is scaled to zero (evicted) and B loads at once: waits 10, not 110.
+        AdaptiveKeepAlive p = new AdaptiveKeepAlive(new AdaptiveKeepAlive.Params(10 * S, 0.5, 600 * S, 1000 * S, 1000 * S, 1000 * S, 1));
+        ServingConfig c = new ServingConfig(1, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {50, 5, 1}});
+        PolicyResult plain = new ServingReplay(t, p, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(1, plain.parkEvictions());
+        assertEquals(10.0, plain.waitP99Seconds(), 1e-9);
+        assertEquals(1, plain.maxNodes());
+        assertEquals(12.5 / GPUH, plain.parkedGpuHours(), 1e-9); // 25-50 s at 0.5
+        // Plimsoll's pool rule also asks for a node once something had to be evicted
+        PolicyResult yield = new ServingReplay(t, p, c, LOAD_10S, 1, false, false).yieldIdleReplicas(true)
+                .run("y", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(2, yield.maxNodes());
+        assertEquals(10.0, yield.waitP99Seconds(), 1e-9);
+    }
+}
