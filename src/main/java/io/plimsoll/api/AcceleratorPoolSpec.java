@@ -24,6 +24,8 @@ public class AcceleratorPoolSpec {
     @JsonPropertyDescription("What one node costs per hour, in dollars. Used to pick the cheapest pool and to report idle cost.")
     @Min(0)
     private Double costPerNodeHour = 0.0;
+    @JsonPropertyDescription("Node scale-down (idle nodes) and scale-up (pending work). Absent: Plimsoll never removes or adds nodes.")
+    private PoolScaling scaling;
     @JsonPropertyDescription("Workload phases this pool accepts (Training, Inference, Optimization, Workbench). Empty means all.")
     private List<WorkloadPhase> phases = new ArrayList<>();
 
@@ -33,6 +35,8 @@ public class AcceleratorPoolSpec {
     public void setAccelerator(PoolAccelerator accelerator) { this.accelerator = accelerator; }
     public Double getCostPerNodeHour() { return costPerNodeHour; }
     public void setCostPerNodeHour(Double costPerNodeHour) { this.costPerNodeHour = costPerNodeHour; }
+    public PoolScaling getScaling() { return scaling; }
+    public void setScaling(PoolScaling scaling) { this.scaling = scaling; }
     public List<WorkloadPhase> getPhases() { return phases; }
     public void setPhases(List<WorkloadPhase> phases) { this.phases = phases; }
 }

@@ -29,6 +29,12 @@ public class AcceleratorPoolStatus {
     private Double idleCostPerHour;
     @JsonPropertyDescription("Free capacity stranded on partly used shared devices, in percent of the pool's devices.")
     private Double fragmentationPercent;
+    @JsonPropertyDescription("Nodes that hold no workload (daemon pods aside), and for how long.")
+    private List<String> idleNodes = new ArrayList<>();
+    @JsonPropertyDescription("Scale-downs and scale-ups done (or, in dry run, that would be done) at the last evaluation.")
+    private List<ScaleAction> scaleActions = new ArrayList<>();
+    @JsonPropertyDescription("When the pool last asked its scale target for one more node.")
+    private String lastScaleUpAt;
     @JsonPropertyDescription("Standard conditions: Ready.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -52,6 +58,12 @@ public class AcceleratorPoolStatus {
     public void setIdleCostPerHour(Double idleCostPerHour) { this.idleCostPerHour = idleCostPerHour; }
     public Double getFragmentationPercent() { return fragmentationPercent; }
     public void setFragmentationPercent(Double fragmentationPercent) { this.fragmentationPercent = fragmentationPercent; }
+    public List<String> getIdleNodes() { return idleNodes; }
+    public void setIdleNodes(List<String> idleNodes) { this.idleNodes = idleNodes; }
+    public List<ScaleAction> getScaleActions() { return scaleActions; }
+    public void setScaleActions(List<ScaleAction> scaleActions) { this.scaleActions = scaleActions; }
+    public String getLastScaleUpAt() { return lastScaleUpAt; }
+    public void setLastScaleUpAt(String lastScaleUpAt) { this.lastScaleUpAt = lastScaleUpAt; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 }

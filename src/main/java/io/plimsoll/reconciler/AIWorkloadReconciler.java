@@ -119,6 +119,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     private Outcome decide(AIWorkload wl, AIWorkloadStatus status, Long gen) {
+        WorkloadState before = status.getState();
         String ns = wl.getMetadata().getNamespace();
         String name = wl.getMetadata().getName();
         WorkloadNeeds.Parsed parsed;
@@ -293,6 +294,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
             events.warning(wl, "Unschedulable", msg);
             metrics.pending(workloadKey, phase.name(), "Unschedulable");
+            if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
             return new Outcome(true);
         }
         metrics.pending(workloadKey, phase.name(), null);

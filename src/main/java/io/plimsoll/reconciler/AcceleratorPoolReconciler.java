@@ -13,6 +13,8 @@ import io.plimsoll.api.AcceleratorPoolStatus;
 import io.plimsoll.engine.ClusterState;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.engine.PoolUsage;
+import io.plimsoll.actuator.NodeActuator;
+import io.plimsoll.events.EventRecorder;
 import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
 import jakarta.inject.Inject;
@@ -28,11 +30,13 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
 
     private final ClusterSnapshot snapshot;
     private final PlimsollMetrics metrics;
+    private final PoolScaler scaler;
 
     @Inject
-    public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics) {
+    public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics, NodeActuator nodes, EventRecorder events) {
         this.snapshot = snapshot;
         this.metrics = metrics;
+        this.scaler = new PoolScaler(snapshot, nodes, events);
     }
 
     @Override
@@ -75,7 +79,24 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
             Conditions.set(status.getConditions(), "Ready", true, "NodesFound", u.nodes().size() + " node(s), "
                     + u.devicesTotal() + " device(s)", gen);
         }
-        if (before != null && JSON.valueToTree(before).equals(JSON.valueToTree(status))) return UpdateControl.noUpdate();
-        return UpdateControl.patchStatus(pool);
+        long recheck = Long.MAX_VALUE;
+        if (pool.getSpec().getScaling() != null) {
+            try {
+                PoolScaler.Outcome o = scaler.evaluate(pool, profile, state,
+                        () -> context.getClient().resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().list().getItems(),
+                        java.time.Instant.now());
+                status.setIdleNodes(o.idleNodes());
+                status.setScaleActions(o.actions());
+                status.setLastScaleUpAt(o.lastScaleUpAt());
+                Conditions.set(status.getConditions(), "ScalingReady", true, "Evaluated", o.note(), gen);
+                recheck = o.recheckInMs();
+            } catch (RuntimeException e) {
+                Conditions.set(status.getConditions(), "ScalingReady", false, "ScalingFailed", e.getMessage(), gen);
+                recheck = PoolScaler.DEFAULT_RECHECK_MS;
+            }
+        }
+        UpdateControl<AcceleratorPool> c = before != null && JSON.valueToTree(before).equals(JSON.valueToTree(status))
+                ? UpdateControl.noUpdate() : UpdateControl.patchStatus(pool);
+        return recheck == Long.MAX_VALUE ? c : c.rescheduleAfter(recheck);
     }
 }

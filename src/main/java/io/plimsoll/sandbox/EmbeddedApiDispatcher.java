@@ -40,6 +40,39 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         return () -> interceptors.remove(interceptor);
     }
 
+    /**
+     * The /scale subresource of custom resources (e.g. a Cluster API MachineDeployment), which the mock server does
+     * not implement: replicas are the object's spec.replicas, as a CRD's scale subresource usually declares.
+     */
+    private MockResponse scaleSubresource(RecordedRequest request) {
+        String path = request.getPath().replaceFirst("\\?.*$", "");
+        String objectPath = path.substring(0, path.length() - "/scale".length());
+        MockResponse current = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+                objectPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+        if (current.code() != 200) return current;
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var obj = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(current.getBody().readUtf8());
+            if ("PUT".equals(request.getMethod())) {
+                int replicas = json.readTree(request.getUtf8Body()).path("spec").path("replicas").asInt();
+                obj.with("spec").put("replicas", replicas);
+                MockResponse put = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PUT, objectPath,
+                        io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json").build(),
+                        new io.fabric8.mockwebserver.http.Buffer(obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                if (put.code() >= 300) return put;
+            } else if (!"GET".equals(request.getMethod())) {
+                return null;
+            }
+            var scale = json.createObjectNode().put("apiVersion", "autoscaling/v1").put("kind", "Scale");
+            scale.set("metadata", obj.path("metadata"));
+            scale.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt());
+            scale.putObject("status").put("replicas", obj.path("status").path("replicas").asInt(obj.path("spec").path("replicas").asInt()));
+            return new MockResponse().setResponseCode(200).setBody(scale.toString());
+        } catch (Exception e) {
+            return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");
+        }
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         for (Consumer<RecordedRequest> o : observers) o.accept(request);
@@ -52,6 +85,10 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                     {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},
                      "spec":{},"status":{"incomplete":false,"nonResourceRules":[],
                      "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""");
+        }
+        if (request.getPath() != null && request.getPath().matches("^/apis/[^?]+/scale(\\?.*)?$")) {
+            MockResponse scale = scaleSubresource(request);
+            if (scale != null) return scale;
         }
         if (kubectl == null) kubectl = new KubectlSupport();
         MockResponse forKubectl = kubectl.answer(request, super::dispatch);

@@ -100,6 +100,11 @@ public class ClusterSnapshot {
         started = false;
     }
 
+    /** A workload just became Pending: pools that can grow should look (they listen to workload changes). */
+    public void workloadPending(String namespace, String name) {
+        fire(new ClusterChange(namespace, name, false));
+    }
+
     public void addListener(Consumer<ClusterChange> listener) {
         listeners.add(listener);
     }
@@ -172,6 +177,29 @@ public class ClusterSnapshot {
     public Optional<PlacementPolicy> policy(String name) {
         ensureStarted();
         return Optional.ofNullable(policies.getStore().getByKey(name));
+    }
+
+    /** The cluster's nodes whose labels carry every label of the pool's nodeSelector. */
+    public List<Node> nodesOf(AcceleratorPool pool) {
+        ensureStarted();
+        return nodes.getStore().list().stream().filter(n -> PoolProfiles.selects(pool, n.getMetadata().getLabels()))
+                .sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+    }
+
+    /**
+     * True when nothing but daemon or static pods runs on the node: the node could go without moving any work.
+     */
+    public boolean holdsNoWorkload(String node) {
+        ensureStarted();
+        for (Pod p : pods.getStore().list()) {
+            if (p.getSpec() == null || !node.equals(p.getSpec().getNodeName()) || terminal(p)) continue;
+            boolean daemon = p.getMetadata().getOwnerReferences() != null
+                    && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> "DaemonSet".equals(o.getKind()));
+            boolean mirror = p.getMetadata().getAnnotations() != null
+                    && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror");
+            if (!daemon && !mirror) return false;
+        }
+        return true;
     }
 
     /** Pods labelled as belonging to the workload. */

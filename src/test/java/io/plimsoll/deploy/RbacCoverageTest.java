@@ -54,6 +54,16 @@ class RbacCoverageTest {
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() -> state(client, "sdxl-serving") == WorkloadState.Running
                         && state(client, "llama-quantize") == WorkloadState.Running);
+                // Node scale-down: idle-since annotations and a cordon.
+                io.plimsoll.api.PoolScaling scaling = new io.plimsoll.api.PoolScaling();
+                scaling.setScaleDownAfter("1s");
+                scaling.setMinNodes(1);
+                await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                    client.resources(io.plimsoll.api.AcceleratorPool.class).withName("l4").edit(p -> { p.getSpec().setScaling(scaling); return p; });
+                    return true;
+                });
+                await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().stream()
+                        .anyMatch(n -> n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())));
                 // Failure, scale-down and deletion paths: pod deletes, finalizer removal, events.
                 SimulatedKubelet.finish(client, "default", Fixtures.pod(client, "default", "llama-quantize", 0).getMetadata().getName(), false);
                 client.resources(AIWorkload.class).inNamespace("default").withName("sdxl-serving").edit(w -> { w.getSpec().setReplicas(1); return w; });

@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.plimsoll.actuator.PodBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.plimsoll.actuator.NodeActuator;
 import io.plimsoll.events.EventRecorder;
 import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
@@ -31,7 +32,7 @@ public final class TestOperator implements AutoCloseable {
         });
         PlimsollMetrics metrics = new PlimsollMetrics(registry);
         operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics));
-        operator.register(new AcceleratorPoolReconciler(snapshot, metrics));
+        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new EventRecorder(client)));
         operator.register(new PlacementPolicyReconciler(snapshot));
         operator.start();
     }

@@ -1,0 +1,52 @@
+package io.plimsoll.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** How Plimsoll removes idle nodes from a pool and adds nodes for pending work. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.mode != 'ScaleTarget' || has(self.scaleTargetRef)",
+        message = "mode ScaleTarget needs scaleTargetRef (an object with a /scale subresource, e.g. a MachineDeployment)")
+@ValidationRule(value = "!has(self.maxNodes) || !has(self.minNodes) || self.maxNodes >= self.minNodes",
+        message = "maxNodes must be at least minNodes")
+public class PoolScaling {
+    /** How a node leaves the pool. */
+    public enum Mode {
+        /** Cordon the idle node and leave its removal to Cluster Autoscaler or Karpenter. */
+        CordonOnly,
+        /** Cordon it, mark it for deletion as Cluster API expects and lower the scale target's replicas. */
+        ScaleTarget
+    }
+
+    @JsonPropertyDescription("CordonOnly (default) or ScaleTarget.")
+    private Mode mode = Mode.CordonOnly;
+    @JsonPropertyDescription("How long a node must hold no workload (daemon pods aside) before it is removed, e.g. 10m (default).")
+    @Pattern("^([0-9]+(s|m|h))+$")
+    private String scaleDownAfter = "10m";
+    @JsonPropertyDescription("The pool never shrinks below this many schedulable nodes. Default 0.")
+    @Min(0)
+    private Integer minNodes = 0;
+    @JsonPropertyDescription("ScaleTarget mode: the pool grows for pending work that would fit a new node, up to this many nodes. Unset: never grows.")
+    @Min(0)
+    private Integer maxNodes;
+    @JsonPropertyDescription("The object whose replicas are the pool's nodes (mode ScaleTarget).")
+    private ScaleTargetRef scaleTargetRef;
+    @JsonPropertyDescription("Report in status and events what would be removed or added and the money it would save, without acting.")
+    private Boolean dryRun = false;
+
+    public Mode getMode() { return mode; }
+    public void setMode(Mode mode) { this.mode = mode; }
+    public String getScaleDownAfter() { return scaleDownAfter; }
+    public void setScaleDownAfter(String scaleDownAfter) { this.scaleDownAfter = scaleDownAfter; }
+    public Integer getMinNodes() { return minNodes; }
+    public void setMinNodes(Integer minNodes) { this.minNodes = minNodes; }
+    public Integer getMaxNodes() { return maxNodes; }
+    public void setMaxNodes(Integer maxNodes) { this.maxNodes = maxNodes; }
+    public ScaleTargetRef getScaleTargetRef() { return scaleTargetRef; }
+    public void setScaleTargetRef(ScaleTargetRef scaleTargetRef) { this.scaleTargetRef = scaleTargetRef; }
+    public Boolean getDryRun() { return dryRun; }
+    public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
+}

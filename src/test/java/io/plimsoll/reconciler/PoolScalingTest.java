@@ -1,0 +1,146 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.PoolScaling;
+import io.plimsoll.api.ScaleTargetRef;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.WorkloadPhase;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.plimsoll.reconciler.Fixtures.NS;
+import static io.plimsoll.reconciler.Fixtures.workload;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Idle nodes leave their pool (never below minNodes), pending work grows it, dry run only reports. */
+class PoolScalingTest extends OperatorOnEmbeddedApi {
+
+    /** Sets spec.scaling, retrying when the operator's status write got in between (409), as kubectl edit would. */
+    void scaling(String pool, PoolScaling s) {
+        await().atMost(WAIT).ignoreException(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+            client.resources(AcceleratorPool.class).withName(pool).edit(p -> { p.getSpec().setScaling(s); return p; });
+            return true;
+        });
+    }
+
+    static PoolScaling cordonOnly(int minNodes, boolean dryRun) {
+        PoolScaling s = new PoolScaling();
+        s.setScaleDownAfter("1s");
+        s.setMinNodes(minNodes);
+        s.setDryRun(dryRun);
+        return s;
+    }
+
+    boolean cordoned(String node) {
+        Node n = client.nodes().withName(node).get();
+        return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+    }
+
+    AcceleratorPool pool(String name) {
+        return client.resources(AcceleratorPool.class).withName(name).get();
+    }
+
+    @Test
+    void anIdleNodeIsCordonedButNeverBelowMinNodesAndABusyOneStays() throws Exception {
+        client.resource(workload("serve", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
+        awaitState("serve", WorkloadState.Running);
+        String busy = Fixtures.pods(client, "serve").get(0).getSpec().getNodeName();
+        String idle = busy.equals("t4-0") ? "t4-1" : "t4-0";
+        scaling("t4", cordonOnly(0, false));
+        await().atMost(WAIT).until(() -> cordoned(idle));
+        assertFalse(cordoned(busy), "the node with a workload stays");
+        assertNotNull(client.nodes().withName(idle).get().getMetadata().getAnnotations().get(PoolScaler.SCALED_DOWN_AT));
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
+                .anyMatch(e -> "ScaledDown".equals(e.getReason()) && e.getMessage().contains(idle)), "ScaledDown event"));
+
+        // The H100 pool's only node is idle, but minNodes 1 keeps it.
+        scaling("h100", cordonOnly(1, false));
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(pool("h100").getStatus().getIdleNodes().stream().anyMatch(n -> n.startsWith("h100-0"))));
+        Thread.sleep(2500);
+        assertFalse(cordoned("h100-0"), "minNodes respected");
+    }
+
+    @Test
+    void dryRunReportsTheSavingAndChangesNothing() throws Exception {
+        scaling("t4", cordonOnly(1, true));
+        await().atMost(WAIT).untilAsserted(() -> {
+            var actions = pool("t4").getStatus().getScaleActions();
+            assertEquals(1, actions.size());
+            assertEquals(Boolean.TRUE, actions.get(0).getDryRun());
+            assertEquals("ScaleDown", actions.get(0).getAction());
+            assertEquals(2.0, actions.get(0).getDollarsPerHour(), 1e-9);
+        });
+        assertFalse(cordoned("t4-0") || cordoned("t4-1"), "dry run cordons nothing");
+        assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream().anyMatch(e -> "WouldScaleDown".equals(e.getReason())));
+    }
+
+    @Test
+    void scaleTargetShrinksAndGrowsThroughItsScaleSubresource() {
+        capi();
+        client.nodes().withName("h100-0").edit(n -> {
+            n.getMetadata().setAnnotations(Map.of("cluster.x-k8s.io/machine", "h100-md-abc", "cluster.x-k8s.io/cluster-namespace", "capi"));
+            return n;
+        });
+        Fixtures.gpuNode(client, "h100-1", "h100", 8);
+        PoolScaling s = new PoolScaling();
+        s.setMode(PoolScaling.Mode.ScaleTarget);
+        s.setScaleDownAfter("1s");
+        s.setMinNodes(1);
+        s.setMaxNodes(3);
+        ScaleTargetRef ref = new ScaleTargetRef();
+        ref.setApiVersion("cluster.x-k8s.io/v1beta1");
+        ref.setKind("MachineDeployment");
+        ref.setName("h100-md");
+        ref.setNamespace("capi");
+        s.setScaleTargetRef(ref);
+        scaling("h100", s);
+        await().atMost(WAIT).until(() -> replicas() == 1);
+        assertTrue(cordoned("h100-0"), "the idle node named first is removed");
+        assertEquals("yes", client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "Machine").inNamespace("capi")
+                .withName("h100-md-abc").get().getMetadata().getAnnotations().get("cluster.x-k8s.io/delete-machine"));
+
+        // Pending work that fits a new node grows the pool again.
+        client.resource(workload("big", WorkloadPhase.Training, 2, AcceleratorType.GPU, 8, null, 40.0)).create();
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(2, replicas(), () -> "pool status: "
+                + io.fabric8.kubernetes.client.utils.Serialization.asJson(pool("h100").getStatus())));
+        assertEquals(WorkloadState.Pending, Fixtures.get(client, "big").getStatus().getState(), "until the new node joins");
+    }
+
+    int replicas() {
+        GenericKubernetesResource md = client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "MachineDeployment")
+                .inNamespace("capi").withName("h100-md").get();
+        return ((Number) ((Map<?, ?>) md.getAdditionalProperties().get("spec")).get("replicas")).intValue();
+    }
+
+    void capi() {
+        for (String kind : List.of("MachineDeployment", "Machine")) {
+            String plural = kind.toLowerCase() + "s";
+            client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                    .withNewMetadata().withName(plural + ".cluster.x-k8s.io").endMetadata()
+                    .withNewSpec().withGroup("cluster.x-k8s.io").withScope("Namespaced")
+                    .withNewNames().withKind(kind).withPlural(plural).withSingular(kind.toLowerCase()).endNames()
+                    .addNewVersion().withName("v1beta1").withServed(true).withStorage(true)
+                    .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
+                    .endVersion().endSpec().build()).create();
+        }
+        client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "MachineDeployment").inNamespace("capi")
+                .resource(new GenericKubernetesResourceBuilder().withApiVersion("cluster.x-k8s.io/v1beta1").withKind("MachineDeployment")
+                        .withNewMetadata().withName("h100-md").withNamespace("capi").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("replicas", 2)).build()).create();
+        client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "Machine").inNamespace("capi")
+                .resource(new GenericKubernetesResourceBuilder().withApiVersion("cluster.x-k8s.io/v1beta1").withKind("Machine")
+                        .withNewMetadata().withName("h100-md-abc").withNamespace("capi").endMetadata().build()).create();
+    }
+}
