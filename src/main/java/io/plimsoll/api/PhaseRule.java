@@ -26,6 +26,15 @@ public class PhaseRule {
     @Pattern("^([0-9]+(s|m|h))+$")
     private String idleTimeout;
 
+    @JsonPropertyDescription("Inference and Workbench: PromQL whose value above activityThreshold means the workload is active, when the operator has a Prometheus (plimsoll.prometheus.url). {{namespace}} and {{workload}} are filled in; pods are named <workload>-<replica>-<suffix>. Default: avg DCGM_FI_DEV_GPU_UTIL of the workload's pods.")
+    private String activityQuery;
+    @JsonPropertyDescription("Value of activityQuery above which the workload counts as active. Default 5 (percent GPU utilisation).")
+    private Double activityThreshold;
+
+    public String getActivityQuery() { return activityQuery; }
+    public void setActivityQuery(String activityQuery) { this.activityQuery = activityQuery; }
+    public Double getActivityThreshold() { return activityThreshold; }
+    public void setActivityThreshold(Double activityThreshold) { this.activityThreshold = activityThreshold; }
     public List<String> getPools() { return pools; }
     public void setPools(List<String> pools) { this.pools = pools; }
     public PoolOrder getPoolOrder() { return poolOrder; }

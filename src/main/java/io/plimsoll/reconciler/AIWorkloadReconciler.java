@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.plimsoll.activity.ActivitySources;
 import io.plimsoll.actuator.PodBinder;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AIWorkloadStatus;
@@ -67,10 +68,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final EventRecorder events;
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
-    private final IdleScaler idle = new IdleScaler();
+    private final IdleScaler idle;
 
     @Inject
-    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics) {
+    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
+                                ActivitySources activity) {
+        this.idle = new IdleScaler(activity.prometheus());
         this.snapshot = snapshot;
         this.binder = binder;
         this.events = events;

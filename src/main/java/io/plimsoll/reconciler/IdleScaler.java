@@ -1,5 +1,7 @@
 package io.plimsoll.reconciler;
 
+import io.plimsoll.activity.ActivityReading;
+import io.plimsoll.activity.PrometheusActivitySource;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.PhaseRule;
 import io.plimsoll.api.PlacementPolicy;
@@ -30,8 +32,17 @@ public class IdleScaler {
     public static final String LAST_ACTIVITY = "plimsoll.io/last-activity";
     private static final Pattern DURATION = Pattern.compile("(\\d+)([smh])");
 
+    /** How far back the Prometheus source looks for activity. */
+    static final Duration PROMETHEUS_LOOKBACK = Duration.ofHours(6);
+
     private final Map<String, ModelActivity> activity = new ConcurrentHashMap<>();
     private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    private final PrometheusActivitySource prometheus;
+
+    /** @param prometheus the Prometheus activity source, or null when the operator has none */
+    public IdleScaler(PrometheusActivitySource prometheus) {
+        this.prometheus = prometheus;
+    }
 
     /**
      * What to do now.
@@ -53,6 +64,15 @@ public class IdleScaler {
      * @param scaledToZeroAt when the workload went to zero for the current generation, or null
      */
     public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
+        Verdict v = decide(wl, policy, scaledToZeroAt, now);
+        // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
+        if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
+            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem());
+        }
+        return v;
+    }
+
+    private Verdict decide(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
         WorkloadPhase phase = wl.getSpec().getPhase();
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         IdlePolicy rule;
@@ -64,20 +84,40 @@ public class IdleScaler {
         if (rule == null) return Verdict.off("NeverIdle", phase + " workloads are not scaled down when idle");
         Map<String, String> ann = wl.getMetadata().getAnnotations() == null ? Map.of() : wl.getMetadata().getAnnotations();
         String raw = ann.get(LAST_ACTIVITY);
-        if (raw == null) {
+        Instant last = null;
+        if (raw != null) {
+            try {
+                last = Instant.parse(raw.trim());
+            } catch (DateTimeParseException e) {
+                return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
+                        "annotation " + LAST_ACTIVITY + " is '" + raw + "', not an RFC 3339 time such as 2026-11-24T10:15:00Z: no scale-down until it is fixed", true);
+            }
+            if (last.isAfter(now.plusSeconds(60))) {
+                return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
+                        "annotation " + LAST_ACTIVITY + " is in the future (" + raw + "): check the clock of whatever sets it", true);
+            }
+        }
+        if (prometheus != null) {
+            PhaseRule r = policy == null || policy.getSpec() == null ? null : policy.getSpec().ruleFor(phase);
+            String query = r != null && r.getActivityQuery() != null && !r.getActivityQuery().isBlank()
+                    ? r.getActivityQuery() : PrometheusActivitySource.DEFAULT_GPU_UTIL_QUERY;
+            double threshold = r != null && r.getActivityThreshold() != null
+                    ? r.getActivityThreshold() : PrometheusActivitySource.DEFAULT_GPU_UTIL_THRESHOLD;
+            ActivityReading reading = prometheus.lastActive(query, Map.of("namespace", wl.getMetadata().getNamespace(),
+                    "workload", wl.getMetadata().getName()), threshold, PROMETHEUS_LOOKBACK, now);
+            if (reading.effectiveLastActive().isEmpty()) {
+                // No data or an error from a configured source: report it, never scale down on it.
+                ModelActivity h = activity.get(key);
+                if (h != null) h.markSignalLost();
+                return new Verdict(false, false, now.toEpochMilli() + 60_000, "BadActivitySignal",
+                        "Prometheus activity source: " + reading.message() + "; no scale-down while it lasts", true);
+            }
+            Instant fromMetrics = reading.effectiveLastActive().get();
+            if (last == null || fromMetrics.isAfter(last)) last = fromMetrics;
+        }
+        if (last == null) {
             return new Verdict(false, false, Long.MAX_VALUE, "NoActivitySignal",
-                    "no " + LAST_ACTIVITY + " annotation: set it (RFC 3339) from the workload, a sidecar or the gateway to enable idle scale-down", true);
-        }
-        Instant last;
-        try {
-            last = Instant.parse(raw.trim());
-        } catch (DateTimeParseException e) {
-            return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
-                    "annotation " + LAST_ACTIVITY + " is '" + raw + "', not an RFC 3339 time such as 2026-11-24T10:15:00Z: no scale-down until it is fixed", true);
-        }
-        if (last.isAfter(now.plusSeconds(60))) {
-            return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
-                    "annotation " + LAST_ACTIVITY + " is in the future (" + raw + "): check the clock of whatever sets it", true);
+                    "no " + LAST_ACTIVITY + " annotation and no Prometheus source: set the annotation (RFC 3339) from the workload, a sidecar or the gateway, or give the operator plimsoll.prometheus.url, to enable idle scale-down", true);
         }
         ModelActivity history = activity.computeIfAbsent(key, k -> new ModelActivity());
         long t = last.toEpochMilli();
@@ -89,11 +129,12 @@ public class IdleScaler {
             history.onFinish(t);
             lastSeen.put(key, t);
         }
+        String lastText = last.toString();
         long nowMs = now.toEpochMilli();
         String idleFor = human(Duration.ofMillis(Math.max(0, nowMs - t)));
         if (scaledToZeroAt != null) {
             if (last.isAfter(scaledToZeroAt)) {
-                return new Verdict(false, true, Long.MAX_VALUE, "Active", "activity at " + last + " after scale-down: replicas restored", false);
+                return new Verdict(false, true, Long.MAX_VALUE, "Active", "activity at " + lastText + " after scale-down: replicas restored", false);
             }
             Decision pre = rule.prewarm(history, nowMs);
             if (pre.action() == Action.PREWARM) {

@@ -91,6 +91,52 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void prometheusSourceDrivesScaleDownAndItsErrorsNeverDo() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>("idle");
+        com.sun.net.httpserver.HttpServer prom = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        prom.createContext("/api/v1/", ex -> {
+            long now = Instant.now().getEpochSecond();
+            String body;
+            int code = 200;
+            if (mode.get().equals("idle")) {
+                StringBuilder values = new StringBuilder();
+                for (long t = now - 3600; t <= now - 30; t += 60) values.append(values.length() == 0 ? "" : ",").append("[").append(t).append(",\"0\"]");
+                body = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[" + values + "]}]}}";
+            } else {
+                code = 400;
+                body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error: unexpected end of input\"}";
+            }
+            byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(code, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        prom.start();
+        try {
+            operator.close();
+            operator = new TestOperator(client, null, new io.plimsoll.activity.PrometheusActivitySource(
+                    java.net.URI.create("http://127.0.0.1:" + prom.getAddress().getPort()), Duration.ofSeconds(2),
+                    java.net.http.HttpClient.newHttpClient()));
+            mode.set("error");
+            create("metered", WorkloadPhase.Inference, null, "30m");
+            awaitState("metered", WorkloadState.Running);
+            await().atMost(WAIT).untilAsserted(() -> assertEquals("BadActivitySignal", idleReason("metered")));
+            assertTrue(Conditions.get(get(client, "metered").getStatus().getConditions(), "Idle").getMessage()
+                    .contains("parse error"), "Prometheus's message is passed on");
+            assertEquals(1, pods(client, "metered").size(), "a failing source never scales down");
+
+            mode.set("idle");
+            client.resources(AIWorkload.class).inNamespace(NS).withName("metered").edit(w -> { w.getSpec().setIdleTimeout("20m"); return w; });
+            AIWorkload idle = awaitState("metered", WorkloadState.Idle);
+            assertTrue(idle.getStatus().getMessage().startsWith("idle for"), idle.getStatus().getMessage());
+        } finally {
+            prom.stop(0);
+        }
+    }
+
+    @Test
     void trainingIsNeverCulledAndRecentInferenceStays() {
         AIWorkload train = workload("train", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
         train.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", Instant.now().minus(Duration.ofDays(2)).toString()));

@@ -25,13 +25,20 @@ public final class TestOperator implements AutoCloseable {
 
     /** With leader election when {@code leaderElection} is given (only the lease holder reconciles). */
     public TestOperator(KubernetesClient client, LeaderElectionConfiguration leaderElection) {
+        this(client, leaderElection, null);
+    }
+
+    /** With a Prometheus activity source when {@code prometheus} is given. */
+    public TestOperator(KubernetesClient client, LeaderElectionConfiguration leaderElection,
+                        io.plimsoll.activity.PrometheusActivitySource prometheus) {
         snapshot = new ClusterSnapshot(client);
         operator = new Operator(o -> {
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(false);
             if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
         });
         PlimsollMetrics metrics = new PlimsollMetrics(registry);
-        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics));
+        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
+                new io.plimsoll.activity.ActivitySources(prometheus)));
         operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new EventRecorder(client)));
         operator.register(new PlacementPolicyReconciler(snapshot));
         operator.start();
