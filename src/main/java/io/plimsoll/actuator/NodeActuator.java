@@ -41,6 +41,11 @@ public class NodeActuator {
                 io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":true}}");
     }
 
+    public void uncordon(String node) {
+        client.nodes().withName(node).patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":null}}");
+    }
+
     /** Marks the node's Cluster API Machine for deletion; false when the node names no Machine. */
     public boolean markMachineForDeletion(Map<String, String> nodeAnnotations, String machineApiVersion) {
         String machine = nodeAnnotations == null ? null : nodeAnnotations.get(CAPI_MACHINE);

@@ -139,6 +139,11 @@ public class PodBinder {
         client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
     }
 
+    /** Evicts the pod through the Eviction API, which honours PodDisruptionBudgets; false when a budget refuses. */
+    public boolean evict(Pod pod) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).evict();
+    }
+
     public void delete(Pod pod) {
         client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
     }

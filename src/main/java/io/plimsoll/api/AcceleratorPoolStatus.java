@@ -35,6 +35,8 @@ public class AcceleratorPoolStatus {
     private List<ScaleAction> scaleActions = new ArrayList<>();
     @JsonPropertyDescription("When the pool last asked its scale target for one more node.")
     private String lastScaleUpAt;
+    @JsonPropertyDescription("When the pool last moved work off a node to empty it.")
+    private String lastConsolidationAt;
     @JsonPropertyDescription("Standard conditions: Ready.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -64,6 +66,8 @@ public class AcceleratorPoolStatus {
     public void setScaleActions(List<ScaleAction> scaleActions) { this.scaleActions = scaleActions; }
     public String getLastScaleUpAt() { return lastScaleUpAt; }
     public void setLastScaleUpAt(String lastScaleUpAt) { this.lastScaleUpAt = lastScaleUpAt; }
+    public String getLastConsolidationAt() { return lastConsolidationAt; }
+    public void setLastConsolidationAt(String lastConsolidationAt) { this.lastConsolidationAt = lastConsolidationAt; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Per-phase placement rules. A phase left out uses the defaults: all pools, cheapest first, best fit, sharing allowed. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PlacementPolicySpec {
+    @JsonPropertyDescription("Dry run: idle scale-downs of workloads using this policy are reported (Idle condition reason WouldScaleToZero, WouldScaleToZero events, with the dollars per hour it would save) but not done.")
+    private Boolean dryRun;
     @JsonPropertyDescription("Rules for Training workloads.")
     private PhaseRule training;
     @JsonPropertyDescription("Rules for Inference workloads.")
@@ -17,6 +19,8 @@ public class PlacementPolicySpec {
     @JsonPropertyDescription("Rules for Workbench workloads (notebooks).")
     private PhaseRule workbench;
 
+    public Boolean getDryRun() { return dryRun; }
+    public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
     public PhaseRule getTraining() { return training; }
     public void setTraining(PhaseRule training) { this.training = training; }
     public PhaseRule getInference() { return inference; }

@@ -34,6 +34,14 @@ public class PoolScaling {
     private Integer maxNodes;
     @JsonPropertyDescription("The object whose replicas are the pool's nodes (mode ScaleTarget).")
     private ScaleTargetRef scaleTargetRef;
+    @JsonPropertyDescription("Move movable work (Inference and Workbench replicas; never Training or Optimization) off a lightly used node when all of it fits on the pool's other nodes, so the node empties and is scaled down. PodDisruptionBudgets are respected (pods are evicted). Default false.")
+    private Boolean consolidate = false;
+    @JsonPropertyDescription("A node is lightly used below this share of its devices in use, in percent. Default 50.")
+    @Min(0)
+    private Integer consolidateBelowPercent = 50;
+    @JsonPropertyDescription("At most one node is consolidated per this interval, e.g. 10m (default).")
+    @Pattern("^([0-9]+(s|m|h))+$")
+    private String consolidationInterval = "10m";
     @JsonPropertyDescription("Report in status and events what would be removed or added and the money it would save, without acting.")
     private Boolean dryRun = false;
 
@@ -47,6 +55,12 @@ public class PoolScaling {
     public void setMaxNodes(Integer maxNodes) { this.maxNodes = maxNodes; }
     public ScaleTargetRef getScaleTargetRef() { return scaleTargetRef; }
     public void setScaleTargetRef(ScaleTargetRef scaleTargetRef) { this.scaleTargetRef = scaleTargetRef; }
+    public Boolean getConsolidate() { return consolidate; }
+    public void setConsolidate(Boolean consolidate) { this.consolidate = consolidate; }
+    public Integer getConsolidateBelowPercent() { return consolidateBelowPercent; }
+    public void setConsolidateBelowPercent(Integer consolidateBelowPercent) { this.consolidateBelowPercent = consolidateBelowPercent; }
+    public String getConsolidationInterval() { return consolidationInterval; }
+    public void setConsolidationInterval(String consolidationInterval) { this.consolidationInterval = consolidationInterval; }
     public Boolean getDryRun() { return dryRun; }
     public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
 }

@@ -57,6 +57,13 @@ public final class ClusterState {
         }
     }
 
+    /** A copy without one node (what-if: the node's work has to go elsewhere). */
+    public ClusterState without(String node) {
+        ClusterState c = copy();
+        c.nodes.remove(node);
+        return c;
+    }
+
     public ClusterState copy() {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);

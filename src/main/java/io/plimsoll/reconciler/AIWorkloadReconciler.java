@@ -174,6 +174,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
             }
             IdleScaler.Verdict v = idle.evaluate(wl, policy.orElse(null), zeroAt, now);
+            boolean dryRun = policy.map(p -> p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getDryRun())).orElse(false);
+            if (dryRun && v.scaledToZero()) {
+                double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
+                        : status.getPlacement().getCostPerHour();
+                String msg = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving)
+                        + "; " + v.message();
+                events.normal(wl, "WouldScaleToZero", msg);
+                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
+            }
             Conditions.set(status.getConditions(), "Idle", v.scaledToZero(), v.reason(), v.message(), gen);
             if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
             if (v.scaledToZero()) {

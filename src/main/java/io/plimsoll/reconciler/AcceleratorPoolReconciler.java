@@ -14,6 +14,7 @@ import io.plimsoll.engine.ClusterState;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.engine.PoolUsage;
 import io.plimsoll.actuator.NodeActuator;
+import io.plimsoll.actuator.PodBinder;
 import io.plimsoll.events.EventRecorder;
 import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
@@ -33,10 +34,11 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
     private final PoolScaler scaler;
 
     @Inject
-    public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics, NodeActuator nodes, EventRecorder events) {
+    public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics, NodeActuator nodes, PodBinder pods,
+                                     EventRecorder events) {
         this.snapshot = snapshot;
         this.metrics = metrics;
-        this.scaler = new PoolScaler(snapshot, nodes, events);
+        this.scaler = new PoolScaler(snapshot, nodes, pods, events);
     }
 
     @Override
@@ -82,9 +84,8 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
         long recheck = Long.MAX_VALUE;
         if (pool.getSpec().getScaling() != null) {
             try {
-                PoolScaler.Outcome o = scaler.evaluate(pool, profile, state,
-                        () -> context.getClient().resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().list().getItems(),
-                        java.time.Instant.now());
+                PoolScaler.Outcome o = scaler.evaluate(pool, profile, state, context.getClient(), java.time.Instant.now());
+                status.setLastConsolidationAt(o.lastConsolidationAt());
                 status.setIdleNodes(o.idleNodes());
                 status.setScaleActions(o.actions());
                 status.setLastScaleUpAt(o.lastScaleUpAt());

@@ -21,8 +21,14 @@ public final class Conditions {
         Condition c = new ConditionBuilder().withType(type).withStatus(s).withReason(reason)
                 .withMessage(message == null ? "" : message).withObservedGeneration(observedGeneration)
                 .withLastTransitionTime(transition).build();
-        if (existing != null) conditions.set(conditions.indexOf(existing), c);
-        else conditions.add(c);
+        if (existing != null) {
+            int at = conditions.indexOf(existing);
+            // One entry per type, even if an earlier write raced and left a duplicate behind.
+            conditions.removeIf(x -> type.equals(x.getType()));
+            conditions.add(Math.min(at, conditions.size()), c);
+        } else {
+            conditions.add(c);
+        }
     }
 
     public static Condition get(List<Condition> conditions, String type) {

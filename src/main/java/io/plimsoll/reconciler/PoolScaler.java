@@ -1,7 +1,9 @@
 package io.plimsoll.reconciler;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.plimsoll.actuator.NodeActuator;
+import io.plimsoll.actuator.PodBinder;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AcceleratorPool;
 import io.plimsoll.api.PoolScaling;
@@ -38,30 +40,37 @@ public class PoolScaler {
     static final Duration SCALE_UP_COOLDOWN = Duration.ofMinutes(3);
     static final String MACHINE_API = "cluster.x-k8s.io/v1beta1";
 
+    /** When Plimsoll cordoned the node to move its work elsewhere. */
+    public static final String CONSOLIDATED_AT = "plimsoll.io/consolidated-at";
+
     private final ClusterSnapshot snapshot;
     private final NodeActuator nodes;
+    private final PodBinder pods;
     private final EventRecorder events;
     private final PlacementEngine engine = new PlacementEngine();
 
-    public PoolScaler(ClusterSnapshot snapshot, NodeActuator nodes, EventRecorder events) {
+    public PoolScaler(ClusterSnapshot snapshot, NodeActuator nodes, PodBinder pods, EventRecorder events) {
         this.snapshot = snapshot;
         this.nodes = nodes;
+        this.pods = pods;
         this.events = events;
     }
 
     /** What the evaluation found and did. */
     /** @param recheckInMs when the next node's idle time runs out (or a default), to look again then */
-    public record Outcome(List<String> idleNodes, List<ScaleAction> actions, String lastScaleUpAt, long recheckInMs, String note) {}
+    public record Outcome(List<String> idleNodes, List<ScaleAction> actions, String lastScaleUpAt, String lastConsolidationAt,
+                          long recheckInMs, String note) {}
 
     static final long DEFAULT_RECHECK_MS = 30_000;
 
-    public Outcome evaluate(AcceleratorPool pool, PoolProfile profile, ClusterState state, Supplier<List<AIWorkload>> pending,
-                            Instant now) {
+    public Outcome evaluate(AcceleratorPool pool, PoolProfile profile, ClusterState state, KubernetesClient client, Instant now) {
+        Supplier<List<AIWorkload>> pending = () -> client.resources(AIWorkload.class).inAnyNamespace().list().getItems();
         PoolScaling s = pool.getSpec().getScaling();
         List<String> idle = new ArrayList<>();
         List<ScaleAction> actions = new ArrayList<>();
         String lastUp = pool.getStatus() == null ? null : pool.getStatus().getLastScaleUpAt();
-        if (s == null) return new Outcome(idle, actions, lastUp, Long.MAX_VALUE, "no spec.scaling");
+        String lastConsolidation = pool.getStatus() == null ? null : pool.getStatus().getLastConsolidationAt();
+        if (s == null) return new Outcome(idle, actions, lastUp, lastConsolidation, Long.MAX_VALUE, "no spec.scaling");
         String note = "nothing to scale";
         long recheck = DEFAULT_RECHECK_MS;
         Duration after = IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.scaleDownAfter",
@@ -76,7 +85,7 @@ public class PoolScaler {
             String name = n.getMetadata().getName();
             Map<String, String> ann = n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
             boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-            if (!cordoned) schedulable++;
+            if (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT))) schedulable++;
             if (!snapshot.holdsNoWorkload(name)) {
                 if (ann.containsKey(IDLE_SINCE)) nodes.annotate(name, IDLE_SINCE, null);
                 continue;
@@ -88,8 +97,10 @@ public class PoolScaler {
             }
             idle.add(name + " (no workload since " + since.truncatedTo(ChronoUnit.SECONDS) + ")");
             Duration left = after.minus(Duration.between(since, now));
-            if (!cordoned && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
-            if (!cordoned && left.isNegative()) candidates.add(n);
+            // A node Plimsoll cordoned to consolidate it still has to leave the pool once it is empty.
+            boolean removable = !cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT));
+            if (removable && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
+            if (removable && left.isNegative()) candidates.add(n);
         }
         int min = s.getMinNodes() == null ? 0 : s.getMinNodes();
         if (!candidates.isEmpty() && schedulable - 1 >= min) {
@@ -134,10 +145,143 @@ public class PoolScaler {
             }
         }
         if (!actions.isEmpty()) recheck = Math.min(recheck, 2_000);
+        if (actions.isEmpty() && Boolean.TRUE.equals(s.getConsolidate())) {
+            Duration every = IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.consolidationInterval",
+                    s.getConsolidationInterval() == null ? "10m" : s.getConsolidationInterval());
+            if (lastConsolidation == null || parseOr(lastConsolidation, Instant.EPOCH).plus(every).isBefore(now)) {
+                String result = consolidate(pool, profile, state, client, s, dryRun, at, actions);
+                if (result != null) note = result;
+                if (!actions.isEmpty() && !dryRun) lastConsolidation = at;
+            }
+        }
         if (!candidates.isEmpty() && actions.isEmpty() && note.equals("nothing to scale")) {
             note = "idle node(s) kept: the pool is at minNodes " + min;
         }
-        return new Outcome(idle, actions, lastUp, recheck, actions.isEmpty() ? note : actions.size() + " scale action(s)");
+        return new Outcome(idle, actions, lastUp, lastConsolidation, recheck, actions.isEmpty() ? note : actions.size() + " scale action(s)");
+    }
+
+    /**
+     * Empties the least used node whose work is all movable and fits on the pool's other nodes: cordons it and
+     * evicts its pods (PodDisruptionBudgets respected); their workloads place them again elsewhere. Returns a note
+     * when nothing was done, or null.
+     */
+    private String consolidate(AcceleratorPool pool, PoolProfile profile, ClusterState state, KubernetesClient client,
+                               PoolScaling s, boolean dryRun, String at, List<ScaleAction> actions) {
+        int below = s.getConsolidateBelowPercent() == null ? 50 : s.getConsolidateBelowPercent();
+        List<NodeState> lightly = new ArrayList<>();
+        for (NodeState n : state.nodesOf(profile.name())) {
+            if (!n.schedulable() || n.deviceCount() == 0) continue;
+            double used = 100.0 * n.deviceMilliUsedTotal() / (1000.0 * n.deviceCount());
+            if (used > 0 && used < below) lightly.add(n);
+        }
+        lightly.sort(java.util.Comparator.comparingInt(NodeState::deviceMilliUsedTotal));
+        String blocked = null;
+        for (NodeState n : lightly) {
+            List<io.fabric8.kubernetes.api.model.Pod> onNode = snapshot.podsOn(n.name()).stream()
+                    .filter(p -> p.getMetadata().getOwnerReferences() == null
+                            || p.getMetadata().getOwnerReferences().stream().noneMatch(o -> "DaemonSet".equals(o.getKind())))
+                    .toList();
+            String why = movable(onNode);
+            if (why != null) {
+                blocked = n.name() + ": " + why;
+                continue;
+            }
+            String pdb = disruptionBlocked(client, onNode);
+            if (pdb != null) {
+                blocked = n.name() + ": " + pdb;
+                continue;
+            }
+            String misfit = fitsElsewhere(client, onNode, state.without(n.name()), profile);
+            if (misfit != null) {
+                blocked = n.name() + ": " + misfit;
+                continue;
+            }
+            String reason = "moving " + onNode.size() + " replica(s) off a node " + Math.round(100.0 * n.deviceMilliUsedTotal()
+                    / (1000.0 * n.deviceCount())) + "% used, so it empties and leaves the pool";
+            actions.add(new ScaleAction("Consolidate", n.name(), reason, profile.costPerNodeHour(), at, dryRun));
+            if (dryRun) {
+                events.normal(pool, "WouldConsolidate", "dry run: would move work off node " + n.name() + ": " + reason);
+                return null;
+            }
+            nodes.cordon(n.name());
+            nodes.annotate(n.name(), CONSOLIDATED_AT, at);
+            List<String> moved = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
+                String podKey = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+                if (pods.evict(p)) moved.add(podKey);
+                else refused.add(podKey);
+            }
+            if (!refused.isEmpty()) {
+                // A budget said no after all: give the node back rather than leave it cordoned with work on it.
+                nodes.uncordon(n.name());
+                nodes.annotate(n.name(), CONSOLIDATED_AT, null);
+                events.warning(pool, "ConsolidationRefused", "node " + n.name() + ": eviction of " + refused
+                        + " refused (PodDisruptionBudget); " + moved + " moved; node uncordoned");
+                return "eviction refused for " + refused;
+            }
+            events.normal(pool, "Consolidated", "node " + n.name() + ": evicted " + moved + " to be placed on other nodes; the node "
+                    + "leaves the pool once empty, saving " + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
+            return null;
+        }
+        return blocked == null ? "no lightly used node to consolidate" : "not consolidated: " + blocked;
+    }
+
+    /** Null when every pod on the node is a replica Plimsoll may move (Inference or Workbench), else why not. */
+    private static String movable(List<io.fabric8.kubernetes.api.model.Pod> onNode) {
+        for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
+            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+            String phase = labels.get(io.plimsoll.api.Annotations.PHASE);
+            if (labels.get(io.plimsoll.api.Annotations.WORKLOAD) == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
+            if (!"Inference".equals(phase) && !"Workbench".equals(phase)) {
+                return "pod " + p.getMetadata().getName() + " runs " + phase + " work, which is never moved";
+            }
+        }
+        return null;
+    }
+
+    /** Null when PodDisruptionBudgets allow evicting these pods, else which budget refuses. */
+    private static String disruptionBlocked(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode) {
+        Map<String, Integer> needed = new java.util.HashMap<>();
+        Map<String, io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget> byKey = new java.util.HashMap<>();
+        for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
+            for (var pdb : client.policy().v1().podDisruptionBudget().inNamespace(p.getMetadata().getNamespace()).list().getItems()) {
+                var sel = pdb.getSpec() == null ? null : pdb.getSpec().getSelector();
+                Map<String, String> want = sel == null || sel.getMatchLabels() == null ? Map.of() : sel.getMatchLabels();
+                Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+                if (want.isEmpty() || !want.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) continue;
+                String key = pdb.getMetadata().getNamespace() + "/" + pdb.getMetadata().getName();
+                needed.merge(key, 1, Integer::sum);
+                byKey.put(key, pdb);
+            }
+        }
+        for (var e : needed.entrySet()) {
+            var pdb = byKey.get(e.getKey());
+            int allowed = pdb.getStatus() == null || pdb.getStatus().getDisruptionsAllowed() == null ? 0 : pdb.getStatus().getDisruptionsAllowed();
+            if (allowed < e.getValue()) {
+                return "PodDisruptionBudget " + e.getKey() + " allows " + allowed + " disruption(s), " + e.getValue() + " needed";
+            }
+        }
+        return null;
+    }
+
+    /** Null when each pod's replica would be placed on the pool's other nodes (one after the other), else why not. */
+    private String fitsElsewhere(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, ClusterState rest,
+                                  PoolProfile profile) {
+        PhaseRules only = new PhaseRules(List.of(profile.name()), PoolOrder.Preference, true, PackingStrategy.BestFit);
+        for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
+            AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace())
+                    .withName(p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD)).get();
+            if (w == null) return "pod " + p.getMetadata().getName() + " has no AIWorkload";
+            try {
+                var d = engine.place(WorkloadNeeds.parse(w).need().withReplicas(1), rest, only);
+                if (!d.placed()) return "a replica of " + w.getMetadata().getName() + " would not fit elsewhere (" + d.explain() + ")";
+                rest.apply(d);
+            } catch (IllegalArgumentException e) {
+                return w.getMetadata().getName() + ": " + e.getMessage();
+            }
+        }
+        return null;
     }
 
     /** The first pending workload (namespace/name) whose replica would fit an empty node like the pool's others. */

@@ -16,7 +16,8 @@ import java.util.function.Function;
  *   election asks before it takes a Lease;</li>
  *   <li>observers of every request (tests derive the operator's RBAC from them);</li>
  *   <li>interceptors that may answer a request instead of the store (tests inject conflicts, 5xx, dropped watches);</li>
- *   <li>API discovery and server-side tables, so kubectl works against the sandbox.</li>
+ *   <li>API discovery and server-side tables, so kubectl works against the sandbox;</li>
+ *   <li>the /scale subresource of custom resources and pod eviction, which the mock server lacks.</li>
  * </ul>
  */
 public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
@@ -85,6 +86,15 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                     {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},
                      "spec":{},"status":{"incomplete":false,"nonResourceRules":[],
                      "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""");
+        }
+        if ("POST".equals(request.getMethod()) && request.getPath() != null
+                && request.getPath().matches("^/api/v1/namespaces/[^/]+/pods/[^/]+/eviction(\\?.*)?$")) {
+            // The Eviction subresource: the mock server has none; an eviction deletes the pod (budgets are not checked here).
+            String podPath = request.getPath().replaceFirst("/eviction(\\?.*)?$", "");
+            MockResponse deleted = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.DELETE,
+                    podPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+            if (deleted.code() >= 300) return deleted;
+            return new MockResponse().setResponseCode(201).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Success\"}");
         }
         if (request.getPath() != null && request.getPath().matches("^/apis/[^?]+/scale(\\?.*)?$")) {
             MockResponse scale = scaleSubresource(request);

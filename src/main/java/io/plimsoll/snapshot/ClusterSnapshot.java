@@ -186,6 +186,13 @@ public class ClusterSnapshot {
                 .sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
     }
 
+    /** The pods that hold resources on a node (not finished, not being deleted). */
+    public List<Pod> podsOn(String node) {
+        ensureStarted();
+        return pods.getStore().list().stream().filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName())
+                && !terminal(p) && p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
     /**
      * True when nothing but daemon or static pods runs on the node: the node could go without moving any work.
      */

@@ -75,6 +75,26 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void dryRunPolicyReportsTheScaleDownAndItsSavingButKeepsTheReplicas() {
+        io.plimsoll.api.PlacementPolicy p = new io.plimsoll.api.PlacementPolicy();
+        p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("cautious").build());
+        p.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        p.getSpec().setDryRun(true);
+        client.resource(p).create();
+        AIWorkload w = workload("careful", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null);
+        w.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", Instant.now().minus(Duration.ofHours(3)).toString()));
+        w.getSpec().setIdleTimeout("30m");
+        w.getSpec().setPolicy("cautious");
+        client.resource(w).create();
+        awaitState("careful", WorkloadState.Running);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals("WouldScaleToZero", idleReason("careful")));
+        assertTrue(Conditions.get(get(client, "careful").getStatus().getConditions(), "Idle").getMessage().contains("saving $0.25/h"),
+                Conditions.get(get(client, "careful").getStatus().getConditions(), "Idle").getMessage());
+        assertEquals(1, pods(client, "careful").size(), "dry run keeps the replica");
+        assertEquals(WorkloadState.Running, get(client, "careful").getStatus().getState());
+    }
+
+    @Test
     void missingOrBadSignalNeverScalesDown() {
         create("silent", WorkloadPhase.Inference, null, "1m");
         create("garbled", WorkloadPhase.Inference, "yesterday", "1m");

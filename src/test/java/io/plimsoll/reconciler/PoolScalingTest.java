@@ -118,6 +118,64 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertEquals(WorkloadState.Pending, Fixtures.get(client, "big").getStatus().getState(), "until the new node joins");
     }
 
+    /** Two inference workloads on the two T4 nodes, one each: a (0.5 GPU) on X, b (0.25 GPU) on Y. Returns {X, Y}. */
+    String[] spreadOverTwoNodes() {
+        client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
+        awaitState("a", WorkloadState.Running);
+        String x = Fixtures.pods(client, "a").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        client.resource(workload("b", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.25, null)).create();
+        awaitState("b", WorkloadState.Running);
+        String y = Fixtures.pods(client, "b").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        assertFalse(x.equals(y));
+        return new String[]{x, y};
+    }
+
+    static PoolScaling consolidating() {
+        PoolScaling s = cordonOnly(1, false);
+        s.setScaleDownAfter("1s");
+        s.setConsolidate(true);
+        return s;
+    }
+
+    @Test
+    void consolidationMovesWorkOffALightlyUsedNodeWhichThenLeaves() {
+        String[] xy = spreadOverTwoNodes();
+        scaling("t4", consolidating());
+        await().atMost(WAIT).untilAsserted(() -> {
+            var pb = Fixtures.pods(client, "b");
+            assertEquals(1, pb.size());
+            assertEquals(xy[0], pb.get(0).getSpec().getNodeName(), () -> "b moved next to a; pool: "
+                    + io.fabric8.kubernetes.client.utils.Serialization.asJson(pool("t4").getStatus()));
+        });
+        awaitState("b", WorkloadState.Running);
+        assertTrue(cordoned(xy[1]), "the emptied node is cordoned");
+        assertEquals(xy[0], Fixtures.pods(client, "a").get(0).getSpec().getNodeName(), "the busier node's work stays");
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
+                .anyMatch(e -> "Consolidated".equals(e.getReason()) && e.getMessage().contains(xy[1]))));
+        assertNotNull(pool("t4").getStatus().getLastConsolidationAt());
+    }
+
+    @Test
+    void aPodDisruptionBudgetThatAllowsNoDisruptionBlocksConsolidation() throws Exception {
+        String[] xy = spreadOverTwoNodes();
+        client.resource(new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+                .withNewMetadata().withName("serving-pdb").withNamespace(NS).endMetadata()
+                .withNewSpec().withMinAvailable(new io.fabric8.kubernetes.api.model.IntOrString(1))
+                .withNewSelector().addToMatchLabels("plimsoll.io/phase", "Inference").endSelector().endSpec()
+                .withNewStatus().withDisruptionsAllowed(0).withCurrentHealthy(1).withDesiredHealthy(1).withExpectedPods(1).endStatus()
+                .build()).create();
+        scaling("t4", consolidating());
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(Conditions.get(pool("t4").getStatus().getConditions(), "ScalingReady")
+                .getMessage().contains("PodDisruptionBudget team-a/serving-pdb allows 0 disruption(s)"),
+                () -> io.fabric8.kubernetes.client.utils.Serialization.asJson(pool("t4").getStatus()) + " pdbs: "
+                        + client.policy().v1().podDisruptionBudget().inNamespace(NS).list().getItems()));
+        assertEquals(xy[1], Fixtures.pods(client, "b").get(0).getSpec().getNodeName(), "b stays where it is");
+        assertEquals(xy[0], Fixtures.pods(client, "a").get(0).getSpec().getNodeName(), "a stays where it is");
+        assertFalse(cordoned(xy[0]) || cordoned(xy[1]));
+    }
+
     int replicas() {
         GenericKubernetesResource md = client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "MachineDeployment")
                 .inNamespace("capi").withName("h100-md").get();

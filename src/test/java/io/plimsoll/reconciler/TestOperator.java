@@ -39,7 +39,7 @@ public final class TestOperator implements AutoCloseable {
         PlimsollMetrics metrics = new PlimsollMetrics(registry);
         operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
                 new io.plimsoll.activity.ActivitySources(prometheus)));
-        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new EventRecorder(client)));
+        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client), new EventRecorder(client)));
         operator.register(new PlacementPolicyReconciler(snapshot));
         operator.start();
     }
