@@ -34,7 +34,7 @@ public class PoolScaling {
     private Integer maxNodes;
     @JsonPropertyDescription("The object whose replicas are the pool's nodes (mode ScaleTarget).")
     private ScaleTargetRef scaleTargetRef;
-    @JsonPropertyDescription("Move movable work (Inference and Workbench replicas; never Training or Optimization) off a lightly used node when all of it fits on the pool's other nodes, so the node empties and is scaled down. PodDisruptionBudgets are respected (pods are evicted). Default false.")
+    @JsonPropertyDescription("Move movable work (Inference replicas, and notebooks unused for 15 minutes; never Training or Optimization) off a lightly used node when all of it fits on the pool's other nodes, so the node empties and is scaled down. PodDisruptionBudgets are respected (pods are evicted). Default false.")
     private Boolean consolidate = false;
     @JsonPropertyDescription("A node is lightly used below this share of its devices in use, in percent. Default 50.")
     @Min(0)

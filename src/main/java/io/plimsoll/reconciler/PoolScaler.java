@@ -181,7 +181,7 @@ public class PoolScaler {
                     .filter(p -> p.getMetadata().getOwnerReferences() == null
                             || p.getMetadata().getOwnerReferences().stream().noneMatch(o -> "DaemonSet".equals(o.getKind())))
                     .toList();
-            String why = movable(onNode);
+            String why = movable(client, onNode, Instant.parse(at));
             if (why != null) {
                 blocked = n.name() + ": " + why;
                 continue;
@@ -227,13 +227,28 @@ public class PoolScaler {
         return blocked == null ? "no lightly used node to consolidate" : "not consolidated: " + blocked;
     }
 
-    /** Null when every pod on the node is a replica Plimsoll may move (Inference or Workbench), else why not. */
-    private static String movable(List<io.fabric8.kubernetes.api.model.Pod> onNode) {
+    /** A notebook is only moved when nobody has used it for this long. */
+    static final Duration WORKBENCH_QUIET = Duration.ofMinutes(15);
+
+    /**
+     * Null when every pod on the node is a replica Plimsoll may move: Inference, or a Workbench idle for
+     * {@link #WORKBENCH_QUIET} (nobody is working in it); never Training or Optimization. Else why not.
+     */
+    private static String movable(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
             Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
             String phase = labels.get(io.plimsoll.api.Annotations.PHASE);
-            if (labels.get(io.plimsoll.api.Annotations.WORKLOAD) == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
-            if (!"Inference".equals(phase) && !"Workbench".equals(phase)) {
+            String workload = labels.get(io.plimsoll.api.Annotations.WORKLOAD);
+            if (workload == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
+            if ("Workbench".equals(phase)) {
+                AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace()).withName(workload).get();
+                String last = w == null || w.getMetadata().getAnnotations() == null ? null
+                        : w.getMetadata().getAnnotations().get(IdleScaler.LAST_ACTIVITY);
+                Instant lastActive = parseOr(last, null);
+                if (lastActive == null || lastActive.plus(WORKBENCH_QUIET).isAfter(now)) {
+                    return "pod " + p.getMetadata().getName() + " is a notebook in use (or without activity data); it is not moved";
+                }
+            } else if (!"Inference".equals(phase)) {
                 return "pod " + p.getMetadata().getName() + " runs " + phase + " work, which is never moved";
             }
         }

@@ -176,6 +176,24 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertFalse(cordoned(xy[0]) || cordoned(xy[1]));
     }
 
+    @Test
+    void aNotebookInUseIsNotMoved() {
+        client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
+        awaitState("a", WorkloadState.Running);
+        String x = Fixtures.pods(client, "a").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        AIWorkload nb = workload("nb", WorkloadPhase.Workbench, 1, AcceleratorType.GPU, null, 0.25, null);
+        nb.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().toString()));
+        client.resource(nb).create();
+        awaitState("nb", WorkloadState.Running);
+        String y = Fixtures.pods(client, "nb").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        scaling("t4", consolidating());
+        // The lightest node holds the notebook in use: it stays; the other node's inference moves next to it instead.
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(y, Fixtures.pods(client, "a").get(0).getSpec().getNodeName()));
+        assertEquals(y, Fixtures.pods(client, "nb").get(0).getSpec().getNodeName(), "the notebook was not moved");
+    }
+
     int replicas() {
         GenericKubernetesResource md = client.genericKubernetesResources("cluster.x-k8s.io/v1beta1", "MachineDeployment")
                 .inNamespace("capi").withName("h100-md").get();
