@@ -166,7 +166,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         boolean idleAtZero = false;
         if (!phase.runsToCompletion()) {
             Instant now = Instant.now();
-            Instant zeroAt = status.getScaledToZeroAt() == null ? null : Instant.parse(status.getScaledToZeroAt());
+            Instant zeroAt = parseInstant(status.getScaledToZeroAt());
             if (zeroAt != null && gen != null && !gen.equals(status.getObservedGeneration())) {
                 // The user changed the spec (e.g. spec.replicas): that is a request to run again.
                 zeroAt = null;
@@ -395,6 +395,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         else if (ann.get(Annotations.DEVICES) != null && !ann.get(Annotations.DEVICES).isBlank()) per = ann.get(Annotations.DEVICES).split(",").length + "x " + model;
         else per = "CPU only";
         return byIndex.size() > 1 ? byIndex.size() + " x " + per.trim() : per.trim();
+    }
+
+    /** A time Plimsoll wrote into status; a hand-edited, unreadable one counts as absent. */
+    private static Instant parseInstant(String s) {
+        try {
+            return s == null ? null : Instant.parse(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static Integer replicaIndex(Pod p) {
