@@ -53,6 +53,15 @@ public class PlimsollMetrics {
                 .tag("phase", phase).tag("reason", reason).register(registry).increment();
     }
 
+    /**
+     * A scale-down done: kind {@code workload} (an idle workload to zero), {@code node} (an idle node removed) or
+     * {@code consolidation} (work moved off a node).
+     */
+    public void scaledDown(String kind, String target) {
+        Counter.builder("plimsoll.scale.downs").description("Idle capacity given back")
+                .tag("kind", kind).tag("target", target).register(registry).increment();
+    }
+
     /** Records that a workload is pending (reason: Unschedulable, PolicyNotFound, ...) or, with null, that it no longer is. */
     public void pending(String workloadKey, String phase, String reason) {
         if (reason == null) {

@@ -188,7 +188,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (v.scaledToZero()) {
                 idleAtZero = true;
                 if (zeroAt == null) status.setScaledToZeroAt(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-                if (v.changed()) events.normal(wl, "ScaledToZero", v.message());
+                if (v.changed()) {
+                    events.normal(wl, "ScaledToZero", v.message());
+                    metrics.scaledDown("workload", phase.name());
+                }
                 replicas = 0;
             } else if (zeroAt != null) {
                 status.setScaledToZeroAt(null);

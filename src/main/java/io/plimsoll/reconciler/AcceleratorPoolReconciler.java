@@ -38,7 +38,7 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
                                      EventRecorder events) {
         this.snapshot = snapshot;
         this.metrics = metrics;
-        this.scaler = new PoolScaler(snapshot, nodes, pods, events);
+        this.scaler = new PoolScaler(snapshot, nodes, pods, events, metrics);
     }
 
     @Override

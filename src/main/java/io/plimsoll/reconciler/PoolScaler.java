@@ -17,6 +17,7 @@ import io.plimsoll.engine.PlacementEngine;
 import io.plimsoll.engine.PoolOrder;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.events.EventRecorder;
+import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
 
 import java.time.Duration;
@@ -47,13 +48,15 @@ public class PoolScaler {
     private final NodeActuator nodes;
     private final PodBinder pods;
     private final EventRecorder events;
+    private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
 
-    public PoolScaler(ClusterSnapshot snapshot, NodeActuator nodes, PodBinder pods, EventRecorder events) {
+    public PoolScaler(ClusterSnapshot snapshot, NodeActuator nodes, PodBinder pods, EventRecorder events, PlimsollMetrics metrics) {
         this.snapshot = snapshot;
         this.nodes = nodes;
         this.pods = pods;
         this.events = events;
+        this.metrics = metrics;
     }
 
     /** What the evaluation found and did. */
@@ -124,6 +127,7 @@ public class PoolScaler {
                     how = "cordoned" + (marked ? ", its Machine marked for deletion" : "") + ", " + s.getScaleTargetRef().getKind()
                             + " " + s.getScaleTargetRef().getName() + " scaled " + replicas + " -> " + Math.max(min, replicas - 1);
                 }
+                metrics.scaledDown("node", pool.getMetadata().getName());
                 events.normal(pool, "ScaledDown", "node " + name + " " + why + ": " + how + ", saving "
                         + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
             }
@@ -220,6 +224,7 @@ public class PoolScaler {
                         + " refused (PodDisruptionBudget); " + moved + " moved; node uncordoned");
                 return "eviction refused for " + refused;
             }
+            metrics.scaledDown("consolidation", pool.getMetadata().getName());
             events.normal(pool, "Consolidated", "node " + n.name() + ": evicted " + moved + " to be placed on other nodes; the node "
                     + "leaves the pool once empty, saving " + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
             return null;

@@ -55,6 +55,7 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
             assertEquals(0.0, t4.getStatus().getDevicesAllocated(), 1e-9);
         });
         assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> "ScaledToZero".equals(e.getReason())));
+        assertEquals(1.0, operator.registry.get("plimsoll.scale.downs").tags("kind", "workload", "target", "Inference").counter().count());
 
         annotate("serve", Instant.now().toString());
         AIWorkload back = awaitState("serve", WorkloadState.Running);

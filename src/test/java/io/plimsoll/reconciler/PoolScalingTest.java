@@ -155,6 +155,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
                 .anyMatch(e -> "Consolidated".equals(e.getReason()) && e.getMessage().contains(xy[1]))));
         assertNotNull(pool("t4").getStatus().getLastConsolidationAt());
+        assertEquals(1.0, operator.registry.get("plimsoll.scale.downs").tags("kind", "consolidation", "target", "t4").counter().count());
     }
 
     @Test
