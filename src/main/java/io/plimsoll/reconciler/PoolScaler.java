@@ -50,6 +50,14 @@ public class PoolScaler {
     private final EventRecorder events;
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
+    /**
+     * Last scale-up and consolidation per pool, also kept here: the next evaluation may start from a cached pool
+     * whose status does not show them yet, and must not act twice.
+     */
+    private final Map<String, String> lastUpSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> lastConsolidationSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Nodes this operator removed, in case the node informer has not shown the cordon yet. */
+    private final java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public PoolScaler(ClusterSnapshot snapshot, NodeActuator nodes, PodBinder pods, EventRecorder events, PlimsollMetrics metrics) {
         this.snapshot = snapshot;
@@ -71,8 +79,10 @@ public class PoolScaler {
         PoolScaling s = pool.getSpec().getScaling();
         List<String> idle = new ArrayList<>();
         List<ScaleAction> actions = new ArrayList<>();
-        String lastUp = pool.getStatus() == null ? null : pool.getStatus().getLastScaleUpAt();
-        String lastConsolidation = pool.getStatus() == null ? null : pool.getStatus().getLastConsolidationAt();
+        String poolName = pool.getMetadata().getName();
+        String lastUp = later(pool.getStatus() == null ? null : pool.getStatus().getLastScaleUpAt(), lastUpSeen.get(poolName));
+        String lastConsolidation = later(pool.getStatus() == null ? null : pool.getStatus().getLastConsolidationAt(),
+                lastConsolidationSeen.get(poolName));
         if (s == null) return new Outcome(idle, actions, lastUp, lastConsolidation, Long.MAX_VALUE, "no spec.scaling");
         String note = "nothing to scale";
         long recheck = DEFAULT_RECHECK_MS;
@@ -88,7 +98,7 @@ public class PoolScaler {
             String name = n.getMetadata().getName();
             Map<String, String> ann = n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
             boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-            if (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT))) schedulable++;
+            if (!removed.contains(name) && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)))) schedulable++;
             if (!snapshot.holdsNoWorkload(name)) {
                 if (ann.containsKey(IDLE_SINCE)) nodes.annotate(name, IDLE_SINCE, null);
                 continue;
@@ -101,7 +111,8 @@ public class PoolScaler {
             idle.add(name + " (no workload since " + since.truncatedTo(ChronoUnit.SECONDS) + ")");
             Duration left = after.minus(Duration.between(since, now));
             // A node Plimsoll cordoned to consolidate it still has to leave the pool once it is empty.
-            boolean removable = !cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT));
+            boolean removable = !removed.contains(name)
+                    && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
             if (removable && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
             if (removable && left.isNegative()) candidates.add(n);
         }
@@ -119,6 +130,7 @@ public class PoolScaler {
             } else {
                 nodes.cordon(name);
                 nodes.annotate(name, SCALED_DOWN_AT, at);
+                removed.add(name);
                 String how = "cordoned; removal left to the cluster autoscaler";
                 if (s.getMode() == PoolScaling.Mode.ScaleTarget) {
                     boolean marked = nodes.markMachineForDeletion(n.getMetadata().getAnnotations(), MACHINE_API);
@@ -143,6 +155,7 @@ public class PoolScaler {
                     int replicas = nodes.replicas(s.getScaleTargetRef());
                     nodes.setReplicas(s.getScaleTargetRef(), replicas + 1);
                     lastUp = at;
+                    lastUpSeen.put(poolName, at);
                     events.normal(pool, "ScaledUp", s.getScaleTargetRef().getKind() + " " + s.getScaleTargetRef().getName()
                             + " scaled " + replicas + " -> " + (replicas + 1) + " for pending " + waiting);
                 }
@@ -155,7 +168,10 @@ public class PoolScaler {
             if (lastConsolidation == null || parseOr(lastConsolidation, Instant.EPOCH).plus(every).isBefore(now)) {
                 String result = consolidate(pool, profile, state, client, s, dryRun, at, actions);
                 if (result != null) note = result;
-                if (!actions.isEmpty() && !dryRun) lastConsolidation = at;
+                if (!actions.isEmpty() && !dryRun) {
+                    lastConsolidation = at;
+                    lastConsolidationSeen.put(poolName, at);
+                }
             }
         }
         if (!candidates.isEmpty() && actions.isEmpty() && note.equals("nothing to scale")) {
@@ -326,6 +342,12 @@ public class PoolScaler {
             }
         }
         return null;
+    }
+
+    private static String later(String a, String b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return parseOr(a, Instant.EPOCH).isAfter(parseOr(b, Instant.EPOCH)) ? a : b;
     }
 
     private static Instant parseOr(String s, Instant fallback) {
