@@ -67,8 +67,12 @@ public class PoolScaler {
         this.metrics = metrics;
     }
 
-    /** What the evaluation found and did. */
-    /** @param recheckInMs when the next node's idle time runs out (or a default), to look again then */
+    /**
+     * What the evaluation found and did.
+     *
+     * @param recheckInMs when the next node's idle time runs out (or a default), to look again then
+     * @param note        why nothing was done, or how many actions were
+     */
     public record Outcome(List<String> idleNodes, List<ScaleAction> actions, String lastScaleUpAt, String lastConsolidationAt,
                           long recheckInMs, String note) {}
 
@@ -98,7 +102,10 @@ public class PoolScaler {
             String name = n.getMetadata().getName();
             Map<String, String> ann = n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
             boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-            if (!removed.contains(name) && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)))) schedulable++;
+            // Still in the pool: not removed, and not cordoned except by consolidation (which must still remove it).
+            boolean inPool = !removed.contains(name)
+                    && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
+            if (inPool) schedulable++;
             if (!snapshot.holdsNoWorkload(name)) {
                 if (ann.containsKey(IDLE_SINCE)) nodes.annotate(name, IDLE_SINCE, null);
                 continue;
@@ -110,18 +117,16 @@ public class PoolScaler {
             }
             idle.add(name + " (no workload since " + since.truncatedTo(ChronoUnit.SECONDS) + ")");
             Duration left = after.minus(Duration.between(since, now));
-            // A node Plimsoll cordoned to consolidate it still has to leave the pool once it is empty.
-            boolean removable = !removed.contains(name)
-                    && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
-            if (removable && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
-            if (removable && left.isNegative()) candidates.add(n);
+            if (inPool && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
+            if (inPool && left.isNegative()) candidates.add(n);
         }
         int min = s.getMinNodes() == null ? 0 : s.getMinNodes();
         if (!candidates.isEmpty() && schedulable - 1 >= min) {
             Node n = candidates.get(0);
             String name = n.getMetadata().getName();
-            String why = "held no workload for " + IdleScaler.human(Duration.between(
-                    parseOr(n.getMetadata().getAnnotations() == null ? null : n.getMetadata().getAnnotations().get(IDLE_SINCE), now), now))
+            // The idle start, not a running duration, so a dry run's repeated report stays one event.
+            String why = "held no workload since " + parseOr(n.getMetadata().getAnnotations() == null ? null
+                    : n.getMetadata().getAnnotations().get(IDLE_SINCE), now).truncatedTo(ChronoUnit.SECONDS)
                     + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
             actions.add(new ScaleAction("ScaleDown", name, why, profile.costPerNodeHour(), at, dryRun));
             if (dryRun) {
