@@ -178,9 +178,9 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (dryRun && v.scaledToZero()) {
                 double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
                         : status.getPlacement().getCostPerHour();
-                String msg = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving)
-                        + "; " + v.message();
-                events.normal(wl, "WouldScaleToZero", msg);
+                String would = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving);
+                String msg = would + "; " + v.message();
+                events.normal(wl, "WouldScaleToZero", would); // without the running idle time: one event, not one per look
                 v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
             }
             Conditions.set(status.getConditions(), "Idle", v.scaledToZero(), v.reason(), v.message(), gen);
