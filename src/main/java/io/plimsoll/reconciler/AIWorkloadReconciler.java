@@ -69,6 +69,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
     private final IdleScaler idle;
+    /**
+     * When this operator scaled a workload to zero, also kept here: a reconcile can start from a cached copy whose
+     * status does not show it yet, and must not scale down (count, announce) twice.
+     */
+    private final Map<String, Instant> scaledToZero = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
@@ -166,10 +171,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         boolean idleAtZero = false;
         if (!phase.runsToCompletion()) {
             Instant now = Instant.now();
+            String key = ns + "/" + name;
             Instant zeroAt = parseInstant(status.getScaledToZeroAt());
-            if (zeroAt != null && gen != null && !gen.equals(status.getObservedGeneration())) {
+            if (zeroAt == null) zeroAt = scaledToZero.get(key);
+            if (zeroAt != null && gen != null && status.getObservedGeneration() != null && !gen.equals(status.getObservedGeneration())) {
                 // The user changed the spec (e.g. spec.replicas): that is a request to run again.
                 zeroAt = null;
+                scaledToZero.remove(key);
                 status.setScaledToZeroAt(null);
                 events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
             }
@@ -187,13 +195,16 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
             if (v.scaledToZero()) {
                 idleAtZero = true;
-                if (zeroAt == null) status.setScaledToZeroAt(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                if (zeroAt == null) zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                scaledToZero.put(key, zeroAt);
+                status.setScaledToZeroAt(zeroAt.toString());
                 if (v.changed()) {
                     events.normal(wl, "ScaledToZero", v.message());
                     metrics.scaledDown("workload", phase.name());
                 }
                 replicas = 0;
             } else if (zeroAt != null) {
+                scaledToZero.remove(key);
                 status.setScaledToZeroAt(null);
                 events.normal(wl, "Resumed", v.message());
             }
@@ -345,6 +356,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
         snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
         idle.forget(ns + "/" + wl.getMetadata().getName());
+        scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
