@@ -20,6 +20,9 @@ public final class FgdPolicy implements PackingPolicy {
     @Override
     public String name() { return "fgd"; }
 
+    /** Reused holder for the device {@link NodeState#bestShare} picks. */
+    private final int[] chosen = new int[1];
+
     private int[] scratch(int g) {
         if (g >= scratch.length) return new int[g];
         int[] a = scratch[g];
@@ -46,22 +49,10 @@ public final class FgdPolicy implements PackingPolicy {
             int g = free.length;
             int[] a = scratch(g);
             if (task.isFractional()) {
-                score = Long.MIN_VALUE;
-                int m = task.gpuMilli();
-                for (int i = 0; i < g; i++) {
-                    if (free[i] < m) continue;
-                    boolean dup = false;
-                    for (int j = 0; j < i; j++) if (free[j] == free[i]) { dup = true; break; }
-                    if (dup) continue; // same multiset after placement -> same score, lower index already seen
-                    System.arraycopy(free, 0, a, 0, g);
-                    a[i] -= m;
-                    double af = model.frag(n.model(), n.cpuFree() - task.cpuMilli(), a);
-                    long s = sigmoidScore(before - af);
-                    if (device < 0 || s > score) {
-                        score = s;
-                        device = i;
-                    }
-                }
+                int cpuAfter = n.cpuFree() - task.cpuMilli();
+                score = NodeState.bestShare(free, a, task.gpuMilli(),
+                        after -> sigmoidScore(before - model.frag(n.model(), cpuAfter, after)), chosen);
+                device = chosen[0];
             } else {
                 NodeState.takeFullDevices(free, a, task.numGpu());
                 double af = model.frag(n.model(), n.cpuFree() - task.cpuMilli(), a);

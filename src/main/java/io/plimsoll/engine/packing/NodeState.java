@@ -123,6 +123,31 @@ public final class NodeState {
         }
     }
 
+    /**
+     * The device whose use by a share of {@code milli} scores highest, the score computed on the free vector after
+     * it; ties go to the lowest index. Devices with the same free amount give the same vector, so only the first is
+     * scored. Writes the device into {@code deviceOut[0]} (-1 if none fits) and returns its score.
+     */
+    static long bestShare(int[] free, int[] scratch, int milli, java.util.function.ToLongFunction<int[]> scoreAfter,
+                          int[] deviceOut) {
+        long best = Long.MIN_VALUE;
+        deviceOut[0] = -1;
+        for (int i = 0; i < free.length; i++) {
+            if (free[i] < milli) continue;
+            boolean dup = false;
+            for (int j = 0; j < i; j++) if (free[j] == free[i]) { dup = true; break; }
+            if (dup) continue;
+            System.arraycopy(free, 0, scratch, 0, free.length);
+            scratch[i] -= milli;
+            long s = scoreAfter.applyAsLong(scratch);
+            if (deviceOut[0] < 0 || s > best) {
+                best = s;
+                deviceOut[0] = i;
+            }
+        }
+        return best;
+    }
+
     /** Tightest fit: smallest free >= m, ties to the lowest index; -1 if none. */
     public int tightestDevice(int m) {
         int best = -1;

@@ -81,6 +81,9 @@ public final class PlimsollPolicy implements PackingPolicy {
     /** CPU milli per milli-GPU of the typical GPU workload. */
     public double cpuPerMilliGpu() { return rho; }
 
+    /** Reused holder for the device {@link NodeState#bestShare} picks. */
+    private final int[] chosen = new int[1];
+
     private int[] scratch(int g) {
         if (g >= scratch.length) return new int[g];
         int[] a = scratch[g];
@@ -157,21 +160,10 @@ public final class PlimsollPolicy implements PackingPolicy {
             long s;
             int device = -1;
             if (task.isFractional()) {
-                s = Long.MIN_VALUE;
-                int m = task.gpuMilli();
-                for (int i = 0; i < g; i++) {
-                    if (free[i] < m) continue;
-                    boolean dup = false;
-                    for (int j = 0; j < i; j++) if (free[j] == free[i]) { dup = true; break; }
-                    if (dup) continue; // same multiset after placement: same score, lower index already seen
-                    System.arraycopy(free, 0, a, 0, g);
-                    a[i] -= m;
-                    long si = score(before - model.frag(n.model(), cpuAfter, a) - penalty);
-                    if (device < 0 || si > s) {
-                        s = si;
-                        device = i;
-                    }
-                }
+                double pen = penalty;
+                s = NodeState.bestShare(free, a, task.gpuMilli(),
+                        after -> score(before - model.frag(n.model(), cpuAfter, after) - pen), chosen);
+                device = chosen[0];
             } else {
                 NodeState.takeFullDevices(free, a, task.numGpu());
                 s = score(before - model.frag(n.model(), cpuAfter, a) - penalty);
