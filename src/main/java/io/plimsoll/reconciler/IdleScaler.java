@@ -9,6 +9,7 @@ import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.engine.idle.Action;
 import io.plimsoll.engine.idle.AdaptiveKeepAlive;
 import io.plimsoll.engine.idle.Decision;
+import io.plimsoll.engine.idle.Durations;
 import io.plimsoll.engine.idle.FixedKeepAlive;
 import io.plimsoll.engine.idle.IdleDefaults;
 import io.plimsoll.engine.idle.IdlePolicy;
@@ -19,8 +20,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Decides when an idle Inference or Workbench workload goes to zero replicas and when it comes back, from the
@@ -30,7 +29,6 @@ import java.util.regex.Pattern;
 public class IdleScaler {
     /** Annotation a workload, sidecar or gateway sets to the time of its last request (RFC 3339). */
     public static final String LAST_ACTIVITY = "plimsoll.io/last-activity";
-    private static final Pattern DURATION = Pattern.compile("(\\d+)([smh])");
 
     /** How far back the Prometheus source looks for activity. */
     static final Duration PROMETHEUS_LOOKBACK = Duration.ofHours(6);
@@ -178,20 +176,13 @@ public class IdleScaler {
         };
     }
 
-    /** 90s, 30m, 1h30m. */
+    /** 90s, 30m, 1h30m; a bad value names the field and the fix. */
     static Duration parse(String field, String value) {
-        Matcher m = DURATION.matcher(value.trim());
-        long seconds = 0;
-        int end = 0;
-        while (m.find() && m.start() == end) {
-            long n = Long.parseLong(m.group(1));
-            seconds += switch (m.group(2)) { case "h" -> n * 3600; case "m" -> n * 60; default -> n; };
-            end = m.end();
-        }
-        if (end == 0 || end != value.trim().length()) {
+        try {
+            return Duration.ofMillis(Durations.parseMillis(value));
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + " is '" + value + "': use a duration such as 90s, 30m or 1h30m, or Never");
         }
-        return Duration.ofSeconds(seconds);
     }
 
     static String human(Duration d) {

@@ -96,6 +96,7 @@ public class PoolScaler {
         String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
 
         List<Node> members = snapshot.nodesOf(pool);
+        java.util.Set<String> busy = snapshot.nodesHoldingWorkload();
         List<Node> candidates = new ArrayList<>();
         int schedulable = 0;
         for (Node n : members) {
@@ -106,7 +107,7 @@ public class PoolScaler {
             boolean inPool = !removed.contains(name)
                     && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
             if (inPool) schedulable++;
-            if (!snapshot.holdsNoWorkload(name)) {
+            if (busy.contains(name)) {
                 if (ann.containsKey(IDLE_SINCE)) nodes.annotate(name, IDLE_SINCE, null);
                 continue;
             }

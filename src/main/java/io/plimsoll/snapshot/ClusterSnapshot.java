@@ -194,19 +194,21 @@ public class ClusterSnapshot {
     }
 
     /**
-     * True when nothing but daemon or static pods runs on the node: the node could go without moving any work.
+     * Nodes where something other than daemon or static pods runs: a node not in this set could go without moving
+     * any work. One pass over the pods, for all nodes at once.
      */
-    public boolean holdsNoWorkload(String node) {
+    public java.util.Set<String> nodesHoldingWorkload() {
         ensureStarted();
+        java.util.Set<String> busy = new java.util.HashSet<>();
         for (Pod p : pods.getStore().list()) {
-            if (p.getSpec() == null || !node.equals(p.getSpec().getNodeName()) || terminal(p)) continue;
+            if (p.getSpec() == null || p.getSpec().getNodeName() == null || terminal(p)) continue;
             boolean daemon = p.getMetadata().getOwnerReferences() != null
                     && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> "DaemonSet".equals(o.getKind()));
             boolean mirror = p.getMetadata().getAnnotations() != null
                     && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror");
-            if (!daemon && !mirror) return false;
+            if (!daemon && !mirror) busy.add(p.getSpec().getNodeName());
         }
-        return true;
+        return busy;
     }
 
     /** Pods labelled as belonging to the workload. */

@@ -4,9 +4,22 @@ package io.plimsoll.engine.idle;
 public final class Durations {
     private Durations() {}
 
-    /** Parses {@code 123ms|s|m|h|d}; a bare number is seconds. Throws IllegalArgumentException. */
+    private static final java.util.regex.Pattern COMPOUND = java.util.regex.Pattern.compile("^(\\d+(ms|s|m|h|d)){2,}$");
+    private static final java.util.regex.Pattern SEGMENT = java.util.regex.Pattern.compile("\\d+(ms|s|m|h|d)");
+
+    /**
+     * Parses {@code 123ms|s|m|h|d}, or a sum of such parts as Kubernetes users write them ({@code 1h30m});
+     * a bare number is seconds. Throws IllegalArgumentException.
+     */
     public static long parseMillis(String s) {
         if (s == null) throw new IllegalArgumentException("missing duration");
+        String c = s.trim().toLowerCase(java.util.Locale.ROOT);
+        if (COMPOUND.matcher(c).matches()) {
+            long sum = 0;
+            java.util.regex.Matcher m = SEGMENT.matcher(c);
+            while (m.find()) sum += parseMillis(m.group());
+            return sum;
+        }
         String t = s.trim().toLowerCase(java.util.Locale.ROOT);
         double mult;
         String num;
