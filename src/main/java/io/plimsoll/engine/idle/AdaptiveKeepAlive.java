@@ -27,7 +27,7 @@ public final class AdaptiveKeepAlive implements IdlePolicy {
         }
     }
 
-    /** The defaults (tuned on Nov 15-22 only; see NOTES.md). */
+    /** The defaults (tuned on Nov 15-22 only; see docs/serving-results.md). */
     public static final Params DEFAULTS = new Params(10_000L, 0.25, 2_500_000L, 60_000L, 2 * 3_600_000L, 15 * 60_000L, 8);
 
     /** Default time an extra (scale-out) replica stays warm or parked before it is removed. */

@@ -1,28 +1,40 @@
 package io.plimsoll.simulate.serving;
 
+import io.plimsoll.engine.PackingStrategy;
+
 /**
- * Every cost the serving replay assumes. Defaults are documented in NOTES.md and on the command line.
+ * Every cost the serving replay assumes. Defaults are documented in docs/serving-results.md and on the command line.
  *
  * @param gpusPerNode        GPUs per pool node (0 = unlimited capacity, no nodes: the README's model)
  * @param nodeStartupMillis  time from asking for a node to the node being usable
  * @param nodeEmptyGraceMillis pool rule: a node with nothing on it for this long is removed
  * @param initialNodes       nodes ready at the start of the replay
  * @param parkFraction       share of a GPU a parked replica holds and is charged for (its weights in GPU memory)
- * @param parkResumeMillis   wait to turn a parked replica back into a whole-GPU replica (no load from zero)
+ * @param parkResumeMillis   wait to turn a parked replica back into a whole-GPU replica on the same node (no load)
  * @param maxReplicas        per model (1 = one replica per model, no concurrency)
  * @param caUnderUtil        Cluster Autoscaler reference: a node below this requested-GPU share ...
  * @param caUnneededMillis   ... for this long is removed if its (idle) pods fit elsewhere; moved pods reload
  * @param scanMillis         how often node rules are evaluated
+ * @param strategy           the PlacementPolicy packing strategy the placement engine uses inside the pool
  */
 public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
                             double parkFraction, long parkResumeMillis, int maxReplicas,
-                            double caUnderUtil, long caUnneededMillis, long scanMillis) {
+                            double caUnderUtil, long caUnneededMillis, long scanMillis, PackingStrategy strategy) {
     public ServingConfig {
         if (gpusPerNode < 0 || nodeStartupMillis < 0 || nodeEmptyGraceMillis < 0 || initialNodes < 0
                 || !(parkFraction > 0 && parkFraction <= 1) || parkResumeMillis < 0 || maxReplicas < 1
                 || !(caUnderUtil >= 0 && caUnderUtil <= 1) || caUnneededMillis < 0 || scanMillis <= 0) {
             throw new IllegalArgumentException("bad serving replay configuration");
         }
+        if (strategy == null) strategy = PackingStrategy.BestFit;
+    }
+
+    /** With the operator's default packing strategy (BestFit). */
+    public ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
+                         double parkFraction, long parkResumeMillis, int maxReplicas,
+                         double caUnderUtil, long caUnneededMillis, long scanMillis) {
+        this(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction, parkResumeMillis,
+                maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, PackingStrategy.BestFit);
     }
 
     public static ServingConfig defaults() {
@@ -31,11 +43,11 @@ public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEm
 
     public ServingConfig withMaxReplicas(int m) {
         return new ServingConfig(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
-                parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis);
+                parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis, strategy);
     }
 
     public ServingConfig withGpusPerNode(int g) {
         return new ServingConfig(g, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
-                parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis);
+                parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, strategy);
     }
 }

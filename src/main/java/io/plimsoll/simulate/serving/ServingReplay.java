@@ -1,38 +1,68 @@
 package io.plimsoll.simulate.serving;
 
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeState;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementDecision;
+import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.PoolOrder;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaSlot;
+import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.engine.idle.Decision;
 import io.plimsoll.engine.idle.IdlePolicy;
 import io.plimsoll.engine.idle.ModelActivity;
+import io.plimsoll.engine.packing.TaskShape;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * Discrete-event replay of a serving trace: per-model replicas (one request at a time each), a FIFO queue
  * per model, replicas added while requests queue, removed or parked by an {@link IdlePolicy}, cold starts
- * with a seeded load latency, replicas placed best-fit on a pool of GPU nodes that start after a delay and
- * are removed under the pool rule (empty for a grace period; parked-only nodes drained when their parked
- * replicas fit elsewhere) or, for the Cluster Autoscaler reference, the CA rule.
+ * with a seeded load latency, and GPU nodes that start after a delay and are removed under the pool rule
+ * (empty for a grace period; parked-only nodes drained when their parked replicas fit elsewhere) or, for the
+ * Cluster Autoscaler reference, the CA rule.
+ * <p>
+ * Every replica is placed by the operator's own {@link PlacementEngine} on a {@link ClusterState} built from
+ * the replay's nodes, exactly as the operator builds it from pods: a serving replica is an {@code Inference}
+ * need for one whole GPU, a parked replica a need for a {@code parkFraction} share of one GPU, pinned to one
+ * device. The replay only records where the engine put them.
  */
 public final class ServingReplay {
     static final int FULL = 1000; // milli-GPU
+    static final String POOL = "serving";
+    /** Node CPU and memory: ample, the replay's replicas ask for GPU only. */
+    private static final long NODE_CPU_MILLI = 96_000, NODE_MEMORY_BYTES = 1L << 40;
 
-    enum St { PENDING_START, PENDING_RESUME, LOADING, RESUMING, IDLE, BUSY, PARKED }
+    enum St { PENDING_START, LOADING, RESUMING, IDLE, BUSY, PARKED }
 
     static final class Node {
-        final int id; final long addedAt; long readyAt; boolean ready; int used; long emptySince = -1; long underSince = -1;
+        final int id; final String name; final long addedAt; long readyAt; boolean ready; long emptySince = -1; long underSince = -1;
+        final int[] deviceMilli;
         final List<Replica> reps = new ArrayList<>();
-        Node(int id, long addedAt, long readyAt) { this.id = id; this.addedAt = addedAt; this.readyAt = readyAt; }
+        Node(int id, long addedAt, long readyAt, int devices) {
+            this.id = id; this.name = "gpu-node-" + id; this.addedAt = addedAt; this.readyAt = readyAt;
+            this.deviceMilli = new int[devices];
+        }
+        int used() { int u = 0; for (int d : deviceMilli) u += d; return u; }
     }
 
     static final class Replica {
-        final Model m; St s; Node node; int alloc; long since; long idleSince; long token;
+        final Model m; St s; Node node; int device = -1; int alloc; long since; long idleSince; long token;
         Replica(Model m) { this.m = m; }
     }
 
@@ -57,17 +87,21 @@ public final class ServingReplay {
     private boolean evictedNow;
     private final Random rnd;
     private final int parkMilli;
+    private final PlacementEngine engine = new PlacementEngine();
+    private final PoolProfile pool;
+    private final PhaseRules rules;
 
     private final PriorityQueue<Ev> events = new PriorityQueue<>((a, b) -> a.t != b.t ? Long.compare(a.t, b.t) : Long.compare(a.seq, b.seq));
     private long seq;
     private long now;
     private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Node> nodesByName = new HashMap<>();
     private final ArrayDeque<Replica> pending = new ArrayDeque<>();
     private Model[] models;
     private int nodeIds;
     // accounting (GPU-milli x ms)
     private double busyMs, idleMs, parkedMs, loadMs, nodeMs;
-    private long coldStarts, resumes, restarts, parkEvictions;
+    private long coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements;
     private int maxNodes;
     private long[] waits;
     private int served;
@@ -81,7 +115,10 @@ public final class ServingReplay {
                          boolean caRule, boolean startWarm) {
         this.trace = trace; this.policy = policy; this.cfg = cfg; this.latencies = latencies.clone();
         this.caRule = caRule; this.startWarm = startWarm; this.rnd = new Random(seed);
-        this.parkMilli = Math.max(1, (int) Math.round(cfg.parkFraction() * FULL));
+        this.parkMilli = Math.max(1, Math.min(FULL, (int) Math.round(cfg.parkFraction() * FULL)));
+        this.pool = new PoolProfile(POOL, AcceleratorType.GPU, "GPU", 24, cfg.gpusPerNode(), "nvidia.com/gpu",
+                SharingMode.Fractional, List.of(), null, 0, Set.of(WorkloadPhase.Inference));
+        this.rules = new PhaseRules(List.of(POOL), PoolOrder.Cheapest, true, cfg.strategy());
     }
 
     public static PolicyResult run(ServingTrace trace, IdlePolicy policy, ServingConfig cfg, long[] latencies,
@@ -108,9 +145,7 @@ public final class ServingReplay {
         now = t0;
         if (!unlimited()) {
             int need = startWarm ? (models.length + cfg.gpusPerNode() - 1) / cfg.gpusPerNode() : 0;
-            for (int i = 0; i < Math.max(need, cfg.initialNodes()); i++) {
-                Node n = new Node(nodeIds++, t0, t0); n.ready = true; nodes.add(n);
-            }
+            for (int i = 0; i < Math.max(need, cfg.initialNodes()); i++) addNode(t0).ready = true;
             maxNodes = nodes.size();
             push(t0 + cfg.scanMillis(), SCAN, null, 0);
         }
@@ -118,7 +153,7 @@ public final class ServingReplay {
             for (Model m : models) {
                 Replica r = new Replica(m);
                 r.s = St.PENDING_START; m.reps.add(r);
-                attach(r, fit(FULL, null), FULL);
+                if (!placeAnywhere(r, FULL)) throw new IllegalStateException("always-on: no GPU for " + trace.models().get(m.idx));
                 r.since = t0; r.s = St.IDLE; r.idleSince = t0;
             }
         }
@@ -147,7 +182,7 @@ public final class ServingReplay {
         mean = w.length == 0 ? 0 : mean / w.length / 1000.0;
         double h = 3_600_000.0 * FULL;
         return new PolicyResult(label, served, busyMs / h, (idleMs + parkedMs) / h, parkedMs / h, loadMs / h,
-                nodeMs / 3_600_000.0, maxNodes, coldStarts, resumes, restarts, parkEvictions,
+                nodeMs / 3_600_000.0, maxNodes, coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements,
                 pct(w, 0.50) / 1000.0, pct(w, 0.99) / 1000.0, mean);
     }
 
@@ -158,6 +193,8 @@ public final class ServingReplay {
     }
 
     private void push(long t, int type, Object o, long token) { events.add(new Ev(t, seq++, type, o, token)); }
+
+    private long loadLatency() { return latencies[rnd.nextInt(latencies.length)]; }
 
     // ---- accounting -------------------------------------------------------------------------------
     private void account(Replica r) {
@@ -176,103 +213,159 @@ public final class ServingReplay {
 
     private void setState(Replica r, St s) { account(r); r.s = s; r.token++; }
 
-    // ---- nodes ------------------------------------------------------------------------------------
-    private void attach(Replica r, Node n, int alloc) {
-        r.node = n; r.alloc = alloc;
-        if (n != null) { n.used += alloc; n.reps.add(r); }
+    // ---- nodes and the placement engine ----------------------------------------------------------
+    private Node addNode(long readyAt) {
+        Node n = new Node(nodeIds++, now, readyAt, cfg.gpusPerNode());
+        nodes.add(n);
+        nodesByName.put(n.name, n);
+        return n;
+    }
+
+    /**
+     * The engine's view of the pool, as the operator's snapshot builds it from pods: every node with the
+     * per-device use of the replicas on it; only ready nodes that pass {@code usable} are schedulable.
+     */
+    private ClusterState state(Predicate<Node> usable) {
+        return state(usable, null, -1);
+    }
+
+    /** As {@link #state(Predicate)}, with one device of one node shown as taken (kept free for a resuming replica). */
+    private ClusterState state(Predicate<Node> usable, Node keepFree, int keepFreeDevice) {
+        ClusterState s = new ClusterState().addPool(pool);
+        boolean shapes = cfg.strategy().packingPolicy() != null;
+        for (Node n : nodes) {
+            NodeState ns = new NodeState(n.name, POOL, n.ready && usable.test(n), NODE_CPU_MILLI, NODE_MEMORY_BYTES,
+                    cfg.gpusPerNode(), Map.of());
+            for (int d = 0; d < n.deviceMilli.length; d++) ns.useDevice(d, n == keepFree && d == keepFreeDevice ? FULL : n.deviceMilli[d]);
+            if (shapes) for (Replica r : n.reps) s.addRunningShape(shape(r.alloc));
+            s.addNode(ns);
+        }
+        return s;
+    }
+
+    private static TaskShape shape(int milli) { return TaskShape.of(0, 0, 1, milli, ""); }
+
+    /** An Inference replica's need: one whole GPU, or a share of one GPU when parked. */
+    private static Need need(int milli) {
+        return milli >= FULL
+                ? new Need(WorkloadPhase.Inference, 1, 0, 0, AcceleratorType.GPU, 1, 0, 0, Set.of(), null, false)
+                : new Need(WorkloadPhase.Inference, 1, 0, 0, AcceleratorType.GPU, 0, milli, 0, Set.of(), null, false);
+    }
+
+    /** Asks the engine for one slot of {@code milli} on the nodes {@code usable} allows; null when none fits. */
+    private ReplicaSlot place(int milli, Predicate<Node> usable) {
+        PlacementDecision d = engine.place(need(milli), state(usable), rules);
+        placements++;
+        return d.placed() ? d.slots().get(0) : null;
+    }
+
+    private boolean placeAnywhere(Replica r, int milli) {
+        if (unlimited()) { r.alloc = milli; return true; }
+        ReplicaSlot slot = place(milli, n -> true);
+        if (slot == null) return false;
+        attach(r, slot, milli);
+        return true;
+    }
+
+    private void attach(Replica r, ReplicaSlot slot, int alloc) {
+        Node n = nodesByName.get(slot.node());
+        r.node = n; r.device = slot.devices().get(0); r.alloc = alloc;
+        n.deviceMilli[r.device] += alloc;
+        if (n.deviceMilli[r.device] > FULL) throw new IllegalStateException("engine overbooked " + n.name + " device " + r.device);
+        n.reps.add(r);
     }
 
     private void detach(Replica r) {
-        if (r.node != null) { r.node.used -= r.alloc; r.node.reps.remove(r); }
-        r.node = null; r.alloc = 0;
+        if (r.node != null) { r.node.deviceMilli[r.device] -= r.alloc; r.node.reps.remove(r); }
+        r.node = null; r.device = -1; r.alloc = 0;
     }
 
-    private void grow(Replica r, int alloc) {
-        if (r.node != null) r.node.used += alloc - r.alloc;
-        r.alloc = alloc;
-    }
+    private boolean evictable(Replica r) { return r.s == St.PARKED || (r.s == St.IDLE && yieldIdle); }
 
-    /** Best fit: the ready node with the least free capacity that still fits; null if none. */
-    private Node fit(int need, Node exclude) {
-        if (unlimited()) return null;
-        Node best = null;
-        for (Node n : nodes) {
-            if (!n.ready || n == exclude) continue;
-            int free = capacity() - n.used;
-            if (free >= need && (best == null || free < capacity() - best.used)) best = n;
-        }
-        return best;
-    }
-
-    /** Frees room for a whole replica by scaling parked replicas to zero on the node where that suffices. */
-    private Node evictParkedFor(int need) {
-        if (unlimited()) return null;
-        Node best = null; int bestParked = Integer.MAX_VALUE;
+    /**
+     * Frees one whole device for a replica with work waiting: scales to zero the parked (and, under Plimsoll's
+     * pool rule, idle) replicas of the device where that costs the least warm capacity.
+     */
+    private boolean evictForWholeDevice() {
+        Node best = null; int bestDevice = -1, bestCost = Integer.MAX_VALUE;
         for (Node n : nodes) {
             if (!n.ready) continue;
-            int parked = 0;
-            for (Replica r : n.reps) {
-                if (r.s == St.PARKED) parked += r.alloc;
-                else if (r.s == St.IDLE && yieldIdle) parked += r.alloc;
+            int[] evictable = new int[n.deviceMilli.length];
+            for (Replica r : n.reps) if (evictable(r)) evictable[r.device] += r.alloc;
+            for (int d = 0; d < evictable.length; d++) {
+                if (evictable[d] > 0 && evictable[d] == n.deviceMilli[d] && evictable[d] < bestCost) {
+                    best = n; bestDevice = d; bestCost = evictable[d];
+                }
             }
-            int free = capacity() - n.used;
-            if (free + parked >= need && parked > 0 && parked < bestParked) { best = n; bestParked = parked; }
         }
-        if (best == null) return null;
-        List<Replica> parked = new ArrayList<>();
-        for (Replica r : best.reps) if (r.s == St.PARKED || (r.s == St.IDLE && yieldIdle)) parked.add(r);
-        parked.sort((a, b) -> Long.compare(a.idleSince, b.idleSince));
-        for (Replica r : parked) {
-            if (capacity() - best.used >= need) break;
+        if (best == null) return false;
+        for (Replica r : new ArrayList<>(best.reps)) {
+            if (r.device != bestDevice) continue;
             remove(r);
             parkEvictions++;
-            evictedNow = true;
         }
-        return capacity() - best.used >= need ? best : null;
+        evictedNow = true;
+        return true;
+    }
+
+    /**
+     * Where the engine would put each of {@code reps} (all or nothing) on the nodes {@code usable} allows, each
+     * placement seeing the ones before it; null when one does not fit.
+     */
+    private List<ReplicaSlot> placeAll(List<Replica> reps, Predicate<Node> usable) {
+        return placeAll(reps, state(usable));
+    }
+
+    private List<ReplicaSlot> placeAll(List<Replica> reps, ClusterState s) {
+        List<ReplicaSlot> out = new ArrayList<>();
+        for (Replica r : reps) {
+            PlacementDecision d = engine.place(need(r.alloc), s, rules);
+            placements++;
+            if (!d.placed()) return null;
+            s.apply(d);
+            out.add(d.slots().get(0));
+        }
+        return out;
     }
 
     private void placePending() {
         int unplaced = 0;
         for (Iterator<Replica> it = pending.iterator(); it.hasNext(); ) {
             Replica r = it.next();
-            Node n = fit(FULL, null);
-            if (n == null && !unlimited()) n = evictParkedFor(FULL);
-            if (n == null && !unlimited()) { unplaced++; continue; }
+            boolean placed = placeAnywhere(r, FULL);
+            if (!placed && !unlimited() && evictForWholeDevice()) placed = placeAnywhere(r, FULL);
+            if (!placed) { unplaced++; continue; }
             it.remove();
-            attach(r, n, FULL);
-            if (r.s == St.PENDING_START) {
-                setState(r, St.LOADING);
-                push(now + latencies[rnd.nextInt(latencies.length)], READY, r, r.token);
-            } else {
-                setState(r, St.RESUMING);
-                push(now + cfg.parkResumeMillis(), READY, r, r.token);
-            }
+            setState(r, St.LOADING);
+            push(now + loadLatency(), READY, r, r.token);
         }
+        askForNodeAfterEviction();
+        if (unplaced > 0) {
+            int booting = 0;
+            for (Node n : nodes) if (!n.ready) booting += cfg.gpusPerNode();
+            int missing = unplaced - booting;
+            while (missing > 0) {
+                Node n = addNode(now + cfg.nodeStartupMillis());
+                push(n.readyAt, NODE_READY, n, 0);
+                missing -= cfg.gpusPerNode();
+            }
+            maxNodes = Math.max(maxNodes, nodes.size());
+        }
+    }
+
+    private void askForNodeAfterEviction() {
         if (yieldIdle && !unlimited() && evictedNow) {
             // Plimsoll pool rule: parked replicas had to make room, so ask for one more node (unless one is
             // already starting); parked replicas are re-homed onto it by the parked-only drain / placement.
             boolean booting = false;
             for (Node n : nodes) if (!n.ready) { booting = true; break; }
             if (!booting) {
-                Node n = new Node(nodeIds++, now, now + cfg.nodeStartupMillis());
-                nodes.add(n);
+                Node n = addNode(now + cfg.nodeStartupMillis());
                 push(n.readyAt, NODE_READY, n, 0);
                 maxNodes = Math.max(maxNodes, nodes.size());
             }
         }
         evictedNow = false;
-        if (unplaced > 0) {
-            int booting = 0;
-            for (Node n : nodes) if (!n.ready) booting += cfg.gpusPerNode();
-            int missing = unplaced - booting;
-            while (missing > 0) {
-                Node n = new Node(nodeIds++, now, now + cfg.nodeStartupMillis());
-                nodes.add(n);
-                push(n.readyAt, NODE_READY, n, 0);
-                missing -= cfg.gpusPerNode();
-            }
-            maxNodes = Math.max(maxNodes, nodes.size());
-        }
     }
 
     private void nodeReady(Node n) {
@@ -282,6 +375,7 @@ public final class ServingReplay {
 
     private void removeNode(Node n) {
         nodes.remove(n);
+        nodesByName.remove(n.name);
         nodeMs += now - n.addedAt;
     }
 
@@ -289,7 +383,7 @@ public final class ServingReplay {
         for (Node n : new ArrayList<>(nodes)) {
             if (!n.ready) continue;
             if (caRule) {
-                if (n.used < cfg.caUnderUtil() * capacity()) {
+                if (n.used() < cfg.caUnderUtil() * capacity()) {
                     if (n.underSince < 0) n.underSince = now;
                 } else n.underSince = -1;
                 if (n.underSince >= 0 && now - n.underSince >= cfg.caUnneededMillis() && caDrain(n)) removeNode(n);
@@ -299,7 +393,7 @@ public final class ServingReplay {
                     for (Replica r : n.reps) if (r.s != St.PARKED) { allParked = false; break; }
                     if (allParked) drainParked(n);
                 }
-                if (n.used == 0 && n.reps.isEmpty()) {
+                if (n.reps.isEmpty()) {
                     if (n.emptySince < 0) n.emptySince = now;
                     if (now - n.emptySince >= cfg.nodeEmptyGraceMillis()) removeNode(n);
                 } else n.emptySince = -1;
@@ -307,52 +401,41 @@ public final class ServingReplay {
         }
     }
 
-    /** Plimsoll pool rule: a node holding only parked replicas moves them where they fit (no reload). */
+    /**
+     * Plimsoll pool rule: a node holding only parked replicas moves them (all or nothing) onto other nodes that
+     * hold work, where the engine packs them. Nobody waits on an idle replica, so a move costs only the GPU
+     * time of loading it at its share, counted as load time.
+     */
     private void drainParked(Node n) {
-        // all-or-nothing: check they fit on other ready nodes
-        int[] free = new int[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            Node o = nodes.get(i);
-            free[i] = (o.ready && o != n && !o.reps.isEmpty()) ? capacity() - o.used : 0;
-        }
         List<Replica> reps = new ArrayList<>(n.reps);
-        int[] target = new int[reps.size()];
-        for (int k = 0; k < reps.size(); k++) {
-            int bi = -1;
-            for (int i = 0; i < free.length; i++) if (free[i] >= reps.get(k).alloc && (bi < 0 || free[i] < free[bi])) bi = i;
-            if (bi < 0) return;
-            free[bi] -= reps.get(k).alloc; target[k] = bi;
-        }
-        List<Node> snapshot = new ArrayList<>(nodes);
-        for (int k = 0; k < reps.size(); k++) {
-            Replica r = reps.get(k); int a = r.alloc;
-            detach(r); attach(r, snapshot.get(target[k]), a);
-        }
+        List<ReplicaSlot> slots = placeAll(reps, o -> o != n && !o.reps.isEmpty());
+        if (slots == null) return;
+        for (int k = 0; k < reps.size(); k++) moveParked(reps.get(k), slots.get(k));
+    }
+
+    /** Moves an idle parked replica; on another node its model loads there (GPU time at its share, nobody waits). */
+    private void moveParked(Replica r, ReplicaSlot slot) {
+        int a = r.alloc;
+        Node from = r.node;
+        account(r);
+        detach(r);
+        attach(r, slot, a);
+        if (r.node != from) { loadMs += (double) loadLatency() * a; parkedMoves++; }
     }
 
     /** CA rule: if every replica on the node is idle/parked and all fit elsewhere, move them (they reload). */
     private boolean caDrain(Node n) {
         for (Replica r : n.reps) if (r.s != St.IDLE && r.s != St.PARKED) return false;
-        int[] free = new int[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            Node o = nodes.get(i);
-            free[i] = (o.ready && o != n) ? capacity() - o.used : -1;
-        }
         List<Replica> reps = new ArrayList<>(n.reps);
-        int[] target = new int[reps.size()];
-        for (int k = 0; k < reps.size(); k++) {
-            int bi = -1;
-            for (int i = 0; i < free.length; i++) if (free[i] >= reps.get(k).alloc && (bi < 0 || free[i] < free[bi])) bi = i;
-            if (bi < 0) return false;
-            free[bi] -= reps.get(k).alloc; target[k] = bi;
-        }
-        List<Node> snapshot = new ArrayList<>(nodes);
+        List<ReplicaSlot> slots = placeAll(reps, o -> o != n);
+        if (slots == null) return false;
         for (int k = 0; k < reps.size(); k++) {
             Replica r = reps.get(k); int a = r.alloc;
-            detach(r); attach(r, snapshot.get(target[k]), a);
+            account(r);
+            detach(r); attach(r, slots.get(k), a);
             restarts++;
             setState(r, St.LOADING);
-            push(now + latencies[rnd.nextInt(latencies.length)], READY, r, r.token);
+            push(now + loadLatency(), READY, r, r.token);
         }
         return true;
     }
@@ -378,7 +461,7 @@ public final class ServingReplay {
         if (m.queue.isEmpty()) return;
         int coming = 0;
         for (Replica r : m.reps) {
-            if (r.s == St.PENDING_START || r.s == St.PENDING_RESUME || r.s == St.LOADING || r.s == St.RESUMING) coming++;
+            if (r.s == St.PENDING_START || r.s == St.LOADING || r.s == St.RESUMING) coming++;
         }
         int need = m.queue.size() - coming;
         boolean placed = false;
@@ -387,16 +470,9 @@ public final class ServingReplay {
             for (Replica r : m.reps) if (r.s == St.PARKED) { parked = r; break; }
             if (parked != null) {
                 resumes++;
-                if (unlimited() || capacity() - parked.node.used >= FULL - parked.alloc) {
-                    setState(parked, St.RESUMING);
-                    grow(parked, FULL);
-                    push(now + cfg.parkResumeMillis(), READY, parked, parked.token);
-                } else {
-                    setState(parked, St.PENDING_RESUME);
-                    detach(parked);
-                    pending.add(parked);
-                    placed = true;
-                }
+                resume(parked);
+                setState(parked, St.RESUMING);
+                push(now + cfg.parkResumeMillis(), READY, parked, parked.token);
             } else if (m.reps.size() < cfg.maxReplicas()) {
                 Replica r = new Replica(m);
                 r.since = now;
@@ -409,6 +485,39 @@ public final class ServingReplay {
             need--;
         }
         if (placed) placePending();
+    }
+
+    /**
+     * A parked replica becomes a whole-GPU replica on the node its weights are on, which takes the park-resume
+     * time. The engine gives it a whole device there; when the node has none, the parked replicas sharing its
+     * device are moved away (the engine re-places them, all or nothing, anywhere else in the pool) or, when they
+     * fit nowhere, scaled to zero, and the engine then places it on the device they freed.
+     */
+    private void resume(Replica r) {
+        account(r);
+        if (unlimited()) { r.alloc = FULL; return; }
+        Node home = r.node;
+        int device = r.device;
+        detach(r);
+        ReplicaSlot slot = place(FULL, n -> n == home);
+        if (slot == null) {
+            List<Replica> sharing = new ArrayList<>();
+            for (Replica o : home.reps) if (o.device == device) sharing.add(o);
+            List<ReplicaSlot> moved = placeAll(sharing, state(n -> true, home, device));
+            for (int k = 0; k < sharing.size(); k++) {
+                if (moved != null) {
+                    moveParked(sharing.get(k), moved.get(k));
+                } else {
+                    remove(sharing.get(k));
+                    parkEvictions++;
+                    evictedNow = true;
+                }
+            }
+            askForNodeAfterEviction();
+            slot = place(FULL, n -> n == home);
+            if (slot == null) throw new IllegalStateException("engine found no whole device on " + home.name + " after freeing one");
+        }
+        attach(r, slot, FULL);
     }
 
     private void ready(Replica r) {
@@ -435,7 +544,7 @@ public final class ServingReplay {
             case PARK -> {
                 if (r.s == St.IDLE) {
                     setState(r, St.PARKED);
-                    grow(r, parkMilli);
+                    park(r);
                     if (!pending.isEmpty()) placePending();
                 }
                 if (d.recheckAtMillis() != Long.MAX_VALUE) push(Math.max(now + 1, d.recheckAtMillis()), CHECK, r, r.token);
@@ -448,6 +557,19 @@ public final class ServingReplay {
                 if (d.recheckAtMillis() != Long.MAX_VALUE) push(Math.max(now + 1, d.recheckAtMillis()), CHECK, r, r.token);
             }
         }
+    }
+
+    /**
+     * Parks an idle replica: the engine re-places it as a {@code parkFraction} share on its own node (packed onto
+     * a device other parked replicas already share when one has room), which frees its whole device.
+     */
+    private void park(Replica r) {
+        if (unlimited()) { r.alloc = parkMilli; return; }
+        Node home = r.node;
+        detach(r);
+        ReplicaSlot slot = place(parkMilli, n -> n == home);
+        if (slot == null) throw new IllegalStateException("engine found no share on " + home.name + " after freeing a whole device");
+        attach(r, slot, parkMilli);
     }
 
     private void remove(Replica r) {

@@ -1,5 +1,6 @@
 package io.plimsoll.simulate.serving;
 
+import io.plimsoll.engine.PackingStrategy;
 import io.plimsoll.simulate.InputException;
 import io.plimsoll.engine.idle.AdaptiveKeepAlive;
 import io.plimsoll.engine.idle.AlwaysOn;
@@ -27,14 +28,15 @@ public final class ServingSimulateCommand {
     public static final String USAGE = String.join("\n",
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
-            "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16]",
+            "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
             "         [--adaptive-extra 10m]",
             "         [--from 2024-11-23] [--until 2024-12-01] [--json OUT.json]",
             "  --gpus-per-node 0 = unlimited capacity without nodes (the README's reference model);",
-            "  --max-replicas 1 = one replica per model, no concurrency.");
+            "  --max-replicas 1 = one replica per model, no concurrency;",
+            "  --strategy: the PlacementPolicy packing strategy the placement engine uses (BestFit, Spread, FGD, Plimsoll).");
 
     private static final class UsageError extends Exception {
         private static final long serialVersionUID = 1L;
@@ -63,7 +65,7 @@ public final class ServingSimulateCommand {
 
     private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
             "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
-            "--park-resume", "--max-replicas", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--park-resume", "--max-replicas", "--strategy", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
             "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
             "--from", "--until", "--json");
 
@@ -95,7 +97,8 @@ public final class ServingSimulateCommand {
                     dur(o, "--node-startup", d.nodeStartupMillis()), dur(o, "--node-empty-grace", d.nodeEmptyGraceMillis()),
                     (int) longArg(o, "--initial-nodes", d.initialNodes()), dbl(o, "--park-fraction", d.parkFraction()),
                     dur(o, "--park-resume", d.parkResumeMillis()), (int) longArg(o, "--max-replicas", d.maxReplicas()),
-                    dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis());
+                    dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis(),
+                    strategy(o));
         } catch (IllegalArgumentException e) {
             throw new UsageError("bad cost-model flags: " + e.getMessage()
                     + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1])");
@@ -146,16 +149,17 @@ public final class ServingSimulateCommand {
                 java.time.Instant.ofEpochMilli(trace.requests().get(0).arrivalMillis()),
                 java.time.Instant.ofEpochMilli(trace.requests().get(trace.requests().size() - 1).arrivalMillis()), seed);
         out.printf(Locale.ROOT, "cost model: %s GPUs/node, node start-up %s, empty node removed after %s, parked replica = %.3f GPU,"
-                        + " park resume %s, max %d replicas/model, load latency drawn from %d samples%n",
+                        + " park resume %s, max %d replicas/model, load latency drawn from %d samples,"
+                        + " placed by the operator's PlacementEngine (%s)%n",
                 cfg.gpusPerNode() == 0 ? "unlimited" : Integer.toString(cfg.gpusPerNode()), Durations.format(cfg.nodeStartupMillis()),
                 Durations.format(cfg.nodeEmptyGraceMillis()), cfg.parkFraction(), Durations.format(cfg.parkResumeMillis()),
-                cfg.maxReplicas(), lat.length);
-        out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %10s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
-                "parked", "load", "node-hours", "nodes", "cold", "resumes", "restarts", "evicted", "wait p50", "wait p99");
+                cfg.maxReplicas(), lat.length, cfg.strategy());
+        out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
+                "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
-            out.printf(Locale.ROOT, "%-38s %9.1f %10.1f %8.1f %8.1f %10.1f %6d %10d %8d %8d %8d %8.1fs %8.1fs%n", r.policy(),
+            out.printf(Locale.ROOT, "%-38s %9.1f %10.1f %8.1f %8.1f %10.1f %6d %6d %8d %8d %8d %8d %8.1fs %8.1fs%n", r.policy(),
                     r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(), r.nodeHours(), r.maxNodes(),
-                    r.coldStarts(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(), r.waitP99Seconds());
+                    r.coldStarts(), r.parkedMoves(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(), r.waitP99Seconds());
         }
         out.printf(Locale.ROOT, "goal: idle %.1f <= keep-alive 5m %.1f: %s; cold starts %d <= keep-alive 15m %d: %s;"
                         + " p99 %.1fs <= keep-alive 15m %.1fs: %s -> %s%n",
@@ -191,18 +195,21 @@ public final class ServingSimulateCommand {
         b.append("  \"seed\": ").append(seed).append(",\n");
         b.append(String.format(Locale.ROOT, "  \"cost_model\": {\"gpus_per_node\": %d, \"node_startup_s\": %.3f, \"node_empty_grace_s\": %.3f,"
                         + " \"initial_nodes\": %d, \"park_fraction\": %.4f, \"park_resume_s\": %.3f, \"max_replicas\": %d,"
-                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f},%n",
+                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f, \"strategy\": \"%s\", \"placement\": \"io.plimsoll.engine.PlacementEngine\"},%n",
                 c.gpusPerNode(), c.nodeStartupMillis() / 1000.0, c.nodeEmptyGraceMillis() / 1000.0, c.initialNodes(),
-                c.parkFraction(), c.parkResumeMillis() / 1000.0, c.maxReplicas(), c.caUnderUtil(), c.caUnneededMillis() / 1000.0));
+                c.parkFraction(), c.parkResumeMillis() / 1000.0, c.maxReplicas(), c.caUnderUtil(), c.caUnneededMillis() / 1000.0,
+                c.strategy()));
         b.append("  \"policies\": [\n");
         for (int i = 0; i < rs.size(); i++) {
             PolicyResult r = rs.get(i);
             b.append(String.format(Locale.ROOT, "    {\"policy\": %s, \"requests\": %d, \"busy_gpu_hours\": %.3f, \"idle_warm_gpu_hours\": %.3f,"
                             + " \"parked_gpu_hours\": %.3f, \"loading_gpu_hours\": %.3f, \"gpu_node_hours\": %.3f, \"max_nodes\": %d,"
-                            + " \"cold_starts\": %d, \"park_resumes\": %d, \"ca_restarts\": %d, \"parked_evictions\": %d,"
+                            + " \"cold_starts\": %d, \"parked_moves\": %d, \"park_resumes\": %d, \"ca_restarts\": %d, \"parked_evictions\": %d,"
+                            + " \"engine_placements\": %d,"
                             + " \"wait_p50_s\": %.3f, \"wait_p99_s\": %.3f, \"wait_mean_s\": %.3f}%s%n",
                     str(r.policy()), r.requests(), r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(),
-                    r.nodeHours(), r.maxNodes(), r.coldStarts(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(),
+                    r.nodeHours(), r.maxNodes(), r.coldStarts(), r.parkedMoves(), r.resumes(), r.restarts(), r.parkEvictions(),
+                    r.placements(), r.waitP50Seconds(),
                     r.waitP99Seconds(), r.waitMeanSeconds(), i + 1 < rs.size() ? "," : ""));
         }
         b.append("  ],\n");
@@ -230,6 +237,13 @@ public final class ServingSimulateCommand {
             else b.append(ch);
         }
         return b.append('"').toString();
+    }
+
+    private static PackingStrategy strategy(Map<String, String> o) throws UsageError {
+        String v = o.get("--strategy");
+        if (v == null) return PackingStrategy.BestFit;
+        for (PackingStrategy s : PackingStrategy.values()) if (s.name().equalsIgnoreCase(v.trim())) return s;
+        throw new UsageError("argument '--strategy': '" + v + "' is not one of " + java.util.Arrays.toString(PackingStrategy.values()));
     }
 
     private static long longArg(Map<String, String> o, String k, long def) throws UsageError {

@@ -151,4 +151,64 @@ class ServingReplayTest {
         assertEquals(2, yield.maxNodes());
         assertEquals(10.0, yield.waitP99Seconds(), 1e-9);
     }
+
+    static final AdaptiveKeepAlive PARK_AFTER_10S = new AdaptiveKeepAlive(
+            new AdaptiveKeepAlive.Params(10 * S, 0.5, 600 * S, 1000 * S, 1000 * S, 1000 * S, 1));
+
+    @Test
+    void theEnginePacksParkedReplicasOntoOneDeviceAndFreesAWholeOne() {
+        // one 2-GPU node; replicas park at 0.5 GPU after 10 s warm. A and B load on devices 0 and 1, run 10-15 s,
+        // park at 25 s: the engine re-places A as a share on device 0, then B beside it, so device 1 is whole
+        // again. C at 50 s gets it at once (waits only its 10 s load): nothing is evicted, no node is added.
+        // C parks at 75 s on device 1. A at 100 s resumes on its node: no device is whole, so B (A's neighbour)
+        // is moved by the engine to device 1 beside C (same node, no load) and A takes device 0: waits 2 s.
+        ServingConfig c = new ServingConfig(2, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}, {50, 5, 2}, {100, 5, 0}});
+        PolicyResult r = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(0, r.parkEvictions());
+        assertEquals(1, r.maxNodes());
+        assertEquals(3, r.coldStarts());
+        assertEquals(1, r.resumes());
+        assertEquals(0, r.parkedMoves());
+        assertEquals(10.0, r.waitP99Seconds(), 1e-9);
+        assertEquals((10 + 10 + 10 + 2) / 4.0, r.waitMeanSeconds(), 1e-9);
+        // parked: A 25-100 s, B 25-107 s, C 75-107 s, each at 0.5 GPU
+        assertEquals((75 + 82 + 32) * 0.5 / GPUH, r.parkedGpuHours(), 1e-9);
+        org.junit.jupiter.api.Assertions.assertTrue(r.placements() >= 7, "every start, park and resume asks the engine");
+    }
+
+    @Test
+    void parkedReplicasMovedToAnotherNodeAreChargedTheirLoad() {
+        // two 1-GPU nodes. A loads on node 0, B on node 1; both park at 25 s (0.5 GPU each, on their own node).
+        // The 30 s scan finds node 0 holding only a parked replica: the engine moves A beside B on node 1 (A loads
+        // there: 10 s x 0.5 GPU). B at 100 s resumes on node 1: its device is shared, so the engine moves A back
+        // to the empty node 0 (another 10 s x 0.5) and B gets the whole device: waits 2 s.
+        ServingConfig c = new ServingConfig(1, 100 * S, 600 * S, 2, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}, {100, 5, 1}});
+        PolicyResult r = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(2, r.parkedMoves());
+        assertEquals(0, r.parkEvictions());
+        assertEquals(2, r.coldStarts());
+        assertEquals(1, r.resumes());
+        assertEquals((10 + 10 + 2) / 3.0, r.waitMeanSeconds(), 1e-9);
+        // loads: A and B 10 s on a whole GPU, two moves 10 s at 0.5, B's resume 2 s on a whole GPU
+        assertEquals((10 + 10 + 5 + 5 + 2) / GPUH, r.loadingGpuHours(), 1e-9);
+    }
+
+    @Test
+    void aResumingReplicaScalesItsParkedNeighbourToZeroWhenItFitsNowhereElse() {
+        // one 2-GPU node: A and B park together on device 0 at 25 s; C takes device 1 at 50 s and is still warm
+        // (idle until it parks at 75 s) when A comes back at 70 s. B fits nowhere else, so it is scaled to zero
+        // and A resumes on device 0 (waits 2 s). Plimsoll's pool rule also asks for a node after the eviction.
+        ServingConfig c = new ServingConfig(2, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}, {50, 5, 2}, {70, 5, 0}});
+        PolicyResult plain = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(1, plain.parkEvictions());
+        assertEquals(1, plain.resumes());
+        assertEquals(1, plain.maxNodes());
+        assertEquals((10 + 10 + 10 + 2) / 4.0, plain.waitMeanSeconds(), 1e-9);
+        PolicyResult yield = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).yieldIdleReplicas(true)
+                .run("y", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(2, yield.maxNodes());
+    }
 }

@@ -47,6 +47,9 @@ class ServingSimulateCommandTest {
         assertEquals(7, count(j, "\"cold_starts\":"));
         assertEquals(4, count(j, "\"longer_than_s\":"));
         assertTrue(j.contains("\"park_fraction\": 0.2500"), j);
+        assertTrue(j.contains("\"strategy\": \"BestFit\", \"placement\": \"io.plimsoll.engine.PlacementEngine\""), j);
+        Matcher calls = Pattern.compile("\"engine_placements\": ([0-9]+)").matcher(j);
+        while (calls.find()) assertTrue(Long.parseLong(calls.group(1)) > 0, "every policy places through the engine:\n" + j);
         // busy GPU-hours = sum of exec times of the slice, the same for every policy
         double busy = 0;
         for (String line : Files.readAllLines(Path.of(REQ)).subList(1, 269)) busy += Double.parseDouble(line.split(",", -1)[3]);
@@ -62,6 +65,12 @@ class ServingSimulateCommandTest {
         Path json2 = dir.resolve("out2.json");
         assertEquals(0, run("--requests", REQ, "--load-latency", LAT, "--duty-cycle", DUTY, "--seed", "7", "--json", json2.toString()).code);
         assertEquals(j, Files.readString(json2));
+        // another packing strategy is the PlacementPolicy's, passed to the same engine
+        Path json3 = dir.resolve("out3.json");
+        Run fgd = run("--requests", REQ, "--load-latency", LAT, "--seed", "7", "--strategy", "fgd", "--json", json3.toString());
+        assertEquals(0, fgd.code, fgd.err);
+        assertTrue(fgd.out.contains("PlacementEngine (FGD)"), fgd.out);
+        assertTrue(Files.readString(json3).contains("\"strategy\": \"FGD\""));
     }
 
     static int count(String s, String needle) {
@@ -122,6 +131,9 @@ class ServingSimulateCommandTest {
         r = run("--requests", REQ, "--load-latency", LAT, "--park-fraction", "2");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("park-fraction"), r.err);
+        r = run("--requests", REQ, "--load-latency", LAT, "--strategy", "Tightest");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("'--strategy'") && r.err.contains("BestFit"), r.err);
         r = run("--requests", REQ, "--load-latency", LAT, "--bogus");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'--bogus'"), r.err);
