@@ -39,8 +39,9 @@ import java.util.function.Supplier;
  * <p>
  * Every replica is placed by the operator's own {@link PlacementEngine} on a {@link ClusterState} built from
  * the replay's nodes, exactly as the operator builds it from pods: a serving replica is an {@code Inference}
- * need for one whole GPU, a parked replica a need for a {@code parkFraction} share of one GPU, pinned to one
- * device. The replay only records where the engine put them.
+ * need for one whole GPU pinned to one device; a replica that parks stays on its device and counts as a
+ * {@code parkFraction} share of it (the operator re-annotates the pod); a parked replica that has to move is a
+ * need for that share. The replay only records where the engine put them.
  */
 public final class ServingReplay {
     static final int FULL = 1000; // milli-GPU
@@ -560,16 +561,12 @@ public final class ServingReplay {
     }
 
     /**
-     * Parks an idle replica: the engine re-places it as a {@code parkFraction} share on its own node (packed onto
-     * a device other parked replicas already share when one has room), which frees its whole device.
+     * Parks an idle replica in place, as the operator does: it keeps its device and is counted (and charged) as
+     * a {@code parkFraction} share of it, so the engine can pack other parked replicas into the rest.
      */
     private void park(Replica r) {
-        if (unlimited()) { r.alloc = parkMilli; return; }
-        Node home = r.node;
-        detach(r);
-        ReplicaSlot slot = place(parkMilli, n -> n == home);
-        if (slot == null) throw new IllegalStateException("engine found no share on " + home.name + " after freeing a whole device");
-        attach(r, slot, parkMilli);
+        if (!unlimited()) r.node.deviceMilli[r.device] -= r.alloc - parkMilli;
+        r.alloc = parkMilli;
     }
 
     private void remove(Replica r) {
