@@ -30,8 +30,10 @@ import java.util.stream.Collectors;
 
 /**
  * Creates a workload's pods already bound to the node the engine chose ({@code spec.nodeName}), with the
- * devices pinned: whole devices as the pool's extended resource, a fraction through NVIDIA_VISIBLE_DEVICES and
- * annotations, a MIG slice as its MIG resource, TPU chips with the slice topology as node selector.
+ * devices pinned: whole devices as the pool's extended resource, except on Fractional pools, whose devices
+ * Plimsoll hands out itself (NVIDIA_VISIBLE_DEVICES and annotations, for whole devices and fractions alike, so a
+ * replica can be parked in place); a MIG slice as its MIG resource, TPU chips with the slice topology as node
+ * selector.
  * The only code that writes pods on the engine's behalf.
  */
 @ApplicationScoped
@@ -87,12 +89,15 @@ public class PodBinder {
             ann.put(Annotations.MIG_PROFILE, slot.mig().name());
             requests.put(slot.mig().resourceName(), new Quantity("1"));
             limits.put(slot.mig().resourceName(), new Quantity("1"));
-        } else if (slot.fractionMilli() > 0) {
+        } else if (slot.fractionMilli() > 0 || (pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && !slot.devices().isEmpty())) {
             // A share is pinned to one device; it requests no extended resource, so it is never counted twice.
+            // On a Fractional pool whole devices are pinned the same way: the device plugin never picks them.
             ann.put(Annotations.DEVICES, join(slot.devices()));
-            ann.put(Annotations.GPU_MILLI, String.valueOf(slot.fractionMilli()));
             env.add(new EnvVar("NVIDIA_VISIBLE_DEVICES", join(slot.devices()), null));
-            env.add(new EnvVar("PLIMSOLL_GPU_FRACTION", Units.fraction(slot.fractionMilli()), null));
+            if (slot.fractionMilli() > 0) {
+                ann.put(Annotations.GPU_MILLI, String.valueOf(slot.fractionMilli()));
+                env.add(new EnvVar("PLIMSOLL_GPU_FRACTION", Units.fraction(slot.fractionMilli()), null));
+            }
         } else if (!slot.devices().isEmpty() && pool.resourceName() != null) {
             ann.put(Annotations.DEVICES, join(slot.devices()));
             Quantity n = new Quantity(String.valueOf(slot.devices().size()));
@@ -142,6 +147,42 @@ public class PodBinder {
     /** Evicts the pod through the Eviction API, which honours PodDisruptionBudgets; false when a budget refuses. */
     public boolean evict(Pod pod) {
         return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).evict();
+    }
+
+    /**
+     * Parks a replica in place: from now on it is counted as {@code milli} thousandths of its device and costs that
+     * share; nothing restarts. A JSON patch of the pod's annotations.
+     */
+    public void park(Pod pod, int milli, java.time.Instant since) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+            Map<String, String> ann = new LinkedHashMap<>(p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations());
+            String cost = ann.get(Annotations.COST);
+            ann.put(Annotations.PARKED, since.toString());
+            ann.put(Annotations.GPU_MILLI, String.valueOf(milli));
+            if (cost != null) {
+                ann.put(Annotations.SERVING_COST, cost);
+                try {
+                    ann.put(Annotations.COST, String.format(Locale.ROOT, "%.4f", Double.parseDouble(cost) * milli / 1000.0));
+                } catch (NumberFormatException ignored) {
+                    // a hand-edited cost stays as it is
+                }
+            }
+            p.getMetadata().setAnnotations(ann);
+            return p;
+        });
+    }
+
+    /** Brings a parked replica back to its whole device (in place, nothing restarts). */
+    public void unpark(Pod pod) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+            Map<String, String> ann = new LinkedHashMap<>(p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations());
+            ann.remove(Annotations.PARKED);
+            ann.remove(Annotations.GPU_MILLI);
+            String cost = ann.remove(Annotations.SERVING_COST);
+            if (cost != null) ann.put(Annotations.COST, cost);
+            p.getMetadata().setAnnotations(ann);
+            return p;
+        });
     }
 
     public void delete(Pod pod) {

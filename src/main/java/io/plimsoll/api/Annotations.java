@@ -23,6 +23,10 @@ public final class Annotations {
     public static final String MIG_PROFILE = PREFIX + "mig-profile";
     /** Annotation: dollars per hour of what this pod holds. */
     public static final String COST = PREFIX + "cost-per-hour";
+    /** Annotation: when the replica was parked (RFC 3339); while set, {@link #GPU_MILLI} is its parked share. */
+    public static final String PARKED = PREFIX + "parked-since";
+    /** Annotation on a parked pod: its {@link #COST} before it was parked, restored when it resumes. */
+    public static final String SERVING_COST = PREFIX + "serving-cost-per-hour";
     /** Scheduler name on Plimsoll's pods, so the default scheduler never races Plimsoll for them. */
     public static final String SCHEDULER_NAME = "plimsoll";
     /** Finalizer that frees a workload's devices before it disappears. */

@@ -4,6 +4,8 @@ import io.plimsoll.engine.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 import java.util.ArrayList;
@@ -30,6 +32,13 @@ public class PhaseRule {
     private String activityQuery;
     @JsonPropertyDescription("Value of activityQuery above which the workload counts as active. Default 5 (percent GPU utilisation).")
     private Double activityThreshold;
+    @JsonPropertyDescription("Inference under the adaptive idle rule: share of its device an idle replica is counted for while parked (it stays where it is with its weights in device memory; the rest of the device can take other parked replicas). Raised to the workload's accelerator memory when that is larger. Only for whole-device replicas on Fractional pools. 0 turns parking off. Default 0.25.")
+    @Min(0)
+    @Max(0.9)
+    private Double parkFraction;
+
+    public Double getParkFraction() { return parkFraction; }
+    public void setParkFraction(Double parkFraction) { this.parkFraction = parkFraction; }
 
     public String getActivityQuery() { return activityQuery; }
     public void setActivityQuery(String activityQuery) { this.activityQuery = activityQuery; }

@@ -22,6 +22,11 @@ public class ReplicaPlacement {
     private Double fraction;
     @JsonPropertyDescription("MIG profile assigned, for MIG pools (e.g. 1g.10gb).")
     private String migProfile;
+    @JsonPropertyDescription("True while the replica is parked: idle, counted as a share of its device, back to the whole device on the next activity.")
+    private Boolean parked;
+
+    public Boolean getParked() { return parked; }
+    public void setParked(Boolean parked) { this.parked = parked; }
 
     public ReplicaPlacement() {}
 

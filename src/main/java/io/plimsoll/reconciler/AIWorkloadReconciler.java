@@ -74,6 +74,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * status does not show it yet, and must not scale down (count, announce) twice.
      */
     private final Map<String, Instant> scaledToZero = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Workloads whose dry-run WouldPark event was sent (one event per idle stretch, not one per look). */
+    private final Map<String, Boolean> wouldPark = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Default share of its device a parked Inference replica is counted for. */
+    static final double DEFAULT_PARK_FRACTION = 0.25;
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
@@ -169,6 +173,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         int replicas = need.replicas();
         long recheckAt = Long.MAX_VALUE;
         boolean idleAtZero = false;
+        boolean park = false;
+        int parkMilli = parkMilli(policy.orElse(null), phase);
         if (!phase.runsToCompletion()) {
             Instant now = Instant.now();
             String key = ns + "/" + name;
@@ -191,7 +197,22 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 events.normal(wl, "WouldScaleToZero", would); // without the running idle time: one event, not one per look
                 v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
             }
-            Conditions.set(status.getConditions(), "Idle", v.scaledToZero(), v.reason(), v.message(), gen);
+            if (v.park() && (parkMilli == 0 || !parkable(need))) {
+                String why = parkMilli == 0 ? "parking is off (parkFraction 0)" : "only whole single-device replicas park";
+                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "Active", v.message().replace("parked in place, serves on the next request", why + ": kept as it is"), false);
+            }
+            if (dryRun && v.park()) {
+                double cost = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
+                        : status.getPlacement().getCostPerHour();
+                String would = "dry run (PlacementPolicy " + policyName + "): would park idle replicas in place at "
+                        + Units.fraction(parkMilli) + " of their device, saving up to " + Units.dollars(cost * (1000 - parkMilli) / 1000.0);
+                if (!Boolean.TRUE.equals(wouldPark.put(key, Boolean.TRUE))) events.normal(wl, "WouldPark", would);
+                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldPark", would + "; " + v.message(), false);
+            } else {
+                wouldPark.remove(key);
+            }
+            park = v.park();
+            Conditions.set(status.getConditions(), "Idle", v.scaledToZero() || v.park(), v.reason(), v.message(), gen);
             if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
             if (v.scaledToZero()) {
                 idleAtZero = true;
@@ -261,6 +282,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             binder.delete(it.next().getValue());
             it.remove();
         }
+        java.util.Set<Integer> parkedIdx = phase.runsToCompletion() ? new java.util.HashSet<>()
+                : parkOrResume(wl, byIndex, park, parkMilli, need);
+        if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
+            Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
+                    .replace("parked in place, serves on the next request", "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
+        }
 
         String workloadKey = ns + "/" + name;
         List<Integer> missing = new ArrayList<>();
@@ -270,13 +297,25 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         PlacementDecision unplaced = null;
         List<Pod> created = new ArrayList<>();
         int batch = need.gang() ? missing.size() : 1;
+        // A parked workload's missing replica (moved to make room for another one's resume, or evicted) comes back
+        // parked: a share on a Fractional pool, packed by the engine; whole if no share fits.
+        PhaseRules parkedRules = park && parkable(need) ? fractionalOnly(rules, phase) : null;
         while (!missing.isEmpty()) {
             List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
             List<ClusterSnapshot.PodClaim> claims = indexes.stream()
                     .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
             long started = System.nanoTime();
-            PlacementDecision d = snapshot.placeAndReserve(
-                    state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
+            PlacementDecision d = null;
+            boolean placedParked = false;
+            if (parkedRules != null) {
+                Need share = new Need(phase, indexes.size(), need.cpuMilli(), need.memoryBytes(), need.type(), 0, parkMilli,
+                        need.minMemoryGiB(), need.models(), need.topology(), false);
+                d = snapshot.placeAndReserve(state -> engine.place(share, state, parkedRules), claims);
+                placedParked = d.placed();
+            }
+            if (d == null || !d.placed()) {
+                d = snapshot.placeAndReserve(state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
+            }
             metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (!d.placed()) {
                 metrics.failed(phase.name(), "Unschedulable");
@@ -289,6 +328,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 ReplicaSlot slot = d.slots().get(i);
                 String podName = claims.get(i).podKey().substring(ns.length() + 1);
                 Pod pod = PodBinder.buildPod(wl, podName, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
+                if (placedParked) {
+                    pod.getMetadata().getAnnotations().put(Annotations.PARKED, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                    pod.getMetadata().getAnnotations().put(Annotations.SERVING_COST, String.format(java.util.Locale.ROOT, "%.4f",
+                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
+                    parkedIdx.add(indexes.get(i));
+                }
                 try {
                     binder.create(pod);
                 } catch (RuntimeException e) {
@@ -301,7 +346,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                         + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
                         + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
             }
-            events.normal(wl, "Placed", "placed " + indexes.size() + " replica(s) on pool " + d.pool() + " ("
+            events.normal(wl, "Placed", "placed " + indexes.size() + (placedParked ? " parked" : "") + " replica(s) on pool " + d.pool() + " ("
                     + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
                     + String.join(", ", where));
             metrics.placed(phase.name(), d.pool(), indexes.size());
@@ -332,6 +377,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (idleAtZero) {
             setState(status, WorkloadState.Idle, Conditions.get(status.getConditions(), "Idle").getMessage());
             Conditions.set(status.getConditions(), "Ready", false, "Idle", "scaled to zero while idle", gen);
+        } else if (replicas > 0 && !parkedIdx.isEmpty() && parkedIdx.containsAll(byIndex.keySet())) {
+            setState(status, WorkloadState.Parked, Conditions.get(status.getConditions(), "Idle").getMessage());
+            Conditions.set(status.getConditions(), "Ready", true, "Parked",
+                    parkedIdx.size() + " replica(s) parked on " + where + "; they take their whole device back on the next activity", gen);
         } else if (replicas == 0) {
             setState(status, WorkloadState.Placed, "scaled to zero replicas; no devices held");
             Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
@@ -348,6 +397,102 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return new Outcome(false, recheckAt);
     }
 
+    /** The policy's parkFraction for the phase (default 0.25) in thousandths; 0 = parking off. */
+    private static int parkMilli(PlacementPolicy policy, WorkloadPhase phase) {
+        var rule = policy == null || policy.getSpec() == null ? null : policy.getSpec().ruleFor(phase);
+        double f = rule == null || rule.getParkFraction() == null ? DEFAULT_PARK_FRACTION : rule.getParkFraction();
+        return (int) Math.round(Math.max(0, Math.min(0.9, f)) * 1000);
+    }
+
+    /** Only replicas of one whole GPU park: a share is already small, and multi-device replicas are training-sized. */
+    private static boolean parkable(Need need) {
+        return need.type() == io.plimsoll.engine.AcceleratorType.GPU && need.count() == 1 && !need.fractional();
+    }
+
+    /** The phase's eligible pools that share devices by fractions (where a parked replica can go), or null if none. */
+    private PhaseRules fractionalOnly(PhaseRules rules, WorkloadPhase phase) {
+        List<String> pools = new ArrayList<>();
+        for (var p : snapshot.pools()) {
+            String name = p.getMetadata().getName();
+            PoolProfile profile = snapshot.poolProfile(name).orElse(null);
+            if (profile == null || profile.sharing() != io.plimsoll.engine.SharingMode.Fractional || !profile.accepts(phase)) continue;
+            if (rules.pools().isEmpty() || rules.pools().contains(name)) pools.add(name);
+        }
+        if (pools.isEmpty()) return null;
+        return new PhaseRules(pools, rules.poolOrder(), true, rules.strategy());
+    }
+
+    /**
+     * Parks the workload's running whole-device replicas in place ({@code park}), or brings parked ones back to
+     * their whole device. Parking re-annotates the pod: it is counted as a share of its device, sized by the policy's
+     * parkFraction or the workload's accelerator memory if larger, and nothing restarts. Coming back is in place
+     * too; parked replicas of other workloads that the engine packed onto the rest of the device are moved away (their
+     * pods deleted, their reconcilers place them again, parked), and if an active share holds the device the replica
+     * is replaced by a new whole-device pod instead.
+     *
+     * @return the replica indexes that are parked now
+     */
+    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, int parkMilli, Need need) {
+        java.util.Set<Integer> parked = new java.util.TreeSet<>();
+        if (!need.wantsAccelerator()) return parked;
+        List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
+        int moved = 0;
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Pod p = e.getValue();
+            Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
+            String[] devices = ann.get(Annotations.DEVICES) == null ? new String[0] : ann.get(Annotations.DEVICES).split(",");
+            PoolProfile pool = ann.get(Annotations.POOL) == null ? null : snapshot.poolProfile(ann.get(Annotations.POOL)).orElse(null);
+            boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && devices.length == 1;
+            if (ann.containsKey(Annotations.PARKED)) {
+                if (park || !pinnedOne) {
+                    parked.add(e.getKey());
+                    continue;
+                }
+                String node = p.getSpec().getNodeName();
+                int device;
+                try {
+                    device = Integer.parseInt(devices[0].trim());
+                } catch (NumberFormatException x) {
+                    parked.add(e.getKey());
+                    continue;
+                }
+                List<Pod> others = snapshot.podsOnDevice(node, pool.name(), device).stream()
+                        .filter(o -> !ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))).toList();
+                if (others.stream().allMatch(o -> o.getMetadata().getAnnotations().containsKey(Annotations.PARKED))) {
+                    binder.unpark(p);
+                    snapshot.holdDevice(p, node, device);
+                    for (Pod o : others) binder.delete(o);
+                    moved += others.size();
+                    resumed.add(String.valueOf(e.getKey()));
+                } else {
+                    binder.delete(p);
+                    it.remove();
+                    events.normal(wl, "ReplicaReplaced", "replica " + e.getKey() + " was parked on " + node + " device " + device
+                            + ", which now also serves another workload's share: a new whole-device replica will be placed");
+                }
+            } else if (park && pinnedOne && parkable(need) && ann.get(Annotations.GPU_MILLI) == null && "Running".equals(podPhase(p))) {
+                int share = Math.max(parkMilli, (int) Math.ceil(need.minMemoryGiB() * 1000 / Math.max(1, pool.deviceMemoryGiB())));
+                if (share >= 1000) continue; // its memory fills the device: nothing to gain
+                binder.park(p, share, now);
+                parked.add(e.getKey());
+                parkedNow.add(e.getKey() + " (" + Units.fraction(share) + " of " + p.getSpec().getNodeName() + " device " + devices[0].trim() + ")");
+            }
+        }
+        if (!parkedNow.isEmpty()) {
+            String idleMsg = Conditions.get(wl.getStatus().getConditions(), "Idle") == null ? ""
+                    : ": " + Conditions.get(wl.getStatus().getConditions(), "Idle").getMessage();
+            events.normal(wl, "Parked", "replica(s) " + String.join(", ", parkedNow) + " parked in place" + idleMsg);
+            metrics.scaledDown("park", need.phase().name());
+        }
+        if (!resumed.isEmpty()) {
+            events.normal(wl, "Resumed", "replica(s) " + String.join(", ", resumed) + " back on their whole device, in place"
+                    + (moved == 0 ? "" : "; " + moved + " parked replica(s) of other workloads moved off it"));
+        }
+        return parked;
+    }
+
     @Override
     public DeleteControl cleanup(AIWorkload wl, Context<AIWorkload> context) {
         // Free the devices now rather than when garbage collection gets to the pods, so the next pending
@@ -357,6 +502,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
         idle.forget(ns + "/" + wl.getMetadata().getName());
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
+        wouldPark.remove(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
@@ -385,6 +531,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             if (ann.get(Annotations.GPU_MILLI) != null) rp.setFraction(Integer.parseInt(ann.get(Annotations.GPU_MILLI)) / 1000.0);
             rp.setMigProfile(ann.get(Annotations.MIG_PROFILE));
+            if (ann.containsKey(Annotations.PARKED)) rp.setParked(true);
             if (pl.getPool() == null) pl.setPool(rp.getPool());
             pl.getReplicas().add(rp);
             try {

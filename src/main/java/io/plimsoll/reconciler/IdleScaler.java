@@ -22,9 +22,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decides when an idle Inference or Workbench workload goes to zero replicas and when it comes back, from the
- * activity its {@code plimsoll.io/last-activity} annotation reports, with the same idle policies that
- * {@code simulate serving} measures. No signal or a bad one never scales anything down.
+ * Decides when an idle Inference or Workbench workload is parked (Inference under the adaptive rule), goes to zero
+ * replicas, and when it comes back, from the activity its {@code plimsoll.io/last-activity} annotation (or
+ * Prometheus) reports, with the same idle policies that {@code simulate serving} measures. No signal or a bad one
+ * never scales anything down.
  */
 public class IdleScaler {
     /** Annotation a workload, sidecar or gateway sets to the time of its last request (RFC 3339). */
@@ -52,7 +53,11 @@ public class IdleScaler {
      *                     source is missing or bad (reported, never acted on)
      */
     public record Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message,
-                          boolean signalProblem) {
+                          boolean signalProblem, boolean park) {
+        public Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message, boolean signalProblem) {
+            this(scaledToZero, changed, recheckAt, reason, message, signalProblem, false);
+        }
+
         static Verdict off(String reason, String message) {
             return new Verdict(false, false, Long.MAX_VALUE, reason, message, false);
         }
@@ -65,7 +70,7 @@ public class IdleScaler {
         Verdict v = decide(wl, policy, scaledToZeroAt, now);
         // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
         if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
-            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem());
+            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park());
         }
         return v;
     }
@@ -146,8 +151,11 @@ public class IdleScaler {
             return new Verdict(true, true, Long.MAX_VALUE, "IdleTimeout",
                     "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false);
         }
-        // KEEP, and PARK (keep warm on a shared slice) which the operator treats as keep: parking is modelled by
-        // simulate serving only.
+        if (d.action() == Action.PARK && phase == WorkloadPhase.Inference) {
+            // Parked in place: the replica stays warm where it is and is counted as a share of its device.
+            return new Verdict(false, false, d.recheckAtMillis(), "Parked",
+                    "idle for " + idleFor + " (" + rule.name() + ", " + d.reason() + "): parked in place, serves on the next request", false, true);
+        }
         return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity " + idleFor + " ago (" + rule.name() + ")", false);
     }
 

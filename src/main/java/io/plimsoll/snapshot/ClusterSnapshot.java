@@ -53,6 +53,8 @@ public class ClusterSnapshot {
     private SharedIndexInformer<AcceleratorPool> pools;
     private SharedIndexInformer<PlacementPolicy> policies;
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    /** Devices of replicas just brought back from parked, shown whole until the informer sees the pod unparked. */
+    private final Map<String, DeviceHold> holds = new ConcurrentHashMap<>();
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
     /** Bumped on every informer event and reservation change; the last built state is reused while it holds. */
@@ -66,6 +68,8 @@ public class ClusterSnapshot {
 
     /** What a placement reserves for one slot: the pod's namespace/name and the replica it runs. */
     public record PodClaim(String podKey, String workloadKey, int replica) {}
+
+    private record DeviceHold(String node, int device, Instant at) {}
 
     @Inject
     public ClusterSnapshot(KubernetesClient client) {
@@ -142,14 +146,21 @@ public class ClusterSnapshot {
         @Override
         public void onUpdate(Pod oldPod, Pod pod) {
             reservations.remove(key(pod));
+            if (pod.getMetadata().getAnnotations() == null || !pod.getMetadata().getAnnotations().containsKey(Annotations.PARKED)) {
+                holds.remove(key(pod));
+            }
+            boolean unparked = oldPod.getMetadata().getAnnotations() != null && pod.getMetadata().getAnnotations() != null
+                    && !java.util.Objects.equals(oldPod.getMetadata().getAnnotations().get(Annotations.GPU_MILLI),
+                    pod.getMetadata().getAnnotations().get(Annotations.GPU_MILLI));
             boolean freed = terminal(pod) && !terminal(oldPod);
             boolean moved = !java.util.Objects.equals(oldPod.getSpec().getNodeName(), pod.getSpec().getNodeName());
-            fire(change(pod, freed || moved));
+            fire(change(pod, freed || moved || unparked));
         }
 
         @Override
         public void onDelete(Pod pod, boolean unknownFinalState) {
             reservations.remove(key(pod));
+            holds.remove(key(pod));
             fire(change(pod, true));
         }
 
@@ -209,6 +220,26 @@ public class ClusterSnapshot {
             if (!daemon && !mirror) busy.add(p.getSpec().getNodeName());
         }
         return busy;
+    }
+
+    /** Pods Plimsoll pinned to one device of a pool's node (annotations), not finished and not being deleted. */
+    public List<Pod> podsOnDevice(String node, String pool, int device) {
+        String d = String.valueOf(device);
+        return podsOn(node).stream().filter(p -> {
+            Map<String, String> ann = p.getMetadata().getAnnotations();
+            if (ann == null || !pool.equals(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) return false;
+            for (String x : ann.get(Annotations.DEVICES).split(",")) if (x.trim().equals(d)) return true;
+            return false;
+        }).toList();
+    }
+
+    /**
+     * Shows a device as wholly taken until the informer sees the pod unparked (or two minutes pass), so no share is
+     * placed on a device whose parked replica has just been brought back.
+     */
+    public void holdDevice(Pod pod, String node, int device) {
+        holds.put(key(pod), new DeviceHold(node, device, Instant.now()));
+        version.incrementAndGet();
     }
 
     /** Pods labelled as belonging to the workload. */
@@ -290,6 +321,11 @@ public class ClusterSnapshot {
         for (Reservation r : reserved.values()) {
             NodeState ns = state.node(r.slot().node());
             if (ns != null) ns.apply(r.slot());
+        }
+        holds.values().removeIf(h -> h.at().plus(RESERVATION_TTL).isBefore(now));
+        for (DeviceHold h : holds.values()) {
+            NodeState ns = state.node(h.node());
+            if (ns != null) ns.useDevice(h.device(), 1000);
         }
         return state;
     }

@@ -64,6 +64,18 @@ class RbacCoverageTest {
                 });
                 await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().stream()
                         .anyMatch(n -> n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())));
+                // Parking in place and back: an idle whole-GPU Inference replica on a Fractional pool (pod get + patch).
+                AIWorkload idle = Fixtures.workload("rbac-park", io.plimsoll.engine.WorkloadPhase.Inference, 1,
+                        io.plimsoll.engine.AcceleratorType.GPU, 1, null, null);
+                idle.getMetadata().setNamespace("default");
+                idle.getMetadata().setAnnotations(java.util.Map.of("plimsoll.io/last-activity", java.time.Instant.now().minusSeconds(8).toString()));
+                client.resource(idle).create();
+                await().atMost(Duration.ofSeconds(30)).until(() -> state(client, "rbac-park") == WorkloadState.Parked);
+                client.resources(AIWorkload.class).inNamespace("default").withName("rbac-park").edit(w -> {
+                    w.getMetadata().setAnnotations(java.util.Map.of("plimsoll.io/last-activity", java.time.Instant.now().toString()));
+                    return w;
+                });
+                await().atMost(Duration.ofSeconds(30)).until(() -> state(client, "rbac-park") == WorkloadState.Running);
                 // Failure, scale-down and deletion paths: pod deletes, finalizer removal, events.
                 SimulatedKubelet.finish(client, "default", Fixtures.pod(client, "default", "llama-quantize", 0).getMetadata().getName(), false);
                 client.resources(AIWorkload.class).inNamespace("default").withName("sdxl-serving").edit(w -> { w.getSpec().setReplicas(1); return w; });

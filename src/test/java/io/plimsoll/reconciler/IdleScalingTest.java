@@ -64,6 +64,94 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
         assertEquals("Active", idleReason("serve"));
     }
 
+    AIWorkload createWhole(String name, String lastActivity) {
+        AIWorkload w = workload(name, WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+        w.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", lastActivity));
+        return client.resource(w).create();
+    }
+
+    static Map<String, String> ann(io.fabric8.kubernetes.api.model.Pod p) {
+        return p.getMetadata().getAnnotations();
+    }
+
+    double t4Allocated() {
+        AcceleratorPool t4 = client.resources(AcceleratorPool.class).withName("t4").get();
+        return t4.getStatus() == null || t4.getStatus().getDevicesAllocated() == null ? -1 : t4.getStatus().getDevicesAllocated();
+    }
+
+    @Test
+    void idleInferenceParksInPlaceAndTakesItsWholeDeviceBackWithoutARestart() {
+        // active 8 s ago: placed whole; under the adaptive rule (no history: 15-minute horizon) it parks when its
+        // 10 s warm window ends, in place
+        createWhole("warm", Instant.now().minus(Duration.ofSeconds(8)).toString());
+        awaitState("warm", WorkloadState.Running);
+        String whole = Fixtures.pod(client, NS, "warm", 0).getMetadata().getName();
+        AIWorkload parked = awaitState("warm", WorkloadState.Parked);
+        io.fabric8.kubernetes.api.model.Pod pod = Fixtures.pod(client, NS, "warm", 0);
+        assertEquals(whole, pod.getMetadata().getName(), "parked in place: same pod");
+        assertEquals("250", ann(pod).get("plimsoll.io/gpu-milli"));
+        assertNotNull(ann(pod).get("plimsoll.io/parked-since"));
+        assertEquals(null, pod.getSpec().getContainers().get(0).getResources().getRequests().get("nvidia.com/gpu"),
+                "on a Fractional pool Plimsoll pins the device itself, so the replica can park in place");
+        assertTrue(pod.getSpec().getContainers().get(0).getEnv().stream().anyMatch(e -> e.getName().equals("NVIDIA_VISIBLE_DEVICES")));
+        assertEquals(Boolean.TRUE, parked.getStatus().getPlacement().getReplicas().get(0).getParked());
+        assertEquals("Parked", idleReason("warm"));
+        assertEquals("True", Conditions.get(parked.getStatus().getConditions(), "Idle").getStatus());
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(0.25, t4Allocated(), 1e-9));
+        assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> "Parked".equals(e.getReason())),
+                () -> client.v1().events().inNamespace(NS).list().getItems().stream().map(e -> e.getReason() + ": " + e.getMessage()).toList().toString());
+        assertEquals(1.0, operator.registry.get("plimsoll.scale.downs").tags("kind", "park", "target", "Inference").counter().count());
+
+        annotate("warm", Instant.now().toString());
+        await().atMost(WAIT).untilAsserted(() -> {
+            io.fabric8.kubernetes.api.model.Pod now = Fixtures.pod(client, NS, "warm", 0);
+            assertEquals(pod.getMetadata().getName(), now.getMetadata().getName(), "resumed in place: same pod, nothing restarted");
+            assertEquals(null, ann(now).get("plimsoll.io/gpu-milli"));
+            assertEquals(null, ann(now).get("plimsoll.io/parked-since"));
+            assertEquals(WorkloadState.Running, get(client, "warm").getStatus().getState());
+        });
+        assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> "Resumed".equals(e.getReason())));
+    }
+
+    @Test
+    void aResumingReplicaMovesTheParkedReplicaTheEnginePackedOntoItsDevice() {
+        // idle for a minute when created: their replicas are placed parked (a 0.25 share) from the start
+        createWhole("model-a", Instant.now().minus(Duration.ofMinutes(1)).toString());
+        awaitState("model-a", WorkloadState.Parked);
+        createWhole("model-b", Instant.now().minus(Duration.ofMinutes(1)).toString());
+        awaitState("model-b", WorkloadState.Parked);
+        io.fabric8.kubernetes.api.model.Pod a = Fixtures.pod(client, NS, "model-a", 0);
+        io.fabric8.kubernetes.api.model.Pod b = Fixtures.pod(client, NS, "model-b", 0);
+        // b's pod goes (as consolidation or a node drain would do it): it comes back parked, as a share the engine
+        // packs onto the partly used device of a's parked replica
+        client.pods().inNamespace(NS).withName(b.getMetadata().getName()).delete();
+        await().atMost(WAIT).untilAsserted(() -> {
+            io.fabric8.kubernetes.api.model.Pod nb = Fixtures.pod(client, NS, "model-b", 0);
+            assertNotNull(nb);
+            assertTrue(!nb.getMetadata().getName().equals(b.getMetadata().getName()));
+            assertEquals("250", ann(nb).get("plimsoll.io/gpu-milli"));
+            assertNotNull(ann(nb).get("plimsoll.io/parked-since"));
+            assertEquals(a.getSpec().getNodeName() + "/" + ann(a).get("plimsoll.io/devices"),
+                    nb.getSpec().getNodeName() + "/" + ann(nb).get("plimsoll.io/devices"));
+        });
+        String bOnA = Fixtures.pod(client, NS, "model-b", 0).getMetadata().getName();
+
+        annotate("model-a", Instant.now().toString());
+        await().atMost(WAIT).untilAsserted(() -> {
+            io.fabric8.kubernetes.api.model.Pod na = Fixtures.pod(client, NS, "model-a", 0);
+            assertEquals(a.getMetadata().getName(), na.getMetadata().getName(), "a resumes in place");
+            assertEquals(null, ann(na).get("plimsoll.io/gpu-milli"));
+            io.fabric8.kubernetes.api.model.Pod nb = Fixtures.pod(client, NS, "model-b", 0);
+            assertNotNull(nb);
+            assertTrue(!nb.getMetadata().getName().equals(bOnA), "b was moved off a's device");
+            assertTrue(!(na.getSpec().getNodeName() + "/" + ann(na).get("plimsoll.io/devices"))
+                    .equals(nb.getSpec().getNodeName() + "/" + ann(nb).get("plimsoll.io/devices")), "b no longer shares a's device");
+            assertNotNull(ann(nb).get("plimsoll.io/parked-since"), "b stays parked where it went");
+            assertEquals(1.25, t4Allocated(), 1e-9);
+        });
+        assertEquals(WorkloadState.Parked, get(client, "model-b").getStatus().getState());
+    }
+
     @Test
     void idleWorkbenchIsCulledAfterSixtyMinutesByDefaultAndResumesWhenReplicasAreSet() {
         create("notebook", WorkloadPhase.Workbench, Instant.now().minus(Duration.ofMinutes(50)).toString(), null);
