@@ -84,7 +84,7 @@ public final class ServingReplay {
     private final long[] latencies;
     private final boolean caRule;
     private final boolean startWarm;
-    private boolean yieldIdle;
+    private boolean nodeAfterEviction;
     private boolean evictedNow;
     private final Random rnd;
     private final int parkMilli;
@@ -128,10 +128,10 @@ public final class ServingReplay {
     }
 
     /**
-     * Plimsoll pool rule: when a replica that has work waiting cannot be placed, idle warm replicas of other
-     * models on a full node are scaled to zero (oldest idle first) instead of waiting for a new node.
+     * Plimsoll pool rule (the operator's): once parked replicas had to be scaled to zero to make room, ask for one
+     * more node (unless one is starting), as the operator's pool scaler does.
      */
-    public ServingReplay yieldIdleReplicas(boolean on) { this.yieldIdle = on; return this; }
+    public ServingReplay askForNodeAfterEviction(boolean on) { this.nodeAfterEviction = on; return this; }
 
     private boolean unlimited() { return cfg.gpusPerNode() == 0; }
 
@@ -281,11 +281,11 @@ public final class ServingReplay {
         r.node = null; r.device = -1; r.alloc = 0;
     }
 
-    private boolean evictable(Replica r) { return r.s == St.PARKED || (r.s == St.IDLE && yieldIdle); }
+    private static boolean evictable(Replica r) { return r.s == St.PARKED; }
 
     /**
-     * Frees one whole device for a replica with work waiting: scales to zero the parked (and, under Plimsoll's
-     * pool rule, idle) replicas of the device where that costs the least warm capacity.
+     * Frees one whole device for a replica with work waiting: scales to zero the parked replicas of the device
+     * where that costs the least warm capacity (a device held only by parked replicas), as the operator does.
      */
     private boolean evictForWholeDevice() {
         Node best = null; int bestDevice = -1, bestCost = Integer.MAX_VALUE;
@@ -355,7 +355,7 @@ public final class ServingReplay {
     }
 
     private void askForNodeAfterEviction() {
-        if (yieldIdle && !unlimited() && evictedNow) {
+        if (nodeAfterEviction && !unlimited() && evictedNow) {
             // Plimsoll pool rule: parked replicas had to make room, so ask for one more node (unless one is
             // already starting); parked replicas are re-homed onto it by the parked-only drain / placement.
             boolean booting = false;

@@ -124,7 +124,7 @@ public final class ServingSimulateCommand {
         if (o.containsKey("--duty-cycle")) duty = DutyCycleReport.compute(Path.of(o.get("--duty-cycle")), thresholds);
 
         List<PolicyResult> results = new ArrayList<>();
-        results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).yieldIdleReplicas(true)
+        results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).askForNodeAfterEviction(true)
                 .run("plimsoll-adaptive (default)", io.plimsoll.engine.idle.ModelActivity::new));
         // always-on = exactly one replica per model, warm from the start, never scaled (requests queue on it)
         results.add(ServingReplay.run(trace, new AlwaysOn(), cfg.withMaxReplicas(1), lat, seed, false, true, "always-on (1 replica/model)"));
@@ -133,7 +133,7 @@ public final class ServingSimulateCommand {
             results.add(ServingReplay.run(trace, pol, cfg, lat, seed, false, false, pol.name()));
         }
         if (cfg.gpusPerNode() > 0) {
-            // ablation: Plimsoll's idle policy with the plain pool rule (no yielding of idle/parked replicas)
+            // ablation: Plimsoll's idle policy with the plain pool rule (no node asked for after parked replicas made room)
             results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)),
                     cfg, lat, seed, false, false).run("plimsoll-adaptive, plain pool rule", io.plimsoll.engine.idle.ModelActivity::new));
             results.add(ServingReplay.run(trace, new FixedKeepAlive(Duration.ofMillis(caKa)), cfg, lat, seed, true, false,

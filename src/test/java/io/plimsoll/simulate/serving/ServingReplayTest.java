@@ -146,10 +146,10 @@ class ServingReplayTest {
         assertEquals(1, plain.maxNodes());
         assertEquals(12.5 / GPUH, plain.parkedGpuHours(), 1e-9); // 25-50 s at 0.5
         // Plimsoll's pool rule also asks for a node once something had to be evicted
-        PolicyResult yield = new ServingReplay(t, p, c, LOAD_10S, 1, false, false).yieldIdleReplicas(true)
+        PolicyResult withNode = new ServingReplay(t, p, c, LOAD_10S, 1, false, false).askForNodeAfterEviction(true)
                 .run("y", io.plimsoll.engine.idle.ModelActivity::new);
-        assertEquals(2, yield.maxNodes());
-        assertEquals(10.0, yield.waitP99Seconds(), 1e-9);
+        assertEquals(2, withNode.maxNodes());
+        assertEquals(10.0, withNode.waitP99Seconds(), 1e-9);
     }
 
     static final AdaptiveKeepAlive PARK_AFTER_10S = new AdaptiveKeepAlive(
@@ -210,9 +210,9 @@ class ServingReplayTest {
         assertEquals(1, plain.resumes());
         assertEquals(2, plain.maxNodes());
         assertEquals((10 + 10 + 10 + 2) / 4.0, plain.waitMeanSeconds(), 1e-9);
-        PolicyResult yield = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).yieldIdleReplicas(true)
+        PolicyResult withNode = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).askForNodeAfterEviction(true)
                 .run("y", io.plimsoll.engine.idle.ModelActivity::new);
-        assertEquals(1, yield.parkEvictions());
-        assertEquals(3, yield.maxNodes());
+        assertEquals(1, withNode.parkEvictions());
+        assertEquals(3, withNode.maxNodes());
     }
 }
