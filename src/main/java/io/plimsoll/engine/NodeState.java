@@ -98,6 +98,11 @@ public final class NodeState {
         deviceUsedMilli[device] = Math.min(1000, deviceUsedMilli[device] + milli);
     }
 
+    /** What-if: the device as if nothing held it (its holders are about to go). */
+    public void freeDevice(int device) {
+        if (device >= 0 && device < deviceUsedMilli.length) deviceUsedMilli[device] = 0;
+    }
+
     /** Marks {@code n} whole devices used, lowest free first, for pods whose devices are not known (not placed by Plimsoll). */
     public void useAnyWholeDevices(int n) {
         for (int i = 0; i < deviceUsedMilli.length && n > 0; i++) {

@@ -74,6 +74,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * status does not show it yet, and must not scale down (count, announce) twice.
      */
     private final Map<String, Instant> scaledToZero = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Parked workloads whose replica was taken to make room (for whom, or why): their next reconcile scales them to
+     * zero, as if their idle horizon had passed. In memory: after a restart such a workload is parked again instead.
+     */
+    private final Map<String, String> parkedReplicaTaken = new java.util.concurrent.ConcurrentHashMap<>();
     /** Workloads whose dry-run WouldPark event was sent (one event per idle stretch, not one per look). */
     private final Map<String, Boolean> wouldPark = new java.util.concurrent.ConcurrentHashMap<>();
     /** Default share of its device a parked Inference replica is counted for. */
@@ -180,6 +185,14 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             String key = ns + "/" + name;
             Instant zeroAt = parseInstant(status.getScaledToZeroAt());
             if (zeroAt == null) zeroAt = scaledToZero.get(key);
+            String taken = parkedReplicaTaken.remove(key);
+            if (taken != null && zeroAt == null) {
+                zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                scaledToZero.put(key, zeroAt);
+                status.setScaledToZeroAt(zeroAt.toString());
+                events.normal(wl, "ScaledToZero", "parked and idle, " + taken + ": scaled to zero; comes back on new activity or when spec.replicas changes");
+                metrics.scaledDown("workload", phase.name());
+            }
             if (zeroAt != null && gen != null && status.getObservedGeneration() != null && !gen.equals(status.getObservedGeneration())) {
                 // The user changed the spec (e.g. spec.replicas): that is a request to run again.
                 zeroAt = null;
@@ -313,7 +326,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 d = snapshot.placeAndReserve(state -> engine.place(share, state, parkedRules), claims);
                 placedParked = d.placed();
             }
-            if (d == null || !d.placed()) {
+            if (d != null && !d.placed()) {
+                // Idle, and no share anywhere to keep it parked: it goes to zero rather than take a whole device.
+                parkedReplicaTaken.put(workloadKey, "no room to keep a replica parked (" + d.explain() + ")");
+                return new Outcome(false, System.currentTimeMillis());
+            }
+            if (d == null) {
                 d = snapshot.placeAndReserve(state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
             }
             metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -358,6 +376,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         int ready = (int) byIndex.values().stream().filter(p -> "Running".equals(podPhase(p))).count();
         status.setReadyReplicas(ready);
         if (unplaced != null) {
+            String room = makeRoomFromParked(wl, need, rules);
+            if (room != null) {
+                events.normal(wl, "MadeRoom", room);
+                return new Outcome(true, System.currentTimeMillis() + 1_000);
+            }
             String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
             status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
             setState(status, WorkloadState.Pending, msg);
@@ -395,6 +418,79 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Complete", false, "Running", "not finished", gen);
         }
         return new Outcome(false, recheckAt);
+    }
+
+    /**
+     * Parked replicas are preemptible: when a replica of one device (or a share of one) finds no room, the parked
+     * replicas of other workloads that alone hold one device of an eligible Fractional pool are taken off it (the
+     * device where that costs the least parked capacity, then the longest parked), if the replica would then fit.
+     * Their workloads go to zero (they were idle); the pool's scaler asks for a node. One device per call.
+     *
+     * @return what was done, or null when no device would do
+     */
+    private String makeRoomFromParked(AIWorkload wl, Need need, PhaseRules rules) {
+        if (!need.wantsAccelerator() || need.gang() || !(need.fractional() || need.count() == 1)) return null;
+        String me = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        PhaseRules fractional = fractionalOnly(rules, need.phase());
+        if (fractional == null) return null;
+        record Victims(String pool, String node, int device, List<Pod> pods, int milli, String oldest) {}
+        Victims best = null;
+        for (String poolName : fractional.pools()) {
+            var pool = snapshot.pools().stream().filter(p -> p.getMetadata().getName().equals(poolName)).findFirst().orElse(null);
+            if (pool == null) continue;
+            for (var node : snapshot.nodesOf(pool)) {
+                String nodeName = node.getMetadata().getName();
+                Map<Integer, List<Pod>> byDevice = new TreeMap<>();
+                for (Pod p : snapshot.podsOn(nodeName)) {
+                    Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
+                    if (!poolName.equals(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) continue;
+                    for (String d : ann.get(Annotations.DEVICES).split(",")) {
+                        try {
+                            byDevice.computeIfAbsent(Integer.parseInt(d.trim()), k -> new ArrayList<>()).add(p);
+                        } catch (NumberFormatException ignored) {
+                            // unreadable annotation: the device is not a candidate
+                        }
+                    }
+                }
+                for (var e : byDevice.entrySet()) {
+                    List<Pod> pods = e.getValue();
+                    boolean allParked = pods.stream().allMatch(p -> p.getMetadata().getAnnotations().containsKey(Annotations.PARKED)
+                            && !me.equals(p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().get(Annotations.WORKLOAD)));
+                    if (!allParked) continue;
+                    int milli = pods.stream().mapToInt(p -> milliOf(p)).sum();
+                    String oldest = pods.stream().map(p -> p.getMetadata().getAnnotations().get(Annotations.PARKED)).min(String::compareTo).orElse("");
+                    if (best == null || milli < best.milli() || (milli == best.milli() && oldest.compareTo(best.oldest()) < 0)) {
+                        best = new Victims(poolName, nodeName, e.getKey(), pods, milli, oldest);
+                    }
+                }
+            }
+        }
+        if (best == null) return null;
+        // Would the replica fit with that device free? (CPU and memory of the parked pods are not counted back.)
+        var whatIf = snapshot.state();
+        var ns = whatIf.node(best.node());
+        if (ns == null) return null;
+        ns.freeDevice(best.device());
+        if (!engine.place(need.withReplicas(1), whatIf, rules).placed()) return null;
+        List<String> names = new ArrayList<>();
+        for (Pod p : best.pods()) {
+            String victim = p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().get(Annotations.WORKLOAD);
+            parkedReplicaTaken.put(victim, "its replica's device was needed by " + me);
+            binder.delete(p);
+            names.add(victim);
+        }
+        snapshot.recordParkedEviction(best.pool(), me);
+        return "took " + best.node() + " device " + best.device() + " from " + names.size() + " parked, idle workload(s) "
+                + names + "; they scale to zero and come back on their next activity";
+    }
+
+    private static int milliOf(Pod p) {
+        String m = p.getMetadata().getAnnotations().get(Annotations.GPU_MILLI);
+        try {
+            return m == null ? 1000 : Integer.parseInt(m);
+        } catch (NumberFormatException e) {
+            return 1000;
+        }
     }
 
     /** The policy's parkFraction for the phase (default 0.25) in thousandths; 0 = parking off. */

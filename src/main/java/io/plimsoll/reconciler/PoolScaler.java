@@ -152,18 +152,26 @@ public class PoolScaler {
         } else if (s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null && members.size() < s.getMaxNodes()
                 && (lastUp == null || parseOr(lastUp, Instant.EPOCH).plus(SCALE_UP_COOLDOWN).isBefore(now))) {
             String waiting = pendingThatFitsANewNode(pool, profile, state, pending.get());
+            String why = waiting + " would fit a new node";
+            var eviction = snapshot.lastParkedEviction(poolName).orElse(null);
+            if (waiting == null && eviction != null && eviction.at().plus(SCALE_UP_COOLDOWN).isAfter(now)
+                    && (lastUp == null || eviction.at().isAfter(parseOr(lastUp, Instant.EPOCH)))) {
+                // Plimsoll's pool rule: parked replicas had to make room, so the pool is short of warm capacity.
+                waiting = "parked replicas scaled to zero to make room for " + eviction.forWorkload();
+                why = "the pool ran out of room: " + waiting;
+            }
             if (waiting == null) note = "no pending workload would fit a new node";
             if (waiting != null) {
-                actions.add(new ScaleAction("ScaleUp", null, waiting + " would fit a new node", profile.costPerNodeHour(), at, dryRun));
+                actions.add(new ScaleAction("ScaleUp", null, why, profile.costPerNodeHour(), at, dryRun));
                 if (dryRun) {
-                    events.normal(pool, "WouldScaleUp", "dry run: would add a node for " + waiting);
+                    events.normal(pool, "WouldScaleUp", "dry run: would add a node: " + why);
                 } else {
                     int replicas = nodes.replicas(s.getScaleTargetRef());
                     nodes.setReplicas(s.getScaleTargetRef(), replicas + 1);
                     lastUp = at;
                     lastUpSeen.put(poolName, at);
                     events.normal(pool, "ScaledUp", s.getScaleTargetRef().getKind() + " " + s.getScaleTargetRef().getName()
-                            + " scaled " + replicas + " -> " + (replicas + 1) + " for pending " + waiting);
+                            + " scaled " + replicas + " -> " + (replicas + 1) + ": " + why);
                 }
             }
         }

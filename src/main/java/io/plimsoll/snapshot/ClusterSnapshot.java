@@ -242,6 +242,20 @@ public class ClusterSnapshot {
         version.incrementAndGet();
     }
 
+    /** The last time parked replicas were taken off a device of a pool to make room, and for whom. */
+    public record ParkedEviction(Instant at, String forWorkload) {}
+
+    private final Map<String, ParkedEviction> parkedEvictions = new ConcurrentHashMap<>();
+
+    /** Records that parked replicas of a pool had to make room (the pool's scaler then asks for a node). */
+    public void recordParkedEviction(String pool, String forWorkload) {
+        parkedEvictions.put(pool, new ParkedEviction(Instant.now(), forWorkload));
+    }
+
+    public Optional<ParkedEviction> lastParkedEviction(String pool) {
+        return Optional.ofNullable(parkedEvictions.get(pool));
+    }
+
     /** Pods labelled as belonging to the workload. */
     public List<Pod> podsOf(String namespace, String workload) {
         ensureStarted();

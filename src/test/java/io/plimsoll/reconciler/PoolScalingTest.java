@@ -118,6 +118,60 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertEquals(WorkloadState.Pending, Fixtures.get(client, "big").getStatus().getState(), "until the new node joins");
     }
 
+    AIWorkload onPoolOne(String name, java.time.Instant lastActivity) {
+        AIWorkload w = workload(name, WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+        w.getSpec().setPolicy("only-one");
+        w.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", lastActivity.toString()));
+        return client.resource(w).create();
+    }
+
+    @Test
+    void parkedReplicasMakeRoomForWorkThenThePoolGrowsAndAnIdleReplicaWithNoRoomGoesToZero() {
+        capi();
+        client.resource(Fixtures.gpuPool("one", "L4", 24, 1, io.plimsoll.engine.SharingMode.Fractional, 1.0)).create();
+        Fixtures.gpuNode(client, "one-0", "one", 1);
+        io.plimsoll.api.PlacementPolicy only = new io.plimsoll.api.PlacementPolicy();
+        only.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("only-one").build());
+        only.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        io.plimsoll.api.PhaseRule rule = new io.plimsoll.api.PhaseRule();
+        rule.setPools(List.of("one"));
+        only.getSpec().setInference(rule);
+        client.resource(only).create();
+        PoolScaling s = new PoolScaling();
+        s.setMode(PoolScaling.Mode.ScaleTarget);
+        s.setScaleDownAfter("1h");
+        s.setMinNodes(1);
+        s.setMaxNodes(2);
+        ScaleTargetRef ref = new ScaleTargetRef();
+        ref.setApiVersion("cluster.x-k8s.io/v1beta1");
+        ref.setKind("MachineDeployment");
+        ref.setName("h100-md");
+        ref.setNamespace("capi");
+        s.setScaleTargetRef(ref);
+        scaling("one", s);
+
+        // idle a minute: its replica is placed parked, a quarter of the pool's only device
+        onPoolOne("idle-a", java.time.Instant.now().minusSeconds(60));
+        awaitState("idle-a", WorkloadState.Parked);
+        // active work that needs the whole device: the parked replica makes room and its workload goes to zero
+        onPoolOne("busy-b", java.time.Instant.now());
+        awaitState("busy-b", WorkloadState.Running);
+        AIWorkload a = awaitState("idle-a", WorkloadState.Idle);
+        assertTrue(a.getStatus().getMessage().contains("idle"), a.getStatus().getMessage());
+        assertTrue(Fixtures.pods(client, "idle-a").stream().allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
+        assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
+                .anyMatch(e -> "MadeRoom".equals(e.getReason()) && e.getMessage().contains("team-a/idle-a")));
+        // Plimsoll's pool rule: parked replicas had to make room, so the pool asks for one more node
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(3, replicas()));
+        assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream().noneMatch(e -> "Unschedulable".equals(e.getReason())
+                && e.getInvolvedObject().getName().equals("busy-b")), "busy-b never waited as Pending for the new node");
+
+        // an idle workload with no share left anywhere to park in goes to zero instead of waiting for a device
+        onPoolOne("idle-c", java.time.Instant.now().minusSeconds(60));
+        awaitState("idle-c", WorkloadState.Idle);
+        assertTrue(Fixtures.pods(client, "idle-c").isEmpty());
+    }
+
     /** Two inference workloads on the two T4 nodes, one each: a (0.5 GPU) on X, b (0.25 GPU) on Y. Returns {X, Y}. */
     String[] spreadOverTwoNodes() {
         client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
