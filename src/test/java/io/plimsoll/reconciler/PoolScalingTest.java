@@ -94,17 +94,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
             return n;
         });
         Fixtures.gpuNode(client, "h100-1", "h100", 8);
-        PoolScaling s = new PoolScaling();
-        s.setMode(PoolScaling.Mode.ScaleTarget);
-        s.setScaleDownAfter("1s");
-        s.setMinNodes(1);
-        s.setMaxNodes(3);
-        ScaleTargetRef ref = new ScaleTargetRef();
-        ref.setApiVersion("cluster.x-k8s.io/v1beta1");
-        ref.setKind("MachineDeployment");
-        ref.setName("h100-md");
-        ref.setNamespace("capi");
-        s.setScaleTargetRef(ref);
+        PoolScaling s = scaleTarget("1s", 3);
         scaling("h100", s);
         await().atMost(WAIT).until(() -> replicas() == 1);
         assertTrue(cordoned("h100-0"), "the idle node named first is removed");
@@ -137,17 +127,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         rule.setPools(List.of("one"));
         only.getSpec().setInference(rule);
         client.resource(only).create();
-        PoolScaling s = new PoolScaling();
-        s.setMode(PoolScaling.Mode.ScaleTarget);
-        s.setScaleDownAfter("1h");
-        s.setMinNodes(1);
-        s.setMaxNodes(2);
-        ScaleTargetRef ref = new ScaleTargetRef();
-        ref.setApiVersion("cluster.x-k8s.io/v1beta1");
-        ref.setKind("MachineDeployment");
-        ref.setName("h100-md");
-        ref.setNamespace("capi");
-        s.setScaleTargetRef(ref);
+        PoolScaling s = scaleTarget("1h", 2);
         scaling("one", s);
 
         // idle a minute: its replica is placed parked, a quarter of the pool's only device
@@ -247,6 +227,22 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         // The lightest node holds the notebook in use: it stays; the other node's inference moves next to it instead.
         await().atMost(WAIT).untilAsserted(() -> assertEquals(y, Fixtures.pods(client, "a").get(0).getSpec().getNodeName()));
         assertEquals(y, Fixtures.pods(client, "nb").get(0).getSpec().getNodeName(), "the notebook was not moved");
+    }
+
+    /** ScaleTarget scaling through capi()'s MachineDeployment, minNodes 1. */
+    static PoolScaling scaleTarget(String scaleDownAfter, int maxNodes) {
+        PoolScaling s = new PoolScaling();
+        s.setMode(PoolScaling.Mode.ScaleTarget);
+        s.setScaleDownAfter(scaleDownAfter);
+        s.setMinNodes(1);
+        s.setMaxNodes(maxNodes);
+        ScaleTargetRef ref = new ScaleTargetRef();
+        ref.setApiVersion("cluster.x-k8s.io/v1beta1");
+        ref.setKind("MachineDeployment");
+        ref.setName("h100-md");
+        ref.setNamespace("capi");
+        s.setScaleTargetRef(ref);
+        return s;
     }
 
     int replicas() {
