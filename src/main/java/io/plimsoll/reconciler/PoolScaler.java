@@ -324,7 +324,16 @@ public class PoolScaler {
                     .withName(p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD)).get();
             if (w == null) return "pod " + p.getMetadata().getName() + " has no AIWorkload";
             try {
-                var d = engine.place(WorkloadNeeds.parse(w).need().withReplicas(1), rest, only);
+                var need = WorkloadNeeds.parse(w).need().withReplicas(1);
+                String parkedMilli = p.getMetadata().getAnnotations() == null
+                        || !p.getMetadata().getAnnotations().containsKey(io.plimsoll.api.Annotations.PARKED) ? null
+                        : p.getMetadata().getAnnotations().get(io.plimsoll.api.Annotations.GPU_MILLI);
+                if (parkedMilli != null) {
+                    // A parked replica comes back parked: it needs only its share of a device.
+                    need = new io.plimsoll.engine.Need(need.phase(), 1, need.cpuMilli(), need.memoryBytes(), need.type(), 0,
+                            Integer.parseInt(parkedMilli), need.minMemoryGiB(), need.models(), need.topology(), false);
+                }
+                var d = engine.place(need, rest, only);
                 if (!d.placed()) return "a replica of " + w.getMetadata().getName() + " would not fit elsewhere (" + d.explain() + ")";
                 rest.apply(d);
             } catch (IllegalArgumentException e) {

@@ -193,6 +193,43 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void consolidationPacksParkedReplicasOntoOneDeviceAndEmptiesANode() {
+        // two idle whole-GPU Inference workloads, parked on different T4 nodes (each a quarter of a device)
+        AIWorkload p1 = workload("parked-1", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+        p1.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().minusSeconds(60).toString()));
+        client.resource(p1).create();
+        awaitState("parked-1", WorkloadState.Parked);
+        String x = Fixtures.pods(client, "parked-1").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        AIWorkload p2 = workload("parked-2", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+        p2.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().minusSeconds(60).toString()));
+        client.resource(p2).create();
+        awaitState("parked-2", WorkloadState.Parked);
+        String y = Fixtures.pods(client, "parked-2").get(0).getSpec().getNodeName();
+        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        assertFalse(x.equals(y));
+        // a job takes the other three devices of one of the two nodes: no whole device is left there
+        client.resource(workload("filler", WorkloadPhase.Optimization, 1, AcceleratorType.GPU, 3, null, null)).create();
+        awaitState("filler", WorkloadState.Running);
+        // consolidation moves the parked replica of the other node: it needs only its share (no whole device is
+        // free beside the job); it comes back parked, packed onto the parked device there, and its node leaves
+        scaling("t4", consolidating());
+        await().atMost(WAIT).untilAsserted(() -> {
+            var a = Fixtures.pod(client, Fixtures.NS, "parked-1", 0);
+            var b = Fixtures.pod(client, Fixtures.NS, "parked-2", 0);
+            assertNotNull(a);
+            assertNotNull(b);
+            assertEquals(a.getSpec().getNodeName() + "/" + a.getMetadata().getAnnotations().get("plimsoll.io/devices"),
+                    b.getSpec().getNodeName() + "/" + b.getMetadata().getAnnotations().get("plimsoll.io/devices"));
+            assertNotNull(a.getMetadata().getAnnotations().get("plimsoll.io/parked-since"));
+            assertNotNull(b.getMetadata().getAnnotations().get("plimsoll.io/parked-since"));
+            assertTrue(cordoned(x) || cordoned(y), "the emptied node leaves");
+        });
+        assertEquals(WorkloadState.Parked, Fixtures.get(client, "parked-1").getStatus().getState());
+        assertEquals(WorkloadState.Parked, Fixtures.get(client, "parked-2").getStatus().getState());
+    }
+
+    @Test
     void aPodDisruptionBudgetThatAllowsNoDisruptionBlocksConsolidation() throws Exception {
         String[] xy = spreadOverTwoNodes();
         client.resource(new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
