@@ -310,9 +310,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         PlacementDecision unplaced = null;
         List<Pod> created = new ArrayList<>();
         int batch = need.gang() ? missing.size() : 1;
-        // A parked workload's missing replica (moved to make room for another one's resume, or evicted) comes back
-        // parked: a share on a Fractional pool, packed by the engine; whole if no share fits.
+        // A parked workload's missing replica (moved to make room for another one's resume, or by consolidation)
+        // comes back parked: a share on a Fractional pool, packed by the engine; to zero if no share fits anywhere.
         PhaseRules parkedRules = park && parkable(need) ? fractionalOnly(rules, phase) : null;
+        int parkedShare = parkedRules == null ? 0 : parkedShare(need, parkMilli, parkedRules);
+        if (parkedShare == 0) parkedRules = null;
         while (!missing.isEmpty()) {
             List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
             List<ClusterSnapshot.PodClaim> claims = indexes.stream()
@@ -321,9 +323,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             PlacementDecision d = null;
             boolean placedParked = false;
             if (parkedRules != null) {
-                Need share = new Need(phase, indexes.size(), need.cpuMilli(), need.memoryBytes(), need.type(), 0, parkMilli,
+                Need share = new Need(phase, indexes.size(), need.cpuMilli(), need.memoryBytes(), need.type(), 0, parkedShare,
                         need.minMemoryGiB(), need.models(), need.topology(), false);
-                d = snapshot.placeAndReserve(state -> engine.place(share, state, parkedRules), claims);
+                PhaseRules onlyFractional = parkedRules;
+                d = snapshot.placeAndReserve(state -> engine.place(share, state, onlyFractional), claims);
                 placedParked = d.placed();
             }
             if (d != null && !d.placed()) {
@@ -455,7 +458,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 for (var e : byDevice.entrySet()) {
                     List<Pod> pods = e.getValue();
                     boolean allParked = pods.stream().allMatch(p -> p.getMetadata().getAnnotations().containsKey(Annotations.PARKED)
-                            && !me.equals(p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().get(Annotations.WORKLOAD)));
+                            && workloadOf(p) != null && !me.equals(workloadOf(p)));
                     if (!allParked) continue;
                     int milli = pods.stream().mapToInt(p -> milliOf(p)).sum();
                     String oldest = pods.stream().map(p -> p.getMetadata().getAnnotations().get(Annotations.PARKED)).min(String::compareTo).orElse("");
@@ -474,7 +477,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (!engine.place(need.withReplicas(1), whatIf, rules).placed()) return null;
         List<String> names = new ArrayList<>();
         for (Pod p : best.pods()) {
-            String victim = p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().get(Annotations.WORKLOAD);
+            String victim = workloadOf(p);
             parkedReplicaTaken.put(victim, "its replica's device was needed by " + me);
             binder.delete(p);
             names.add(victim);
@@ -484,6 +487,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 + names + "; they scale to zero and come back on their next activity";
     }
 
+    /** namespace/name of the AIWorkload a pod runs, or null for a pod without Plimsoll's label. */
+    private static String workloadOf(Pod p) {
+        Map<String, String> labels = p.getMetadata().getLabels();
+        String w = labels == null ? null : labels.get(Annotations.WORKLOAD);
+        return w == null ? null : p.getMetadata().getNamespace() + "/" + w;
+    }
+
     private static int milliOf(Pod p) {
         String m = p.getMetadata().getAnnotations().get(Annotations.GPU_MILLI);
         try {
@@ -491,6 +501,26 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         } catch (NumberFormatException e) {
             return 1000;
         }
+    }
+
+    /**
+     * The smallest parked share that holds the workload's memory on one of the pools (the policy's parkFraction at
+     * least), or 0 when its memory fills a whole device everywhere.
+     */
+    private int parkedShare(Need need, int parkMilli, PhaseRules fractionalPools) {
+        int best = 0;
+        for (String name : fractionalPools.pools()) {
+            PoolProfile p = snapshot.poolProfile(name).orElse(null);
+            if (p == null || p.deviceMemoryGiB() <= 0) continue;
+            int share = shareFor(need, parkMilli, p);
+            if (share < 1000 && (best == 0 || share < best)) best = share;
+        }
+        return best;
+    }
+
+    /** The parked share of one device of this pool: parkFraction, or the workload's memory if that is more. */
+    private static int shareFor(Need need, int parkMilli, PoolProfile pool) {
+        return Math.max(parkMilli, (int) Math.ceil(need.minMemoryGiB() * 1000 / Math.max(1, pool.deviceMemoryGiB())));
     }
 
     /** The policy's parkFraction for the phase (default 0.25) in thousandths; 0 = parking off. */
@@ -569,7 +599,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                             + ", which now also serves another workload's share: a new whole-device replica will be placed");
                 }
             } else if (park && pinnedOne && parkable(need) && ann.get(Annotations.GPU_MILLI) == null && "Running".equals(podPhase(p))) {
-                int share = Math.max(parkMilli, (int) Math.ceil(need.minMemoryGiB() * 1000 / Math.max(1, pool.deviceMemoryGiB())));
+                int share = shareFor(need, parkMilli, pool);
                 if (share >= 1000) continue; // its memory fills the device: nothing to gain
                 binder.park(p, share, now);
                 parked.add(e.getKey());
