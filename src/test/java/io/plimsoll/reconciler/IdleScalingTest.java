@@ -113,6 +113,41 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
         assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> "Resumed".equals(e.getReason())));
     }
 
+    io.plimsoll.api.PlacementPolicy inferencePolicy(String name, Double parkFraction, boolean dryRun) {
+        io.plimsoll.api.PlacementPolicy p = new io.plimsoll.api.PlacementPolicy();
+        p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+        p.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        io.plimsoll.api.PhaseRule r = new io.plimsoll.api.PhaseRule();
+        r.setParkFraction(parkFraction);
+        p.getSpec().setInference(r);
+        p.getSpec().setDryRun(dryRun);
+        return client.resource(p).create();
+    }
+
+    @Test
+    void parkFractionZeroTurnsParkingOffAndDryRunOnlyReportsIt() {
+        inferencePolicy("no-park", 0.0, false);
+        inferencePolicy("show-me", null, true);
+        for (String[] wp : new String[][] {{"kept", "no-park"}, {"shown", "show-me"}}) {
+            AIWorkload w = workload(wp[0], WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+            w.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", Instant.now().minus(Duration.ofMinutes(1)).toString()));
+            w.getSpec().setPolicy(wp[1]);
+            client.resource(w).create();
+        }
+        awaitState("kept", WorkloadState.Running);
+        awaitState("shown", WorkloadState.Running);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertEquals("Active", idleReason("kept"));
+            assertEquals("WouldPark", idleReason("shown"));
+        });
+        assertTrue(Conditions.get(get(client, "kept").getStatus().getConditions(), "Idle").getMessage().contains("parking is off"));
+        assertTrue(Conditions.get(get(client, "shown").getStatus().getConditions(), "Idle").getMessage().contains("would park idle replicas in place at 0.25"));
+        assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> "WouldPark".equals(e.getReason())));
+        for (String n : new String[] {"kept", "shown"}) {
+            assertEquals(null, ann(Fixtures.pod(client, NS, n, 0)).get("plimsoll.io/gpu-milli"), n + " keeps its whole device");
+        }
+    }
+
     @Test
     void aResumingReplicaMovesTheParkedReplicaTheEnginePackedOntoItsDevice() {
         // idle for a minute when created: their replicas are placed parked (a 0.25 share) from the start
