@@ -37,6 +37,11 @@ public class PhaseRule {
     @Max(0.9)
     private Double parkFraction;
 
+    @JsonPropertyDescription("Training: whether pool consolidation may move a running gang. All its replicas are evicted together and the gang is placed again (it restarts, e.g. from its last checkpoint). Default false: running training is never moved.")
+    private Boolean allowConsolidation;
+
+    public Boolean getAllowConsolidation() { return allowConsolidation; }
+    public void setAllowConsolidation(Boolean allowConsolidation) { this.allowConsolidation = allowConsolidation; }
     public Double getParkFraction() { return parkFraction; }
     public void setParkFraction(Double parkFraction) { this.parkFraction = parkFraction; }
 

@@ -220,7 +220,9 @@ public class PoolScaler {
                 blocked = n.name() + ": " + why;
                 continue;
             }
-            String pdb = disruptionBlocked(client, onNode);
+            // A movable training gang moves whole: its replicas on other nodes are evicted with it.
+            List<io.fabric8.kubernetes.api.model.Pod> toEvict = withWholeGangs(onNode);
+            String pdb = disruptionBlocked(client, toEvict);
             if (pdb != null) {
                 blocked = n.name() + ": " + pdb;
                 continue;
@@ -230,7 +232,7 @@ public class PoolScaler {
                 blocked = n.name() + ": " + misfit;
                 continue;
             }
-            String reason = "moving " + onNode.size() + " replica(s) off a node " + Math.round(100.0 * n.deviceMilliUsedTotal()
+            String reason = "moving " + toEvict.size() + " replica(s) off a node " + Math.round(100.0 * n.deviceMilliUsedTotal()
                     / (1000.0 * n.deviceCount())) + "% used, so it empties and leaves the pool";
             actions.add(new ScaleAction("Consolidate", n.name(), reason, profile.costPerNodeHour(), at, dryRun));
             if (dryRun) {
@@ -241,7 +243,7 @@ public class PoolScaler {
             nodes.annotate(n.name(), CONSOLIDATED_AT, at);
             List<String> moved = new ArrayList<>();
             List<String> refused = new ArrayList<>();
-            for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
+            for (io.fabric8.kubernetes.api.model.Pod p : toEvict) {
                 String podKey = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
                 if (pods.evict(p)) moved.add(podKey);
                 else refused.add(podKey);
@@ -262,14 +264,39 @@ public class PoolScaler {
         return blocked == null ? "no lightly used node to consolidate" : "not consolidated: " + blocked;
     }
 
+    /** The pods, plus every other live replica of the Training gangs among them. */
+    private List<io.fabric8.kubernetes.api.model.Pod> withWholeGangs(List<io.fabric8.kubernetes.api.model.Pod> onNode) {
+        java.util.LinkedHashMap<String, io.fabric8.kubernetes.api.model.Pod> all = new java.util.LinkedHashMap<>();
+        for (var p : onNode) all.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
+        for (var p : onNode) {
+            Map<String, String> labels = p.getMetadata().getLabels();
+            if (!"Training".equals(labels.get(io.plimsoll.api.Annotations.PHASE))) continue;
+            for (var m : snapshot.podsOf(p.getMetadata().getNamespace(), labels.get(io.plimsoll.api.Annotations.WORKLOAD))) {
+                if (m.getMetadata().getDeletionTimestamp() == null && !ClusterSnapshot.terminal(m)) {
+                    all.putIfAbsent(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), m);
+                }
+            }
+        }
+        return new ArrayList<>(all.values());
+    }
+
+    /** Whether the workload's PlacementPolicy lets consolidation move its running training gang. */
+    private boolean trainingMayMove(AIWorkload w) {
+        String name = w.getSpec().getPolicy() == null || w.getSpec().getPolicy().isBlank()
+                ? io.plimsoll.api.PlacementPolicy.DEFAULT_NAME : w.getSpec().getPolicy();
+        return snapshot.policy(name).map(p -> p.getSpec() == null ? null : p.getSpec().ruleFor(io.plimsoll.engine.WorkloadPhase.Training))
+                .map(r -> Boolean.TRUE.equals(r.getAllowConsolidation())).orElse(false);
+    }
+
     /** A notebook is only moved when nobody has used it for this long. */
     static final Duration WORKBENCH_QUIET = Duration.ofMinutes(15);
 
     /**
-     * Null when every pod on the node is a replica Plimsoll may move: Inference, or a Workbench idle for
-     * {@link #WORKBENCH_QUIET} (nobody is working in it); never Training or Optimization. Else why not.
+     * Null when every pod on the node is a replica Plimsoll may move: Inference, a Workbench idle for
+     * {@link #WORKBENCH_QUIET} (nobody is working in it), or Training whose policy sets allowConsolidation (the
+     * whole gang moves); never Optimization. Else why not.
      */
-    private static String movable(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
+    private String movable(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
             Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
             String phase = labels.get(io.plimsoll.api.Annotations.PHASE);
@@ -282,6 +309,11 @@ public class PoolScaler {
                 Instant lastActive = parseOr(last, null);
                 if (lastActive == null || lastActive.plus(WORKBENCH_QUIET).isAfter(now)) {
                     return "pod " + p.getMetadata().getName() + " is a notebook in use (or without activity data); it is not moved";
+                }
+            } else if ("Training".equals(phase)) {
+                AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace()).withName(workload).get();
+                if (w == null || !trainingMayMove(w)) {
+                    return "pod " + p.getMetadata().getName() + " runs Training work, which is moved only when its PlacementPolicy sets training.allowConsolidation";
                 }
             } else if (!"Inference".equals(phase)) {
                 return "pod " + p.getMetadata().getName() + " runs " + phase + " work, which is never moved";
@@ -319,12 +351,19 @@ public class PoolScaler {
     private String fitsElsewhere(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, ClusterState rest,
                                   PoolProfile profile) {
         PhaseRules only = new PhaseRules(List.of(profile.name()), PoolOrder.Preference, true, PackingStrategy.BestFit);
+        java.util.Set<String> gangs = new java.util.HashSet<>();
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
             AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace())
                     .withName(p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD)).get();
             if (w == null) return "pod " + p.getMetadata().getName() + " has no AIWorkload";
             try {
-                var need = WorkloadNeeds.parse(w).need().withReplicas(1);
+                var need = WorkloadNeeds.parse(w).need();
+                if (need.gang()) {
+                    // The whole gang is placed again at once (its members elsewhere still count: conservative).
+                    if (!gangs.add(p.getMetadata().getNamespace() + "/" + w.getMetadata().getName())) continue;
+                } else {
+                    need = need.withReplicas(1);
+                }
                 String parkedMilli = p.getMetadata().getAnnotations() == null
                         || !p.getMetadata().getAnnotations().containsKey(io.plimsoll.api.Annotations.PARKED) ? null
                         : p.getMetadata().getAnnotations().get(io.plimsoll.api.Annotations.GPU_MILLI);

@@ -230,6 +230,58 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void aRunningTrainingGangMovesOnlyWhenItsPolicyAllowsAndThenWhole() {
+        // node X: one GPU of inference and a 2-GPU job, so a 2-replica training gang gets X's last GPU and one on Y
+        client.resource(workload("serve1", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null)).create();
+        awaitState("serve1", WorkloadState.Running);
+        String x = Fixtures.pods(client, "serve1").get(0).getSpec().getNodeName();
+        client.resource(workload("job", WorkloadPhase.Optimization, 1, AcceleratorType.GPU, 2, null, null)).create();
+        awaitState("job", WorkloadState.Running);
+        assertEquals(x, Fixtures.pods(client, "job").get(0).getSpec().getNodeName());
+        io.plimsoll.api.PlacementPolicy checkpointed = new io.plimsoll.api.PlacementPolicy();
+        checkpointed.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("checkpointed").build());
+        checkpointed.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        checkpointed.getSpec().setTraining(new io.plimsoll.api.PhaseRule());
+        client.resource(checkpointed).create();
+        AIWorkload train = workload("train", WorkloadPhase.Training, 2, AcceleratorType.GPU, 1, null, null);
+        train.getSpec().setPolicy("checkpointed");
+        client.resource(train).create();
+        awaitState("train", WorkloadState.Running);
+        String y = Fixtures.pod(client, Fixtures.NS, "train", 1).getSpec().getNodeName();
+        assertEquals(x, Fixtures.pod(client, Fixtures.NS, "train", 0).getSpec().getNodeName());
+        assertFalse(x.equals(y));
+        // the job ends: X is half used (not "lightly"), Y holds one training replica (25 %)
+        io.plimsoll.sandbox.SimulatedKubelet.finish(client, Fixtures.NS, Fixtures.pods(client, "job").get(0).getMetadata().getName(), true);
+        awaitState("job", WorkloadState.Succeeded);
+        scaling("t4", consolidating());
+        await().atMost(WAIT).untilAsserted(() -> {
+            var c = pool("t4").getStatus() == null ? null : Conditions.get(pool("t4").getStatus().getConditions(), "ScalingReady");
+            assertNotNull(c);
+            assertTrue(c.getMessage().contains("training.allowConsolidation"), c.getMessage());
+        });
+        assertFalse(cordoned(y), "running training is not moved by default");
+
+        // the admin lets consolidation move this policy's training (its jobs checkpoint)
+        String before0 = Fixtures.pod(client, Fixtures.NS, "train", 0).getMetadata().getName();
+        client.resources(io.plimsoll.api.PlacementPolicy.class).withName("checkpointed").edit(pp -> {
+            pp.getSpec().getTraining().setAllowConsolidation(true);
+            return pp;
+        });
+        // the whole gang moves, the member on X too, and is placed again together on X
+        await().atMost(WAIT).untilAsserted(() -> {
+            var p0 = Fixtures.pod(client, Fixtures.NS, "train", 0);
+            var p1 = Fixtures.pod(client, Fixtures.NS, "train", 1);
+            assertNotNull(p0);
+            assertNotNull(p1);
+            assertTrue(!p0.getMetadata().getName().equals(before0), () -> "the member on X was evicted with the gang: " + Conditions.get(pool("t4").getStatus().getConditions(), "ScalingReady").getMessage());
+            assertEquals(x, p0.getSpec().getNodeName());
+            assertEquals(x, p1.getSpec().getNodeName());
+            assertTrue(cordoned(y), "the emptied node leaves");
+        });
+        awaitState("train", WorkloadState.Running);
+    }
+
+    @Test
     void aPodDisruptionBudgetThatAllowsNoDisruptionBlocksConsolidation() throws Exception {
         String[] xy = spreadOverTwoNodes();
         client.resource(new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
