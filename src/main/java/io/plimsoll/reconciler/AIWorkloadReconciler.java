@@ -179,6 +179,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         long recheckAt = Long.MAX_VALUE;
         boolean idleAtZero = false;
         boolean park = false;
+        Instant lastActive = null;
         int parkMilli = parkMilli(policy.orElse(null), phase);
         if (!phase.runsToCompletion()) {
             Instant now = Instant.now();
@@ -206,7 +207,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
                         : status.getPlacement().getCostPerHour();
                 String would = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving);
-                String msg = would + "; " + v.message();
+                String msg = would + (v.lastActive() == null ? "; " + v.message() : "; idle since " + v.lastActive());
                 events.normal(wl, "WouldScaleToZero", would); // without the running idle time: one event, not one per look
                 v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
             }
@@ -225,6 +226,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 wouldPark.remove(key);
             }
             park = v.park();
+            lastActive = v.lastActive();
             Conditions.set(status.getConditions(), "Idle", v.scaledToZero() || v.park(), v.reason(), v.message(), gen);
             if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
             if (v.scaledToZero()) {
@@ -296,7 +298,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             it.remove();
         }
         java.util.Set<Integer> parkedIdx = phase.runsToCompletion() ? new java.util.HashSet<>()
-                : parkOrResume(wl, byIndex, park, parkMilli, need);
+                : parkOrResume(wl, byIndex, park, parkMilli, need, lastActive);
         if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
             Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
                     .replace("parked in place, serves on the next request", "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
@@ -558,7 +560,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      *
      * @return the replica indexes that are parked now
      */
-    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, int parkMilli, Need need) {
+    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, int parkMilli, Need need,
+                                                Instant lastActive) {
         java.util.Set<Integer> parked = new java.util.TreeSet<>();
         if (!need.wantsAccelerator()) return parked;
         List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
@@ -609,7 +612,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (!parkedNow.isEmpty()) {
             String idleMsg = Conditions.get(wl.getStatus().getConditions(), "Idle") == null ? ""
                     : ": " + Conditions.get(wl.getStatus().getConditions(), "Idle").getMessage();
-            events.normal(wl, "Parked", "replica(s) " + String.join(", ", parkedNow) + " parked in place" + idleMsg);
+            String idleFor = lastActive == null ? "" : " after " + IdleScaler.human(java.time.Duration.between(lastActive, now)) + " idle";
+            events.normal(wl, "Parked", "replica(s) " + String.join(", ", parkedNow) + " parked in place" + idleFor + idleMsg);
             metrics.scaledDown("park", need.phase().name());
         }
         if (!resumed.isEmpty()) {

@@ -50,12 +50,16 @@ public class IdleScaler {
      * @param changed      it just went to zero or came back (an event is due)
      * @param recheckAt    when to look again if nothing else happens (epoch ms; Long.MAX_VALUE: on change only)
      * @param condition    reason and message for the Idle condition; {@code signalProblem} when the activity
-     *                     source is missing or bad (reported, never acted on)
+     *                     source is missing or bad (reported, never acted on). Messages name times, not running
+     *                     durations, so a status is not rewritten on every look; only the scale-down itself says
+     *                     how long the workload was idle.
+     * @param park         park the replicas in place (Inference under the adaptive rule)
+     * @param lastActive   the last activity the decision used, or null
      */
     public record Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message,
-                          boolean signalProblem, boolean park) {
+                          boolean signalProblem, boolean park, Instant lastActive) {
         public Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message, boolean signalProblem) {
-            this(scaledToZero, changed, recheckAt, reason, message, signalProblem, false);
+            this(scaledToZero, changed, recheckAt, reason, message, signalProblem, false, null);
         }
 
         static Verdict off(String reason, String message) {
@@ -70,7 +74,7 @@ public class IdleScaler {
         Verdict v = decide(wl, policy, scaledToZeroAt, now);
         // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
         if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
-            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park());
+            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(), v.lastActive());
         }
         return v;
     }
@@ -144,19 +148,21 @@ public class IdleScaler {
                 return new Verdict(false, true, Long.MAX_VALUE, "Prewarmed", "started ahead of expected activity: " + pre.reason(), false);
             }
             return new Verdict(true, false, pre.recheckAtMillis(), "IdleTimeout",
-                    "idle for " + idleFor + " (" + rule.name() + "); no devices held; comes back on new activity or when spec.replicas changes", false);
+                    "idle for " + human(Duration.between(last, scaledToZeroAt).isNegative() ? Duration.ZERO : Duration.between(last, scaledToZeroAt))
+                            + " when scaled to zero at " + scaledToZeroAt + " (" + rule.name() + "); no devices held; comes back on new activity or when spec.replicas changes",
+                    false, false, last);
         }
         Decision d = rule.decide(history, nowMs);
         if (d.action() == Action.SCALE_TO_ZERO) {
             return new Verdict(true, true, Long.MAX_VALUE, "IdleTimeout",
-                    "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false);
+                    "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false, false, last);
         }
         if (d.action() == Action.PARK && phase == WorkloadPhase.Inference) {
             // Parked in place: the replica stays warm where it is and is counted as a share of its device.
             return new Verdict(false, false, d.recheckAtMillis(), "Parked",
-                    "idle for " + idleFor + " (" + rule.name() + ", " + d.reason() + "): parked in place, serves on the next request", false, true);
+                    "idle since " + lastText + " (" + rule.name() + ", " + d.reason() + "): parked in place, serves on the next request", false, true, last);
         }
-        return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity " + idleFor + " ago (" + rule.name() + ")", false);
+        return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity at " + lastText + " (" + rule.name() + ")", false, false, last);
     }
 
     /** Forgets a deleted workload's history. */
