@@ -54,12 +54,18 @@ public class PlimsollMetrics {
     }
 
     /**
-     * A scale-down done: kind {@code workload} (an idle workload to zero), {@code node} (an idle node removed) or
-     * {@code consolidation} (work moved off a node).
+     * A scale-down done: kind {@code workload} (an idle workload to zero), {@code park} (idle replicas parked in
+     * place), {@code node} (an idle node removed) or {@code consolidation} (work moved off a node).
      */
     public void scaledDown(String kind, String target) {
         Counter.builder("plimsoll.scale.downs").description("Idle capacity given back")
                 .tag("kind", kind).tag("target", target).register(registry).increment();
+    }
+
+    /** A pool grown by one node through its scale target; reason {@code pending} or {@code parked-evicted}. */
+    public void scaledUp(String pool, String reason) {
+        Counter.builder("plimsoll.scale.ups").description("Nodes added to a pool through its scale target")
+                .tag("pool", pool).tag("reason", reason).register(registry).increment();
     }
 
     /** Records that a workload is pending (reason: Unschedulable, PolicyNotFound, ...) or, with null, that it no longer is. */

@@ -170,6 +170,7 @@ public class PoolScaler {
                     nodes.setReplicas(s.getScaleTargetRef(), replicas + 1);
                     lastUp = at;
                     lastUpSeen.put(poolName, at);
+                    metrics.scaledUp(poolName, why.startsWith("the pool ran out of room") ? "parked-evicted" : "pending");
                     events.normal(pool, "ScaledUp", s.getScaleTargetRef().getKind() + " " + s.getScaleTargetRef().getName()
                             + " scaled " + replicas + " -> " + (replicas + 1) + ": " + why);
                 }

@@ -106,6 +106,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         await().atMost(WAIT).untilAsserted(() -> assertEquals(2, replicas(), () -> "pool status: "
                 + io.fabric8.kubernetes.client.utils.Serialization.asJson(pool("h100").getStatus())));
         assertEquals(WorkloadState.Pending, Fixtures.get(client, "big").getStatus().getState(), "until the new node joins");
+        assertEquals(1.0, operator.registry.get("plimsoll.scale.ups").tags("pool", "h100", "reason", "pending").counter().count());
     }
 
     AIWorkload onPoolOne(String name, java.time.Instant lastActivity) {
@@ -127,9 +128,6 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         rule.setPools(List.of("one"));
         only.getSpec().setInference(rule);
         client.resource(only).create();
-        PoolScaling s = scaleTarget("1h", 2);
-        scaling("one", s);
-
         // idle a minute: its replica is placed parked, a quarter of the pool's only device
         onPoolOne("idle-a", java.time.Instant.now().minusSeconds(60));
         awaitState("idle-a", WorkloadState.Parked);
@@ -141,8 +139,11 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertTrue(Fixtures.pods(client, "idle-a").stream().allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
         assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
                 .anyMatch(e -> "MadeRoom".equals(e.getReason()) && e.getMessage().contains("team-a/idle-a")));
-        // Plimsoll's pool rule: parked replicas had to make room, so the pool asks for one more node
+        // Plimsoll's pool rule: parked replicas had to make room, so the pool asks for one more node (its scaling is
+        // set only now, so no pending workload can be the reason)
+        scaling("one", scaleTarget("1h", 2));
         await().atMost(WAIT).untilAsserted(() -> assertEquals(3, replicas()));
+        assertEquals(1.0, operator.registry.get("plimsoll.scale.ups").tags("pool", "one", "reason", "parked-evicted").counter().count());
         assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream().noneMatch(e -> "Unschedulable".equals(e.getReason())
                 && e.getInvolvedObject().getName().equals("busy-b")), "busy-b never waited as Pending for the new node");
 
