@@ -179,6 +179,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         long recheckAt = Long.MAX_VALUE;
         boolean idleAtZero = false;
         boolean park = false;
+        boolean holdParked = false;
         Instant lastActive = null;
         int parkMilli = parkMilli(policy.orElse(null), phase);
         if (!phase.runsToCompletion()) {
@@ -226,6 +227,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 wouldPark.remove(key);
             }
             park = v.park();
+            // A missing or bad signal changes nothing: parked replicas stay parked (and nothing new parks).
+            holdParked = v.signalProblem();
             lastActive = v.lastActive();
             Conditions.set(status.getConditions(), "Idle", v.scaledToZero() || v.park(), v.reason(), v.message(), gen);
             if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
@@ -298,7 +301,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             it.remove();
         }
         java.util.Set<Integer> parkedIdx = phase.runsToCompletion() ? new java.util.HashSet<>()
-                : parkOrResume(wl, byIndex, park, parkMilli, need, lastActive);
+                : parkOrResume(wl, byIndex, park, holdParked, parkMilli, need, lastActive);
         if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
             Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
                     .replace("parked in place, serves on the next request", "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
@@ -556,12 +559,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * parkFraction or the workload's accelerator memory if larger, and nothing restarts. Coming back is in place
      * too; parked replicas of other workloads that the engine packed onto the rest of the device are moved away (their
      * pods deleted, their reconcilers place them again, parked), and if an active share holds the device the replica
-     * is replaced by a new whole-device pod instead.
+     * is replaced by a new whole-device pod instead. With {@code hold} (no usable activity signal) parked replicas
+     * stay as they are.
      *
      * @return the replica indexes that are parked now
      */
-    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, int parkMilli, Need need,
-                                                Instant lastActive) {
+    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, boolean hold,
+                                                int parkMilli, Need need, Instant lastActive) {
         java.util.Set<Integer> parked = new java.util.TreeSet<>();
         if (!need.wantsAccelerator()) return parked;
         List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
@@ -575,7 +579,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             PoolProfile pool = ann.get(Annotations.POOL) == null ? null : snapshot.poolProfile(ann.get(Annotations.POOL)).orElse(null);
             boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && devices.length == 1;
             if (ann.containsKey(Annotations.PARKED)) {
-                if (park || !pinnedOne) {
+                if (park || hold || !pinnedOne) {
                     parked.add(e.getKey());
                     continue;
                 }

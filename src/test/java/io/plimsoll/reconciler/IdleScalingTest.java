@@ -102,6 +102,11 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
                 () -> client.v1().events().inNamespace(NS).list().getItems().stream().map(e -> e.getReason() + ": " + e.getMessage()).toList().toString());
         assertEquals(1.0, operator.registry.get("plimsoll.scale.downs").tags("kind", "park", "target", "Inference").counter().count());
 
+        // a garbled signal changes nothing: the replica stays parked
+        annotate("warm", "yesterday");
+        await().atMost(WAIT).untilAsserted(() -> assertEquals("BadActivitySignal", idleReason("warm")));
+        assertEquals("250", ann(Fixtures.pod(client, NS, "warm", 0)).get("plimsoll.io/gpu-milli"));
+
         annotate("warm", Instant.now().toString());
         await().atMost(WAIT).untilAsserted(() -> {
             io.fabric8.kubernetes.api.model.Pod now = Fixtures.pod(client, NS, "warm", 0);
