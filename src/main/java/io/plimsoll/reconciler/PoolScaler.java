@@ -79,7 +79,7 @@ public class PoolScaler {
     static final long DEFAULT_RECHECK_MS = 30_000;
 
     public Outcome evaluate(AcceleratorPool pool, PoolProfile profile, ClusterState state, KubernetesClient client, Instant now) {
-        Supplier<List<AIWorkload>> pending = () -> client.resources(AIWorkload.class).inAnyNamespace().list().getItems();
+        Supplier<List<AIWorkload>> pending = snapshot::workloads;
         PoolScaling s = pool.getSpec().getScaling();
         List<String> idle = new ArrayList<>();
         List<ScaleAction> actions = new ArrayList<>();
@@ -216,7 +216,7 @@ public class PoolScaler {
                     .filter(p -> p.getMetadata().getOwnerReferences() == null
                             || p.getMetadata().getOwnerReferences().stream().noneMatch(o -> "DaemonSet".equals(o.getKind())))
                     .toList();
-            String why = movable(client, onNode, Instant.parse(at));
+            String why = movable(onNode, Instant.parse(at));
             if (why != null) {
                 blocked = n.name() + ": " + why;
                 continue;
@@ -228,7 +228,7 @@ public class PoolScaler {
                 blocked = n.name() + ": " + pdb;
                 continue;
             }
-            String misfit = fitsElsewhere(client, onNode, state.without(n.name()), profile);
+            String misfit = fitsElsewhere(onNode, state.without(n.name()), profile);
             if (misfit != null) {
                 blocked = n.name() + ": " + misfit;
                 continue;
@@ -297,14 +297,14 @@ public class PoolScaler {
      * {@link #WORKBENCH_QUIET} (nobody is working in it), or Training whose policy sets allowConsolidation (the
      * whole gang moves); never Optimization. Else why not.
      */
-    private String movable(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
+    private String movable(List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
             Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
             String phase = labels.get(io.plimsoll.api.Annotations.PHASE);
             String workload = labels.get(io.plimsoll.api.Annotations.WORKLOAD);
             if (workload == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
             if ("Workbench".equals(phase)) {
-                AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace()).withName(workload).get();
+                AIWorkload w = snapshot.workload(p.getMetadata().getNamespace(), workload);
                 String last = w == null || w.getMetadata().getAnnotations() == null ? null
                         : w.getMetadata().getAnnotations().get(IdleScaler.LAST_ACTIVITY);
                 Instant lastActive = parseOr(last, null);
@@ -312,7 +312,7 @@ public class PoolScaler {
                     return "pod " + p.getMetadata().getName() + " is a notebook in use (or without activity data); it is not moved";
                 }
             } else if ("Training".equals(phase)) {
-                AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace()).withName(workload).get();
+                AIWorkload w = snapshot.workload(p.getMetadata().getNamespace(), workload);
                 if (w == null || !trainingMayMove(w)) {
                     return "pod " + p.getMetadata().getName() + " runs Training work, which is moved only when its PlacementPolicy sets training.allowConsolidation";
                 }
@@ -349,13 +349,12 @@ public class PoolScaler {
     }
 
     /** Null when each pod's replica would be placed on the pool's other nodes (one after the other), else why not. */
-    private String fitsElsewhere(KubernetesClient client, List<io.fabric8.kubernetes.api.model.Pod> onNode, ClusterState rest,
+    private String fitsElsewhere(List<io.fabric8.kubernetes.api.model.Pod> onNode, ClusterState rest,
                                   PoolProfile profile) {
         PhaseRules only = new PhaseRules(List.of(profile.name()), PoolOrder.Preference, true, PackingStrategy.BestFit);
         java.util.Set<String> gangs = new java.util.HashSet<>();
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
-            AIWorkload w = client.resources(AIWorkload.class).inNamespace(p.getMetadata().getNamespace())
-                    .withName(p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD)).get();
+            AIWorkload w = snapshot.workload(p.getMetadata().getNamespace(), p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD));
             if (w == null) return "pod " + p.getMetadata().getName() + " has no AIWorkload";
             try {
                 var need = WorkloadNeeds.parse(w).need();

@@ -52,6 +52,8 @@ public class ClusterSnapshot {
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<AcceleratorPool> pools;
     private SharedIndexInformer<PlacementPolicy> policies;
+    /** AIWorkloads, read by the pool scaler (consolidation, scale-up) without an API call per look. */
+    private SharedIndexInformer<io.plimsoll.api.AIWorkload> workloads;
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
     /** Devices of replicas just brought back from parked, shown whole until the informer sees the pod unparked. */
     private final Map<String, DeviceHold> holds = new ConcurrentHashMap<>();
@@ -83,7 +85,8 @@ public class ClusterSnapshot {
         pods = client.pods().inAnyNamespace().inform(new PodHandler());
         pools = client.resources(AcceleratorPool.class).inform(handler(p -> new ClusterChange(null, null, true)));
         policies = client.resources(PlacementPolicy.class).inform(handler(p -> new ClusterChange(null, null, true)));
-        for (SharedIndexInformer<?> i : List.of(nodes, pods, pools, policies)) {
+        workloads = client.resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().inform();
+        for (SharedIndexInformer<?> i : List.of(nodes, pods, pools, policies, workloads)) {
             try {
                 i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -98,7 +101,7 @@ public class ClusterSnapshot {
 
     @PreDestroy
     public synchronized void stop() {
-        for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[]{nodes, pods, pools, policies}) {
+        for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[]{nodes, pods, pools, policies, workloads}) {
             if (i != null) i.close();
         }
         started = false;
@@ -254,6 +257,18 @@ public class ClusterSnapshot {
 
     public Optional<ParkedEviction> lastParkedEviction(String pool) {
         return Optional.ofNullable(parkedEvictions.get(pool));
+    }
+
+    /** The AIWorkload from the cache, or null. */
+    public io.plimsoll.api.AIWorkload workload(String namespace, String name) {
+        ensureStarted();
+        return name == null ? null : workloads.getStore().getByKey(namespace + "/" + name);
+    }
+
+    /** Every AIWorkload in the cache. */
+    public List<io.plimsoll.api.AIWorkload> workloads() {
+        ensureStarted();
+        return workloads.getStore().list();
     }
 
     /** Pods labelled as belonging to the workload. */
