@@ -116,4 +116,47 @@ class SamplesE2ETest {
         });
     }
 
+    @Test
+    void anIdleInferenceReplicaParksInPlaceAndTakesItsDeviceBackOnActivity() {
+        io.plimsoll.api.PlacementPolicy policy = new io.plimsoll.api.PlacementPolicy();
+        policy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("e2e-park").build());
+        policy.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        io.plimsoll.api.PhaseRule inference = new io.plimsoll.api.PhaseRule();
+        inference.setPools(java.util.List.of("l4"));
+        policy.getSpec().setInference(inference);
+        cluster.client.resource(policy).create();
+        AIWorkload w = Fixtures.workload("e2e-chat", io.plimsoll.engine.WorkloadPhase.Inference, 1,
+                io.plimsoll.engine.AcceleratorType.GPU, 1, null, null);
+        w.getMetadata().setNamespace("default");
+        w.getSpec().setPolicy("e2e-park");
+        // active 8 s ago: placed whole, parked in place when the adaptive rule's 10 s warm window ends
+        w.getMetadata().setAnnotations(Map.of(io.plimsoll.reconciler.IdleScaler.LAST_ACTIVITY, java.time.Instant.now().minusSeconds(8).toString()));
+        cluster.client.resource(w).create();
+        try {
+            await().atMost(WAIT).until(() -> get("e2e-chat").getStatus() != null && get("e2e-chat").getStatus().getState() == WorkloadState.Running);
+            String pod = Fixtures.pod(cluster.client, "default", "e2e-chat", 0).getMetadata().getName();
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertEquals(WorkloadState.Parked, get("e2e-chat").getStatus().getState());
+                Pod p = Fixtures.pod(cluster.client, "default", "e2e-chat", 0);
+                assertEquals(pod, p.getMetadata().getName(), "parked in place");
+                assertEquals("250", p.getMetadata().getAnnotations().get(Annotations.GPU_MILLI));
+                AcceleratorPool l4 = cluster.client.resources(AcceleratorPool.class).withName("l4").get();
+                assertEquals(0.25, l4.getStatus().getDevicesAllocated(), 1e-9);
+            });
+            cluster.client.resources(AIWorkload.class).inNamespace("default").withName("e2e-chat").edit(x -> {
+                x.getMetadata().setAnnotations(Map.of(io.plimsoll.reconciler.IdleScaler.LAST_ACTIVITY, java.time.Instant.now().toString()));
+                return x;
+            });
+            await().atMost(WAIT).untilAsserted(() -> {
+                Pod p = Fixtures.pod(cluster.client, "default", "e2e-chat", 0);
+                assertEquals(pod, p.getMetadata().getName(), "resumed in place");
+                assertEquals(null, p.getMetadata().getAnnotations().get(Annotations.GPU_MILLI));
+                assertTrue(cluster.client.v1().events().inNamespace("default").list().getItems().stream()
+                        .anyMatch(e -> "Resumed".equals(e.getReason()) && "e2e-chat".equals(e.getInvolvedObject().getName())));
+            });
+        } finally {
+            cluster.client.resources(AIWorkload.class).inNamespace("default").withName("e2e-chat").delete();
+            cluster.client.resources(io.plimsoll.api.PlacementPolicy.class).withName("e2e-park").delete();
+        }
+    }
 }
