@@ -31,3 +31,5 @@ run hold-g0 --from 2024-11-23 --gpus-per-node 0
 run whole-g0 --gpus-per-node 0
 run hold-readme --from 2024-11-23 --gpus-per-node 0 --max-replicas 1
 run whole-readme --gpus-per-node 0 --max-replicas 1
+run hold-atonce --from 2024-11-23 --scale-up-cooldown 0s --consolidation-interval 0s
+run whole-atonce --scale-up-cooldown 0s --consolidation-interval 0s

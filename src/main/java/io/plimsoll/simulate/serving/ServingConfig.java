@@ -16,38 +16,48 @@ import io.plimsoll.engine.PackingStrategy;
  * @param caUnneededMillis   ... for this long is removed if its (idle) pods fit elsewhere; moved pods reload
  * @param scanMillis         how often node rules are evaluated
  * @param strategy           the PlacementPolicy packing strategy the placement engine uses inside the pool
+ * @param scaleUpCooldownMillis pool rule (not CA): the pool grows by one node at a time, then waits this long, as
+ *                           the operator's pool scaler does (0: as many nodes as needed at once)
+ * @param consolidationIntervalMillis pool rule: at most one parked-only node is drained per interval, as the
+ *                           operator's consolidation does (0: at every scan)
  */
 public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
                             double parkFraction, long parkResumeMillis, int maxReplicas,
-                            double caUnderUtil, long caUnneededMillis, long scanMillis, PackingStrategy strategy) {
+                            double caUnderUtil, long caUnneededMillis, long scanMillis, PackingStrategy strategy,
+                            long scaleUpCooldownMillis, long consolidationIntervalMillis) {
     public ServingConfig {
         if (gpusPerNode < 0 || nodeStartupMillis < 0 || nodeEmptyGraceMillis < 0 || initialNodes < 0
                 || !(parkFraction > 0 && parkFraction <= 1) || parkResumeMillis < 0 || maxReplicas < 1
-                || !(caUnderUtil >= 0 && caUnderUtil <= 1) || caUnneededMillis < 0 || scanMillis <= 0) {
+                || !(caUnderUtil >= 0 && caUnderUtil <= 1) || caUnneededMillis < 0 || scanMillis <= 0
+                || scaleUpCooldownMillis < 0 || consolidationIntervalMillis < 0) {
             throw new IllegalArgumentException("bad serving replay configuration");
         }
         if (strategy == null) strategy = PackingStrategy.BestFit;
     }
 
-    /** With the operator's default packing strategy (BestFit). */
+    /** With the operator's default packing strategy (BestFit) and node rules that act at once (hand-worked tests). */
     public ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
                          double parkFraction, long parkResumeMillis, int maxReplicas,
                          double caUnderUtil, long caUnneededMillis, long scanMillis) {
         this(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction, parkResumeMillis,
-                maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, PackingStrategy.BestFit);
+                maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, PackingStrategy.BestFit, 0, 0);
     }
 
+    /** The operator's defaults: 8-GPU nodes, BestFit, scale-up cooldown 3 min, consolidation every 10 min. */
     public static ServingConfig defaults() {
-        return new ServingConfig(8, 180_000L, 600_000L, 1, 0.25, 3_000L, 16, 0.5, 600_000L, 30_000L);
+        return new ServingConfig(8, 180_000L, 600_000L, 1, 0.25, 3_000L, 16, 0.5, 600_000L, 30_000L,
+                PackingStrategy.BestFit, 180_000L, 600_000L);
     }
 
     public ServingConfig withMaxReplicas(int m) {
         return new ServingConfig(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
-                parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis, strategy);
+                parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis, strategy, scaleUpCooldownMillis,
+                consolidationIntervalMillis);
     }
 
     public ServingConfig withGpusPerNode(int g) {
         return new ServingConfig(g, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
-                parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, strategy);
+                parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, strategy, scaleUpCooldownMillis,
+                consolidationIntervalMillis);
     }
 }

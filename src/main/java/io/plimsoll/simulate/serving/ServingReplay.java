@@ -102,6 +102,8 @@ public final class ServingReplay {
     private int nodeIds;
     // accounting (GPU-milli x ms)
     private double busyMs, idleMs, parkedMs, loadMs, nodeMs;
+    /** Operator pace: when the pool last grew, and last drained a parked-only node. */
+    private long lastScaleUp = Long.MIN_VALUE / 2, lastDrain = Long.MIN_VALUE / 2;
     private long coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements;
     private int maxNodes;
     private long[] waits;
@@ -169,7 +171,11 @@ public final class ServingReplay {
                 case DONE -> { Replica r = (Replica) e.o; if (r.token == e.token) done(r); }
                 case CHECK -> { Replica r = (Replica) e.o; if (r.token == e.token) evaluate(r); }
                 case NODE_READY -> nodeReady((Node) e.o);
-                case SCAN -> { scan(); push(now + cfg.scanMillis(), SCAN, null, 0); }
+                case SCAN -> {
+                    scan();
+                    if (cfg.scaleUpCooldownMillis() > 0 && !pending.isEmpty()) placePending(); // a cooldown may have ended
+                    push(now + cfg.scanMillis(), SCAN, null, 0);
+                }
                 default -> throw new IllegalStateException();
             }
         }
@@ -345,6 +351,15 @@ public final class ServingReplay {
             int booting = 0;
             for (Node n : nodes) if (!n.ready) booting += cfg.gpusPerNode();
             int missing = unplaced - booting;
+            if (cfg.scaleUpCooldownMillis() > 0 && !caRule) {
+                // the operator's pool scaler: one node per evaluation, then a cooldown (the scan retries)
+                if (missing > 0 && now - lastScaleUp >= cfg.scaleUpCooldownMillis()) {
+                    Node n = addNode(now + cfg.nodeStartupMillis());
+                    push(n.readyAt, NODE_READY, n, 0);
+                    lastScaleUp = now;
+                }
+                missing = 0;
+            }
             while (missing > 0) {
                 Node n = addNode(now + cfg.nodeStartupMillis());
                 push(n.readyAt, NODE_READY, n, 0);
@@ -360,7 +375,8 @@ public final class ServingReplay {
             // already starting); parked replicas are re-homed onto it by the parked-only drain / placement.
             boolean booting = false;
             for (Node n : nodes) if (!n.ready) { booting = true; break; }
-            if (!booting) {
+            if (!booting && now - lastScaleUp >= cfg.scaleUpCooldownMillis()) {
+                lastScaleUp = now;
                 Node n = addNode(now + cfg.nodeStartupMillis());
                 push(n.readyAt, NODE_READY, n, 0);
                 maxNodes = Math.max(maxNodes, nodes.size());
@@ -392,7 +408,7 @@ public final class ServingReplay {
                 if (!n.reps.isEmpty()) {
                     boolean allParked = true;
                     for (Replica r : n.reps) if (r.s != St.PARKED) { allParked = false; break; }
-                    if (allParked) drainParked(n);
+                    if (allParked && now - lastDrain >= cfg.consolidationIntervalMillis() && drainParked(n)) lastDrain = now;
                 }
                 if (n.reps.isEmpty()) {
                     if (n.emptySince < 0) n.emptySince = now;
@@ -404,14 +420,15 @@ public final class ServingReplay {
 
     /**
      * Plimsoll pool rule: a node holding only parked replicas moves them (all or nothing) onto other nodes that
-     * hold work, where the engine packs them. Nobody waits on an idle replica, so a move costs only the GPU
-     * time of loading it at its share, counted as load time.
+     * hold work, where the engine packs them; at most one node per consolidation interval, as the operator does.
+     * Nobody waits on an idle replica, so a move costs only the GPU time of loading it at its share (load time).
      */
-    private void drainParked(Node n) {
+    private boolean drainParked(Node n) {
         List<Replica> reps = new ArrayList<>(n.reps);
         List<ReplicaSlot> slots = placeAll(reps, o -> o != n && !o.reps.isEmpty());
-        if (slots == null) return;
+        if (slots == null) return false;
         for (int k = 0; k < reps.size(); k++) moveParked(reps.get(k), slots.get(k));
+        return true;
     }
 
     /** Moves an idle parked replica; on another node its model loads there (GPU time at its share, nobody waits). */

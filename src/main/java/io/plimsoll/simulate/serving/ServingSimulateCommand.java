@@ -29,6 +29,7 @@ public final class ServingSimulateCommand {
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
+            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
@@ -65,7 +66,7 @@ public final class ServingSimulateCommand {
 
     private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
             "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
-            "--park-resume", "--max-replicas", "--strategy", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
             "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
             "--from", "--until", "--json");
 
@@ -98,7 +99,8 @@ public final class ServingSimulateCommand {
                     (int) longArg(o, "--initial-nodes", d.initialNodes()), dbl(o, "--park-fraction", d.parkFraction()),
                     dur(o, "--park-resume", d.parkResumeMillis()), (int) longArg(o, "--max-replicas", d.maxReplicas()),
                     dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis(),
-                    strategy(o));
+                    strategy(o), dur(o, "--scale-up-cooldown", d.scaleUpCooldownMillis()),
+                    dur(o, "--consolidation-interval", d.consolidationIntervalMillis()));
         } catch (IllegalArgumentException e) {
             throw new UsageError("bad cost-model flags: " + e.getMessage()
                     + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1])");
@@ -150,10 +152,11 @@ public final class ServingSimulateCommand {
                 java.time.Instant.ofEpochMilli(trace.requests().get(trace.requests().size() - 1).arrivalMillis()), seed);
         out.printf(Locale.ROOT, "cost model: %s GPUs/node, node start-up %s, empty node removed after %s, parked replica = %.3f GPU,"
                         + " park resume %s, max %d replicas/model, load latency drawn from %d samples,"
-                        + " placed by the operator's PlacementEngine (%s)%n",
+                        + " placed by the operator's PlacementEngine (%s), pool grows one node per %s, drains one node per %s%n",
                 cfg.gpusPerNode() == 0 ? "unlimited" : Integer.toString(cfg.gpusPerNode()), Durations.format(cfg.nodeStartupMillis()),
                 Durations.format(cfg.nodeEmptyGraceMillis()), cfg.parkFraction(), Durations.format(cfg.parkResumeMillis()),
-                cfg.maxReplicas(), lat.length, cfg.strategy());
+                cfg.maxReplicas(), lat.length, cfg.strategy(), Durations.format(cfg.scaleUpCooldownMillis()),
+                Durations.format(cfg.consolidationIntervalMillis()));
         out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
                 "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
@@ -195,10 +198,11 @@ public final class ServingSimulateCommand {
         b.append("  \"seed\": ").append(seed).append(",\n");
         b.append(String.format(Locale.ROOT, "  \"cost_model\": {\"gpus_per_node\": %d, \"node_startup_s\": %.3f, \"node_empty_grace_s\": %.3f,"
                         + " \"initial_nodes\": %d, \"park_fraction\": %.4f, \"park_resume_s\": %.3f, \"max_replicas\": %d,"
-                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f, \"strategy\": \"%s\", \"placement\": \"io.plimsoll.engine.PlacementEngine\"},%n",
+                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f, \"strategy\": \"%s\", \"placement\": \"io.plimsoll.engine.PlacementEngine\","
+                        + " \"scale_up_cooldown_s\": %.3f, \"consolidation_interval_s\": %.3f},%n",
                 c.gpusPerNode(), c.nodeStartupMillis() / 1000.0, c.nodeEmptyGraceMillis() / 1000.0, c.initialNodes(),
                 c.parkFraction(), c.parkResumeMillis() / 1000.0, c.maxReplicas(), c.caUnderUtil(), c.caUnneededMillis() / 1000.0,
-                c.strategy()));
+                c.strategy(), c.scaleUpCooldownMillis() / 1000.0, c.consolidationIntervalMillis() / 1000.0));
         b.append("  \"policies\": [\n");
         for (int i = 0; i < rs.size(); i++) {
             PolicyResult r = rs.get(i);

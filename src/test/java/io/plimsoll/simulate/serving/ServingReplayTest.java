@@ -88,6 +88,24 @@ class ServingReplayTest {
     }
 
     @Test
+    void thePoolGrowsOneNodeAtATimeWithTheOperatorsCooldown() {
+        // 1-GPU nodes, none at start, start-up 100 s, scans every 30 s. Two models at 0 s need two nodes.
+        // At once: both nodes come at 100 s, both wait 110 s. With a 180 s cooldown (the operator's pool scaler)
+        // the second node is asked for at the 180 s scan, ready at 280 s: that model waits 290 s (keep-alive 10 min,
+        // so the first model's replica does not free its node before).
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}});
+        ServingConfig atOnce = new ServingConfig(1, 100 * S, 600 * S, 0, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), atOnce, LOAD_10S, 1, false, false, "n");
+        assertEquals(110.0, r.waitP99Seconds(), 1e-9);
+        ServingConfig paced = new ServingConfig(1, 100 * S, 600 * S, 0, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S,
+                io.plimsoll.engine.PackingStrategy.BestFit, 180 * S, 600 * S);
+        PolicyResult p = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), paced, LOAD_10S, 1, false, false, "n");
+        assertEquals(110.0, p.waitP50Seconds(), 1e-9);
+        assertEquals(290.0, p.waitP99Seconds(), 1e-9);
+        assertEquals(2, p.maxNodes());
+    }
+
+    @Test
     void secondModelNeedsASecondNode() {
         // 1-GPU nodes, one ready at start, start-up 100 s, two models each one request at 0 s, keep-alive 10 min:
         // M0 loads on the ready node (waits 10); M1 waits for a new node (100) and its load (10).
