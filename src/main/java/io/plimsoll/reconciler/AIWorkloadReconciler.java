@@ -492,6 +492,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 + names + "; they scale to zero and come back on their next activity";
     }
 
+    private static boolean requestsDevicePlugin(Pod p, PoolProfile pool) {
+        if (pool.resourceName() == null || p.getSpec() == null || p.getSpec().getContainers() == null) return false;
+        return p.getSpec().getContainers().stream().anyMatch(c -> c.getResources() != null && c.getResources().getRequests() != null
+                && c.getResources().getRequests().containsKey(pool.resourceName()));
+    }
+
     /** namespace/name of the AIWorkload a pod runs, or null for a pod without Plimsoll's label. */
     private static String workloadOf(Pod p) {
         Map<String, String> labels = p.getMetadata().getLabels();
@@ -577,7 +583,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
             String[] devices = ann.get(Annotations.DEVICES) == null ? new String[0] : ann.get(Annotations.DEVICES).split(",");
             PoolProfile pool = ann.get(Annotations.POOL) == null ? null : snapshot.poolProfile(ann.get(Annotations.POOL)).orElse(null);
-            boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && devices.length == 1;
+            // Pinned by Plimsoll to one device of a Fractional pool; a pod from before whole devices were pinned there
+            // got its device from the device plugin (the annotation is only Plimsoll's guess): never parked.
+            boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && devices.length == 1
+                    && !requestsDevicePlugin(p, pool);
             if (ann.containsKey(Annotations.PARKED)) {
                 if (park || hold || !pinnedOne) {
                     parked.add(e.getKey());
@@ -594,8 +603,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 List<Pod> others = snapshot.podsOnDevice(node, pool.name(), device).stream()
                         .filter(o -> !ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))).toList();
                 if (others.stream().allMatch(o -> o.getMetadata().getAnnotations().containsKey(Annotations.PARKED))) {
+                    snapshot.holdDevice(p, node, device); // before the patch, so the informer's update clears it
                     binder.unpark(p);
-                    snapshot.holdDevice(p, node, device);
                     for (Pod o : others) binder.delete(o);
                     moved += others.size();
                     resumed.add(String.valueOf(e.getKey()));
