@@ -506,10 +506,10 @@ public final class ServingReplay {
     }
 
     /**
-     * A parked replica becomes a whole-GPU replica on the node its weights are on, which takes the park-resume
-     * time. The engine gives it a whole device there; when the node has none, the parked replicas sharing its
-     * device are moved away (the engine re-places them, all or nothing, anywhere else in the pool) or, when they
-     * fit nowhere, scaled to zero, and the engine then places it on the device they freed.
+     * A parked replica takes its whole device back, in place, as the operator does (it removes the pod's parked
+     * share), which takes the park-resume time. Parked replicas the engine packed onto the rest of that device are
+     * moved away (the engine re-places them, all or nothing, anywhere else in the pool) or, when they fit nowhere,
+     * scaled to zero.
      */
     private void resume(Replica r) {
         account(r);
@@ -517,10 +517,9 @@ public final class ServingReplay {
         Node home = r.node;
         int device = r.device;
         detach(r);
-        ReplicaSlot slot = place(FULL, n -> n == home);
-        if (slot == null) {
-            List<Replica> sharing = new ArrayList<>();
-            for (Replica o : home.reps) if (o.device == device) sharing.add(o);
+        List<Replica> sharing = new ArrayList<>();
+        for (Replica o : home.reps) if (o.device == device) sharing.add(o);
+        if (!sharing.isEmpty()) {
             List<ReplicaSlot> moved = placeAll(sharing, state(n -> true, home, device));
             for (int k = 0; k < sharing.size(); k++) {
                 if (moved != null) {
@@ -532,10 +531,8 @@ public final class ServingReplay {
                 }
             }
             askForNodeAfterEviction();
-            slot = place(FULL, n -> n == home);
-            if (slot == null) throw new IllegalStateException("engine found no whole device on " + home.name + " after freeing one");
         }
-        attach(r, slot, FULL);
+        attach(r, new ReplicaSlot(home.name, List.of(device), 0, null, 0, 0, 0), FULL);
     }
 
     private void ready(Replica r) {
