@@ -148,7 +148,8 @@ public class IdleScaler {
                 return new Verdict(false, true, Long.MAX_VALUE, "Prewarmed", "started ahead of expected activity: " + pre.reason(), false);
             }
             return new Verdict(true, false, pre.recheckAtMillis(), "IdleTimeout",
-                    "idle for " + human(Duration.between(last, scaledToZeroAt).isNegative() ? Duration.ZERO : Duration.between(last, scaledToZeroAt))
+                    // scaledToZeroAt is kept to the second: compare it with the activity time to the second too
+                    "idle for " + human(idleBetween(last.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), scaledToZeroAt))
                             + " when scaled to zero at " + scaledToZeroAt + " (" + rule.name() + "); no devices held; comes back on new activity or when spec.replicas changes",
                     false, false, last);
         }
@@ -197,6 +198,11 @@ public class IdleScaler {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + " is '" + value + "': use a duration such as 90s, 30m or 1h30m, or Never");
         }
+    }
+
+    private static Duration idleBetween(Instant from, Instant to) {
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     static String human(Duration d) {

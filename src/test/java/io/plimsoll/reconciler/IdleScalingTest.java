@@ -81,9 +81,9 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
 
     @Test
     void idleInferenceParksInPlaceAndTakesItsWholeDeviceBackWithoutARestart() {
-        // active 8 s ago: placed whole; under the adaptive rule (no history: 15-minute horizon) it parks when its
+        // active 5 s ago: placed whole; under the adaptive rule (no history: 15-minute horizon) it parks when its
         // 10 s warm window ends, in place
-        createWhole("warm", Instant.now().minus(Duration.ofSeconds(8)).toString());
+        createWhole("warm", Instant.now().minus(Duration.ofSeconds(5)).toString());
         awaitState("warm", WorkloadState.Running);
         String whole = Fixtures.pod(client, NS, "warm", 0).getMetadata().getName();
         AIWorkload parked = awaitState("warm", WorkloadState.Parked);

@@ -129,8 +129,8 @@ class SamplesE2ETest {
                 io.plimsoll.engine.AcceleratorType.GPU, 1, null, null);
         w.getMetadata().setNamespace("default");
         w.getSpec().setPolicy("e2e-park");
-        // active 8 s ago: placed whole, parked in place when the adaptive rule's 10 s warm window ends
-        w.getMetadata().setAnnotations(Map.of(io.plimsoll.reconciler.IdleScaler.LAST_ACTIVITY, java.time.Instant.now().minusSeconds(8).toString()));
+        // active 5 s ago: placed whole, parked in place when the adaptive rule's 10 s warm window ends
+        w.getMetadata().setAnnotations(Map.of(io.plimsoll.reconciler.IdleScaler.LAST_ACTIVITY, java.time.Instant.now().minusSeconds(5).toString()));
         cluster.client.resource(w).create();
         try {
             await().atMost(WAIT).until(() -> get("e2e-chat").getStatus() != null && get("e2e-chat").getStatus().getState() == WorkloadState.Running);
