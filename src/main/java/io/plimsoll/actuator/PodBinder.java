@@ -151,10 +151,10 @@ public class PodBinder {
 
     /**
      * Parks a replica in place: from now on it is counted as {@code milli} thousandths of its device and costs that
-     * share; nothing restarts. A JSON patch of the pod's annotations.
+     * share; nothing restarts. A JSON patch of the pod's annotations; returns the pod as patched.
      */
-    public void park(Pod pod, int milli, java.time.Instant since) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+    public Pod park(Pod pod, int milli, java.time.Instant since) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
             Map<String, String> ann = new LinkedHashMap<>(p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations());
             String cost = ann.get(Annotations.COST);
             ann.put(Annotations.PARKED, since.toString());
@@ -172,9 +172,9 @@ public class PodBinder {
         });
     }
 
-    /** Brings a parked replica back to its whole device (in place, nothing restarts). */
-    public void unpark(Pod pod) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+    /** Brings a parked replica back to its whole device (in place, nothing restarts); returns the pod as patched. */
+    public Pod unpark(Pod pod) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
             Map<String, String> ann = new LinkedHashMap<>(p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations());
             ann.remove(Annotations.PARKED);
             ann.remove(Annotations.GPU_MILLI);

@@ -604,7 +604,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                         .filter(o -> !ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))).toList();
                 if (others.stream().allMatch(o -> o.getMetadata().getAnnotations().containsKey(Annotations.PARKED))) {
                     snapshot.holdDevice(p, node, device); // before the patch, so the informer's update clears it
-                    binder.unpark(p);
+                    e.setValue(binder.unpark(p)); // status below shows the pod as it is now
                     for (Pod o : others) binder.delete(o);
                     moved += others.size();
                     resumed.add(String.valueOf(e.getKey()));
@@ -617,7 +617,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             } else if (park && pinnedOne && parkable(need) && ann.get(Annotations.GPU_MILLI) == null && "Running".equals(podPhase(p))) {
                 int share = shareFor(need, parkMilli, pool);
                 if (share >= 1000) continue; // its memory fills the device: nothing to gain
-                binder.park(p, share, now);
+                e.setValue(binder.park(p, share, now)); // status below shows the pod as it is now
                 parked.add(e.getKey());
                 parkedNow.add(e.getKey() + " (" + Units.fraction(share) + " of " + p.getSpec().getNodeName() + " device " + devices[0].trim() + ")");
             }
