@@ -43,6 +43,15 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         return s;
     }
 
+    /** Cordons or uncordons a node and waits until the operator's snapshot sees it (its informer may lag). */
+    void cordon(String node, boolean on) {
+        client.nodes().withName(node).edit(n -> { n.getSpec().setUnschedulable(on); return n; });
+        await().atMost(WAIT).until(() -> {
+            var n = operator.snapshot.state().node(node);
+            return n != null && n.schedulable() == !on;
+        });
+    }
+
     boolean cordoned(String node) {
         Node n = client.nodes().withName(node).get();
         return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
@@ -158,11 +167,11 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
         awaitState("a", WorkloadState.Running);
         String x = Fixtures.pods(client, "a").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        cordon(x, true);
         client.resource(workload("b", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.25, null)).create();
         awaitState("b", WorkloadState.Running);
         String y = Fixtures.pods(client, "b").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        cordon(x, false);
         assertFalse(x.equals(y));
         return new String[]{x, y};
     }
@@ -201,13 +210,13 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         client.resource(p1).create();
         awaitState("parked-1", WorkloadState.Parked);
         String x = Fixtures.pods(client, "parked-1").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        cordon(x, true);
         AIWorkload p2 = workload("parked-2", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
         p2.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().minusSeconds(60).toString()));
         client.resource(p2).create();
         awaitState("parked-2", WorkloadState.Parked);
         String y = Fixtures.pods(client, "parked-2").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        cordon(x, false);
         assertFalse(x.equals(y));
         // a job takes the other three devices of one of the two nodes: no whole device is left there
         client.resource(workload("filler", WorkloadPhase.Optimization, 1, AcceleratorType.GPU, 3, null, null)).create();
@@ -306,13 +315,13 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
         awaitState("a", WorkloadState.Running);
         String x = Fixtures.pods(client, "a").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(true); return n; });
+        cordon(x, true);
         AIWorkload nb = workload("nb", WorkloadPhase.Workbench, 1, AcceleratorType.GPU, null, 0.25, null);
         nb.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().toString()));
         client.resource(nb).create();
         awaitState("nb", WorkloadState.Running);
         String y = Fixtures.pods(client, "nb").get(0).getSpec().getNodeName();
-        client.nodes().withName(x).edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+        cordon(x, false);
         scaling("t4", consolidating());
         // The lightest node holds the notebook in use: it stays; the other node's inference moves next to it instead.
         await().atMost(WAIT).untilAsserted(() -> assertEquals(y, Fixtures.pods(client, "a").get(0).getSpec().getNodeName()));
