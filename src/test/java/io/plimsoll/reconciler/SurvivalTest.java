@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Behaviour when things break: the leader dies, the API answers conflicts and server errors. */
 class SurvivalTest {
-    static final Duration WAIT = Duration.ofSeconds(30);
+    // Generous: after a cut, watches come back with the client's reconnect backoff, which a loaded CI machine stretches.
+    static final Duration WAIT = Duration.ofSeconds(60);
 
     EmbeddedKubernetes k8s;
     KubernetesClient client;
