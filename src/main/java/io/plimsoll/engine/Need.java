@@ -34,6 +34,11 @@ public record Need(WorkloadPhase phase, int replicas, long cpuMilli, long memory
         return new Need(phase, n, cpuMilli, memoryBytes, type, count, fractionMilli, minMemoryGiB, models, topology, gang);
     }
 
+    /** The same need as a share of one device (a parked replica): {@code milli} thousandths, never a gang. */
+    public Need asShare(int milli) {
+        return new Need(phase, replicas, cpuMilli, memoryBytes, type, 0, milli, minMemoryGiB, models, topology, false);
+    }
+
     /** "2x GPU", "0.25x GPU", "CPU only". */
     public String describe() {
         if (!wantsAccelerator()) return "CPU only";

@@ -151,8 +151,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Need need = parsed.need();
         WorkloadPhase phase = need.phase();
 
-        String policyName = wl.getSpec().getPolicy() == null || wl.getSpec().getPolicy().isBlank()
-                ? PlacementPolicy.DEFAULT_NAME : wl.getSpec().getPolicy();
+        String policyName = WorkloadNeeds.policyName(wl);
         Optional<PlacementPolicy> policy = snapshot.policy(policyName);
         if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
             String msg = "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one";
@@ -328,8 +327,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             PlacementDecision d = null;
             boolean placedParked = false;
             if (parkedRules != null) {
-                Need share = new Need(phase, indexes.size(), need.cpuMilli(), need.memoryBytes(), need.type(), 0, parkedShare,
-                        need.minMemoryGiB(), need.models(), need.topology(), false);
+                Need share = need.withReplicas(indexes.size()).asShare(parkedShare);
                 PhaseRules onlyFractional = parkedRules;
                 d = snapshot.placeAndReserve(state -> engine.place(share, state, onlyFractional), claims);
                 placedParked = d.placed();

@@ -283,9 +283,7 @@ public class PoolScaler {
 
     /** Whether the workload's PlacementPolicy lets consolidation move its running training gang. */
     private boolean trainingMayMove(AIWorkload w) {
-        String name = w.getSpec().getPolicy() == null || w.getSpec().getPolicy().isBlank()
-                ? io.plimsoll.api.PlacementPolicy.DEFAULT_NAME : w.getSpec().getPolicy();
-        return snapshot.policy(name).map(p -> p.getSpec() == null ? null : p.getSpec().ruleFor(io.plimsoll.engine.WorkloadPhase.Training))
+        return snapshot.policy(WorkloadNeeds.policyName(w)).map(p -> p.getSpec() == null ? null : p.getSpec().ruleFor(io.plimsoll.engine.WorkloadPhase.Training))
                 .map(r -> Boolean.TRUE.equals(r.getAllowConsolidation())).orElse(false);
     }
 
@@ -369,8 +367,7 @@ public class PoolScaler {
                         : p.getMetadata().getAnnotations().get(io.plimsoll.api.Annotations.GPU_MILLI);
                 if (parkedMilli != null) {
                     // A parked replica comes back parked: it needs only its share of a device.
-                    need = new io.plimsoll.engine.Need(need.phase(), 1, need.cpuMilli(), need.memoryBytes(), need.type(), 0,
-                            Integer.parseInt(parkedMilli), need.minMemoryGiB(), need.models(), need.topology(), false);
+                    need = need.asShare(Integer.parseInt(parkedMilli));
                 }
                 var d = engine.place(need, rest, only);
                 if (!d.placed()) return "a replica of " + w.getMetadata().getName() + " would not fit elsewhere (" + d.explain() + ")";

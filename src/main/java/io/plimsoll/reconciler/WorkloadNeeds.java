@@ -25,6 +25,12 @@ public final class WorkloadNeeds {
     /** The spec, checked; {@link IllegalArgumentException} names the field and the fix. */
     public record Parsed(Need need, Quantity cpu, Quantity memory) {}
 
+    /** The PlacementPolicy the workload names, or {@code default}. */
+    public static String policyName(AIWorkload wl) {
+        String p = wl.getSpec() == null ? null : wl.getSpec().getPolicy();
+        return p == null || p.isBlank() ? io.plimsoll.api.PlacementPolicy.DEFAULT_NAME : p;
+    }
+
     public static Parsed parse(AIWorkload wl) {
         AIWorkloadSpec spec = wl.getSpec();
         if (spec == null) throw new IllegalArgumentException("spec is missing: set spec.phase and spec.resources");

@@ -254,9 +254,8 @@ public final class ServingReplay {
 
     /** An Inference replica's need: one whole GPU, or a share of one GPU when parked. */
     private static Need need(int milli) {
-        return milli >= FULL
-                ? new Need(WorkloadPhase.Inference, 1, 0, 0, AcceleratorType.GPU, 1, 0, 0, Set.of(), null, false)
-                : new Need(WorkloadPhase.Inference, 1, 0, 0, AcceleratorType.GPU, 0, milli, 0, Set.of(), null, false);
+        Need whole = new Need(WorkloadPhase.Inference, 1, 0, 0, AcceleratorType.GPU, 1, 0, 0, Set.of(), null, false);
+        return milli >= FULL ? whole : whole.asShare(milli);
     }
 
     /** Asks the engine for one slot of {@code milli} on the nodes {@code usable} allows; null when none fits. */
