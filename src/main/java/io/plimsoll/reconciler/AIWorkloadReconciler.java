@@ -213,7 +213,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             if (v.park() && (parkMilli == 0 || !parkable(need))) {
                 String why = parkMilli == 0 ? "parking is off (parkFraction 0)" : "only whole single-device replicas park";
-                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "Active", v.message().replace("parked in place, serves on the next request", why + ": kept as it is"), false);
+                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "Active", v.message().replace(IdleScaler.PARKED, why + ": kept as it is"), false);
             }
             if (dryRun && v.park()) {
                 double cost = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
@@ -303,7 +303,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 : parkOrResume(wl, byIndex, park, holdParked, parkMilli, need, lastActive);
         if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
             Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
-                    .replace("parked in place, serves on the next request", "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
+                    .replace(IdleScaler.PARKED, "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
         }
 
         String workloadKey = ns + "/" + name;
@@ -439,35 +439,18 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String me = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         PhaseRules fractional = fractionalOnly(rules, need.phase());
         if (fractional == null) return null;
-        record Victims(String pool, String node, int device, List<Pod> pods, int milli, String oldest) {}
+        record Victims(String node, int device, List<Pod> pods, int milli, String oldest) {}
         Victims best = null;
-        for (String poolName : fractional.pools()) {
-            var pool = snapshot.pools().stream().filter(p -> p.getMetadata().getName().equals(poolName)).findFirst().orElse(null);
-            if (pool == null) continue;
-            for (var node : snapshot.nodesOf(pool)) {
-                String nodeName = node.getMetadata().getName();
-                Map<Integer, List<Pod>> byDevice = new TreeMap<>();
-                for (Pod p : snapshot.podsOn(nodeName)) {
-                    Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
-                    if (!poolName.equals(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) continue;
-                    for (String d : ann.get(Annotations.DEVICES).split(",")) {
-                        try {
-                            byDevice.computeIfAbsent(Integer.parseInt(d.trim()), k -> new ArrayList<>()).add(p);
-                        } catch (NumberFormatException ignored) {
-                            // unreadable annotation: the device is not a candidate
-                        }
-                    }
-                }
-                for (var e : byDevice.entrySet()) {
-                    List<Pod> pods = e.getValue();
-                    boolean allParked = pods.stream().allMatch(p -> p.getMetadata().getAnnotations().containsKey(Annotations.PARKED)
-                            && workloadOf(p) != null && !me.equals(workloadOf(p)));
-                    if (!allParked) continue;
-                    int milli = pods.stream().mapToInt(p -> milliOf(p)).sum();
-                    String oldest = pods.stream().map(p -> p.getMetadata().getAnnotations().get(Annotations.PARKED)).min(String::compareTo).orElse("");
-                    if (best == null || milli < best.milli() || (milli == best.milli() && oldest.compareTo(best.oldest()) < 0)) {
-                        best = new Victims(poolName, nodeName, e.getKey(), pods, milli, oldest);
-                    }
+        for (var node : snapshot.podsByDevice(java.util.Set.copyOf(fractional.pools())).entrySet()) {
+            for (var e : node.getValue().entrySet()) {
+                List<Pod> pods = e.getValue();
+                boolean allParked = pods.stream().allMatch(p -> p.getMetadata().getAnnotations().containsKey(Annotations.PARKED)
+                        && workloadOf(p) != null && !me.equals(workloadOf(p)));
+                if (!allParked) continue;
+                int milli = pods.stream().mapToInt(AIWorkloadReconciler::milliOf).sum();
+                String oldest = pods.stream().map(p -> p.getMetadata().getAnnotations().get(Annotations.PARKED)).min(String::compareTo).orElse("");
+                if (best == null || milli < best.milli() || (milli == best.milli() && oldest.compareTo(best.oldest()) < 0)) {
+                    best = new Victims(node.getKey(), e.getKey(), pods, milli, oldest);
                 }
             }
         }
@@ -485,7 +468,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             binder.delete(p);
             names.add(victim);
         }
-        snapshot.recordParkedEviction(best.pool(), me);
+        snapshot.recordParkedEviction(best.pods().get(0).getMetadata().getAnnotations().get(Annotations.POOL), me);
         return "took " + best.node() + " device " + best.device() + " from " + names.size() + " parked, idle workload(s) "
                 + names + "; they scale to zero and come back on their next activity";
     }

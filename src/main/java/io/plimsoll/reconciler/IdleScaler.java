@@ -31,6 +31,9 @@ public class IdleScaler {
     /** Annotation a workload, sidecar or gateway sets to the time of its last request (RFC 3339). */
     public static final String LAST_ACTIVITY = "plimsoll.io/last-activity";
 
+    /** End of a Parked verdict's message; the reconciler replaces it when the replicas cannot park. */
+    static final String PARKED = "parked in place, serves on the next request";
+
     /** How far back the Prometheus source looks for activity. */
     static final Duration PROMETHEUS_LOOKBACK = Duration.ofHours(6);
 
@@ -161,7 +164,7 @@ public class IdleScaler {
         if (d.action() == Action.PARK && phase == WorkloadPhase.Inference) {
             // Parked in place: the replica stays warm where it is and is counted as a share of its device.
             return new Verdict(false, false, d.recheckAtMillis(), "Parked",
-                    "idle since " + lastText + " (" + rule.name() + ", " + d.reason() + "): parked in place, serves on the next request", false, true, last);
+                    "idle since " + lastText + " (" + rule.name() + ", " + d.reason() + "): " + PARKED, false, true, last);
         }
         return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity at " + lastText + " (" + rule.name() + ")", false, false, last);
     }

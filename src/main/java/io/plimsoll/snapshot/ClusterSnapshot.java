@@ -227,13 +227,39 @@ public class ClusterSnapshot {
 
     /** Pods Plimsoll pinned to one device of a pool's node (annotations), not finished and not being deleted. */
     public List<Pod> podsOnDevice(String node, String pool, int device) {
-        String d = String.valueOf(device);
-        return podsOn(node).stream().filter(p -> {
-            Map<String, String> ann = p.getMetadata().getAnnotations();
-            if (ann == null || !pool.equals(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) return false;
-            for (String x : ann.get(Annotations.DEVICES).split(",")) if (x.trim().equals(d)) return true;
-            return false;
-        }).toList();
+        return podsOn(node).stream().filter(p -> pinnedDevices(p, java.util.Set.of(pool)).contains(device)).toList();
+    }
+
+    /**
+     * In one pass over the pods: for every node of the given pools, the pods Plimsoll pinned to each of its devices
+     * (live pods only). Node name to device index to pods.
+     */
+    public Map<String, Map<Integer, List<Pod>>> podsByDevice(java.util.Set<String> poolNames) {
+        ensureStarted();
+        Map<String, Map<Integer, List<Pod>>> out = new HashMap<>();
+        for (Pod p : pods.getStore().list()) {
+            if (p.getSpec() == null || p.getSpec().getNodeName() == null || terminal(p) || p.getMetadata().getDeletionTimestamp() != null) continue;
+            for (int d : pinnedDevices(p, poolNames)) {
+                out.computeIfAbsent(p.getSpec().getNodeName(), k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(d, k -> new ArrayList<>()).add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The device indexes in the pod's devices annotation, if it was placed on one of the pools; unreadable ones skipped. */
+    private static List<Integer> pinnedDevices(Pod p, java.util.Set<String> poolNames) {
+        Map<String, String> ann = p.getMetadata().getAnnotations();
+        if (ann == null || !poolNames.contains(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) return List.of();
+        List<Integer> out = new ArrayList<>();
+        for (String x : ann.get(Annotations.DEVICES).split(",")) {
+            try {
+                out.add(Integer.parseInt(x.trim()));
+            } catch (NumberFormatException ignored) {
+                // an unreadable entry names no device
+            }
+        }
+        return out;
     }
 
     /**
