@@ -1,6 +1,8 @@
 package io.plimsoll.realapi;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -9,8 +11,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** See {@link RealApi}: one server per test class, kept in the class's store and closed when the class ends. */
-public final class RealApiExtension implements BeforeAllCallback, ParameterResolver {
+public final class RealApiExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RealApiExtension.class);
+
+    /** Skips the class (reported as skipped, with the reason) when no kube-apiserver can run here. */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String reason = RealApiServer.unavailableReason();
+        return reason.isEmpty() ? ConditionEvaluationResult.enabled("a kube-apiserver runs here")
+                : ConditionEvaluationResult.disabled(reason);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {

@@ -51,7 +51,8 @@ import java.util.stream.Stream;
  *
  * <p>Binaries: offline from {@code $KUBE_API_TEST_DIR/k8s/1.32.13-linux-amd64} (default dir {@code ~/.kubeapitest},
  * laid out by {@code ../shared/k8s/install.sh}), else kube-api-test downloads them; when neither works
- * {@link #start} aborts the test (JUnit skip) with {@link #SKIP_MESSAGE}, decided once per JVM.
+ * {@link #start} aborts the test (JUnit skip) with {@link #SKIP_MESSAGE} and {@link RealApi} classes are
+ * skipped with it, decided once per JVM ({@link #unavailableReason()}).
  */
 public final class RealApiServer implements AutoCloseable {
     public static final String VERSION = "1.32.13";
@@ -60,7 +61,7 @@ public final class RealApiServer implements AutoCloseable {
     public static final Path CHART = Path.of("helm/plimsoll");
     public static final Path CRDS = Path.of("crds");
     public static final String SKIP_MESSAGE = "real API server suite skipped: no kube-apiserver binaries in "
-            + "~/.kubeapitest/k8s/" + VERSION + "-linux-amd64 and download failed (run ../shared/k8s/install.sh)";
+            + binaryDir() + " and download failed (run ../shared/k8s/install.sh)";
     private static final List<String> RBAC_KINDS = List.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
 
     /** Null until the first start; then "" when servers start, or why they cannot. */
@@ -111,9 +112,23 @@ public final class RealApiServer implements AutoCloseable {
         return s;
     }
 
-    /** Why no server can run here (empty when one can, or when none was tried yet). */
+    /**
+     * Why no server can run on this machine, or empty when one can; decided once per JVM. With the binaries in
+     * {@link #binaryDir()} that is immediate; without, one server is started (kube-api-test downloads) and stopped.
+     */
     public static synchronized String unavailableReason() {
-        return unavailable == null ? "" : unavailable;
+        if (unavailable == null) {
+            if (binariesPresent()) {
+                unavailable = "";
+            } else {
+                try {
+                    launch().stop();
+                } catch (TestAbortedException e) {
+                    // recorded in unavailable
+                }
+            }
+        }
+        return unavailable;
     }
 
     private static synchronized KubeAPIServer launch() {
