@@ -58,7 +58,7 @@ public final class RealApiExtension implements ExecutionCondition, BeforeAllCall
     }
 
     /** Closed by JUnit when the class's store goes away (after the class's last test and @AfterAll methods). */
-    private record Handle(RealApiServer server) implements ExtensionContext.Store.CloseableResource {
+    private record Handle(RealApiServer server) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             server.close();
