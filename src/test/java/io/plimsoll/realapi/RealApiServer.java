@@ -279,6 +279,26 @@ public final class RealApiServer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Installs the chart's ServiceAccount and RBAC once more, rendered as another release (so every name differs) with
+     * these values, beside the server's own; returns that ServiceAccount's user name for {@link #may}.
+     */
+    public String installRelease(String release, Map<String, Object> values) {
+        TemplateCommand t = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withKubeVersion(VERSION);
+        values.forEach(t::set);
+        List<HasMetadata> objects = EmbeddedKubernetes.parseYaml(t.call());
+        String sa = null;
+        for (String kind : RBAC_KINDS) {
+            for (HasMetadata o : objects) {
+                if (!o.getKind().equals(kind)) continue;
+                admin.resource(o).create();
+                if (o instanceof ServiceAccount) sa = o.getMetadata().getName();
+            }
+        }
+        if (sa == null) throw new IllegalStateException("release " + release + " rendered no ServiceAccount");
+        return "system:serviceaccount:" + NAMESPACE + ":" + sa;
+    }
+
     // ---- helpers for tests ---------------------------------------------------------------------------------
 
     /** Creates a namespace with a fresh name (prefix + random suffix) and returns its name. */
