@@ -77,6 +77,7 @@ class ChartOnRealApiTest {
             assertTrue(admin.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(e -> "Placed".equals(e.getReason())),
                     "the operator may write events");
         }
+        assertEquals(List.of(), api.forbidden(), "requests the chart's RBAC refused");
     }
 
     @Test

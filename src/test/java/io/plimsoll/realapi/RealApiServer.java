@@ -197,9 +197,89 @@ public final class RealApiServer implements AutoCloseable {
         c.setTrustCerts(adminConfig.isTrustCerts());
         c.setOauthToken(token);
         c.setRequestTimeout(adminConfig.getRequestTimeout());
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(c).build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(c)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("plimsoll-failures", new FailureRecorder(name)))
+                .build();
         clients.add(client);
         return client;
+    }
+
+    /**
+     * A request a ServiceAccount client made that the API server refused (4xx/5xx): what was sent and the answer.
+     *
+     * @param account     the ServiceAccount's name
+     * @param requestBody the body sent (e.g. a status patch), or null
+     * @param response    the API server's answer (a Status, usually naming the field for 422)
+     */
+    public record Failure(String account, String method, String uri, int code, String requestBody, String response) {
+        @Override
+        public String toString() {
+            return code + " " + method + " " + uri + " as " + account + "\n  sent: " + requestBody + "\n  answer: " + response;
+        }
+    }
+
+    private final List<Failure> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Every refused request of the ServiceAccount clients so far (404s on reads and 409 conflicts included). */
+    public List<Failure> failures() {
+        return List.copyOf(failures);
+    }
+
+    /**
+     * Refused requests except 404, 409 (conflicts are normal with optimistic locking) and 429 (the API server sheds
+     * load while it starts; the client retries), e.g. 403 and 422.
+     */
+    public List<Failure> unexpectedFailures() {
+        return failures.stream().filter(f -> !ordinary(f.code())).toList();
+    }
+
+    /** Requests the API server refused for lack of RBAC (403): none when the chart grants what the operator needs. */
+    public List<Failure> forbidden() {
+        return failures.stream().filter(f -> f.code() == 403).toList();
+    }
+
+    private static boolean ordinary(int code) {
+        return code == 404 || code == 409 || code == 429;
+    }
+
+    private final class FailureRecorder implements io.fabric8.kubernetes.client.http.Interceptor {
+        private final String account;
+
+        FailureRecorder(String account) {
+            this.account = account;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> afterFailure(io.fabric8.kubernetes.client.http.BasicBuilder builder,
+                io.fabric8.kubernetes.client.http.HttpResponse<?> response, RequestTags tags) {
+            String answer;
+            try {
+                Object body = response.body();
+                // the body is still a stream here; the Status the API server sent is in the client's exception
+                answer = body instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                        : body instanceof String str ? str : response.message();
+            } catch (RuntimeException e) {
+                answer = "(unreadable: " + e + ")";
+            }
+            var request = response.request();
+            Failure f = new Failure(account, request.method(), request.uri().toString(), response.code(), request.bodyString(), answer);
+            failures.add(f);
+            if (f.code() == 422 && "PATCH".equals(f.method())) {
+                // A JSON Patch refused with no cause: show what the server held, to see which path was missing.
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    String held;
+                    try {
+                        held = admin.raw(java.net.URI.create(f.uri()).getRawPath());
+                    } catch (RuntimeException e) {
+                        held = "(could not read: " + e + ")";
+                    }
+                    System.err.println("real API server refused: " + f + "\n  server held (read just after): " + held);
+                });
+            } else if (!ordinary(f.code())) {
+                System.err.println("real API server refused: " + f);
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
     }
 
     /** The kubeconfig of the admin user, e.g. to write to a file for kubectl. */

@@ -20,17 +20,20 @@ import java.util.List;
 
 /**
  * Where the e2e suite runs: the cluster named by PLIMSOLL_E2E_KUBECONFIG (any conformant cluster: kind, k3d,
- * a cloud cluster) or, when it is unset, the embedded API the sandbox uses. On a real cluster it installs the
+ * a cloud cluster), a client given by the caller (e.g. a real API server started by the test, see
+ * io.plimsoll.realapi), or, when neither, the embedded API the sandbox uses. On a real cluster it installs the
  * CRDs from crds/, adds fake accelerator nodes (labelled plimsoll.io/fake-node=true, capacity in their status,
  * as KWOK-style tests do) and removes what it created afterwards.
  */
-final class E2ECluster implements AutoCloseable {
-    final KubernetesClient client;
-    final boolean real;
+public final class E2ECluster implements AutoCloseable {
+    public final KubernetesClient client;
+    /** A real API server (status written through subresources, objects cleaned up on close). */
+    public final boolean real;
     private final EmbeddedKubernetes embedded;
+    private final boolean ownsClient;
     private final List<HasMetadata> created = new ArrayList<>();
 
-    E2ECluster() throws IOException {
+    public E2ECluster() throws IOException {
         String kubeconfig = System.getenv("PLIMSOLL_E2E_KUBECONFIG");
         if (kubeconfig == null || kubeconfig.isBlank()) {
             embedded = new EmbeddedKubernetes();
@@ -41,20 +44,40 @@ final class E2ECluster implements AutoCloseable {
             client = new KubernetesClientBuilder()
                     .withConfig(Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)))).build();
             real = true;
-            for (String f : EmbeddedKubernetes.CRD_FILES) {
-                try (InputStream in = Files.newInputStream(Path.of("crds", f))) {
-                    CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-                    client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
-                }
+            installCrds(client);
+        }
+        ownsClient = true;
+    }
+
+    /**
+     * On the real API server {@code client} talks to, with rights to create nodes and CRDs (an admin); the CRDs are
+     * installed or updated. The caller keeps the client: {@link #close()} removes what this created but leaves it open.
+     */
+    public E2ECluster(KubernetesClient client) throws IOException {
+        this.embedded = null;
+        this.client = client;
+        this.real = true;
+        this.ownsClient = false;
+        installCrds(client);
+    }
+
+    private static void installCrds(KubernetesClient client) throws IOException {
+        for (String f : EmbeddedKubernetes.CRD_FILES) {
+            try (InputStream in = Files.newInputStream(Path.of("crds", f))) {
+                CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+                client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
             }
-            client.apiextensions().v1().customResourceDefinitions().withName("aiworkloads.plimsoll.io")
-                    .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+        }
+        for (String f : EmbeddedKubernetes.CRD_FILES) {
+            String name = f.replaceAll("-v1\\.yml$", "");
+            client.apiextensions().v1().customResourceDefinitions().withName(name)
+                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
                             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
     /** The demo nodes; on a real API server the status (capacity) is written through the status subresource. */
-    void addDemoNodes() {
+    public void addDemoNodes() {
         for (Node n : DemoCluster.nodes()) {
             Node made = client.nodes().resource(n).create();
             if (real) {
@@ -65,7 +88,7 @@ final class E2ECluster implements AutoCloseable {
         }
     }
 
-    void applySamples() {
+    public void applySamples() {
         for (String f : SampleLoader.files()) {
             for (HasMetadata o : SampleLoader.load(f)) created.add(client.resource(o).create());
         }
@@ -81,7 +104,7 @@ final class E2ECluster implements AutoCloseable {
                     // best effort cleanup of a shared cluster
                 }
             }
-            client.close();
+            if (ownsClient) client.close();
         } else {
             embedded.close();
         }
