@@ -122,6 +122,7 @@ class ChartOnRealApiTest {
         copies.forEach(o -> admin.resource(o).create());
         KubernetesClient client = api.serviceAccountClient(RealApiServer.NAMESPACE, sa);
         RuntimeException e = assertThrows(RuntimeException.class, () -> new TestOperator(client, api.leaderElection("no-update")).close());
+        client.close(); // the half-started operator's informers go with it
         String messages = messages(e);
         assertTrue(messages.contains(LeaderElectionManager.NO_PERMISSION_TO_LEASE_RESOURCE_MESSAGE), "JOSDK's lease check: " + messages);
         System.err.println("without update on leases: " + messages);

@@ -315,7 +315,12 @@ public final class RealApiServer implements AutoCloseable {
 
     /** helm template (helm-java, no binary) with release {@value #RELEASE} in namespace {@value #NAMESPACE}. */
     public static List<HasMetadata> render(Map<String, Object> values) {
-        TemplateCommand t = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(VERSION);
+        return render(RELEASE, values);
+    }
+
+    /** helm template as release {@code release} in namespace {@value #NAMESPACE}. */
+    public static List<HasMetadata> render(String release, Map<String, Object> values) {
+        TemplateCommand t = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withKubeVersion(VERSION);
         values.forEach(t::set);
         return EmbeddedKubernetes.parseYaml(t.call());
     }
@@ -364,9 +369,7 @@ public final class RealApiServer implements AutoCloseable {
      * these values, beside the server's own; returns that ServiceAccount's user name for {@link #may}.
      */
     public String installRelease(String release, Map<String, Object> values) {
-        TemplateCommand t = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withKubeVersion(VERSION);
-        values.forEach(t::set);
-        List<HasMetadata> objects = EmbeddedKubernetes.parseYaml(t.call());
+        List<HasMetadata> objects = render(release, values);
         String sa = null;
         for (String kind : RBAC_KINDS) {
             for (HasMetadata o : objects) {
