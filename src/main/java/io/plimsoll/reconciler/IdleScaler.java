@@ -75,6 +75,11 @@ public class IdleScaler {
      */
     public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
         Verdict v = decide(wl, policy, scaledToZeroAt, now);
+        if (v.signalProblem() && scaledToZeroAt != null) {
+            // A lost or stale signal changes nothing in either direction: what is at zero stays at zero.
+            v = new Verdict(true, false, v.recheckAt(), v.reason(), v.message() + "; stays at zero (since "
+                    + scaledToZeroAt + ") until activity is reported or spec.replicas changes", true);
+        }
         // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
         if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
             return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(), v.lastActive());
