@@ -8,6 +8,11 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.plimsoll.api.AcceleratorPool;
 import io.plimsoll.api.PlacementPolicy;
 import org.junit.jupiter.api.Test;
@@ -72,11 +77,76 @@ class ChartTest {
     }
 
     @Test
+    void leaderElectionRoleGrantsWhatTheOperatorChecksAtStartUp() {
+        Role role = only(Chart.render(Map.of()), Role.class);
+        assertEquals("plimsoll-system", role.getMetadata().getNamespace());
+        PolicyRule leases = role.getRules().stream().filter(r -> r.getResources().contains("leases")).findFirst().orElseThrow();
+        assertEquals(List.of("coordination.k8s.io"), leases.getApiGroups());
+        // JOSDK refuses to start ("No permission to lease resource") without get, create and update; Fabric8 renews with patch.
+        assertTrue(leases.getVerbs().containsAll(List.of("get", "create", "update", "patch")), leases.getVerbs().toString());
+    }
+
+    @Test
+    void nodesArePatchedOnlyWhenPoolScalingIsOn() {
+        assertEquals(List.of("get", "list", "watch"), nodeVerbs(Map.of()));
+        assertEquals(List.of("get", "list", "watch", "patch"), nodeVerbs(Map.of("scaling.nodes", true)));
+        assertEquals(List.of("get", "list", "watch", "patch"), nodeVerbs(Map.of("scaling.consolidation", true)), "consolidation cordons");
+        assertEquals(List.of("get", "list", "watch", "patch"), nodeVerbs(Map.of("scaling.clusterApi", true)), "ScaleTarget cordons");
+    }
+
+    static List<String> nodeVerbs(Map<String, Object> values) {
+        return only(Chart.render(values), ClusterRole.class).getRules().stream().filter(r -> r.getResources().contains("nodes"))
+                .flatMap(r -> r.getVerbs().stream()).toList();
+    }
+
+    @Test
+    void replicasSpreadOverNodesAndKeepOneUpThroughDrains() {
+        List<HasMetadata> defaults = Chart.render(Map.of());
+        PodDisruptionBudget pdb = only(defaults, PodDisruptionBudget.class);
+        assertEquals(1, pdb.getSpec().getMinAvailable().getIntVal());
+        Deployment d = only(defaults, Deployment.class);
+        assertEquals(d.getSpec().getSelector().getMatchLabels(), pdb.getSpec().getSelector().getMatchLabels());
+        var anti = d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+        var term = anti.getPreferredDuringSchedulingIgnoredDuringExecution().get(0).getPodAffinityTerm();
+        assertEquals("kubernetes.io/hostname", term.getTopologyKey());
+        assertEquals(d.getSpec().getSelector().getMatchLabels(), term.getLabelSelector().getMatchLabels());
+        assertTrue(Chart.render(Map.of("replicaCount", 1)).stream().noneMatch(PodDisruptionBudget.class::isInstance), "no PDB for one replica");
+        assertTrue(Chart.render(Map.of("podDisruptionBudget.enabled", false)).stream().noneMatch(PodDisruptionBudget.class::isInstance));
+        assertEquals("kubernetes.io/hostname", only(Chart.render(Map.of("podAntiAffinity", "required")), Deployment.class).getSpec()
+                .getTemplate().getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().get(0).getTopologyKey());
+        assertEquals(null, only(Chart.render(Map.of("podAntiAffinity", "none")), Deployment.class).getSpec().getTemplate().getSpec().getAffinity());
+        var custom = only(Chart.render(Map.of("affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key", "pool",
+                "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator", "Exists")),
+                Deployment.class).getSpec().getTemplate().getSpec().getAffinity();
+        assertNotNull(custom.getNodeAffinity());
+        assertEquals(null, custom.getPodAntiAffinity(), "a given affinity replaces the default");
+    }
+
+    @Test
+    void networkPolicyIsOptionalAndAdmitsOnlyTheHttpPort() {
+        assertTrue(Chart.render(Map.of()).stream().noneMatch(NetworkPolicy.class::isInstance));
+        NetworkPolicy np = only(Chart.render(Map.of("networkPolicy.enabled", true)), NetworkPolicy.class);
+        assertEquals(List.of("Ingress"), np.getSpec().getPolicyTypes(), "egress open by default");
+        assertEquals("http", np.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrVal());
+        assertEquals(Map.of("app.kubernetes.io/name", "prometheus"),
+                np.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
+        assertEquals(only(Chart.render(Map.of()), Deployment.class).getSpec().getSelector().getMatchLabels(), np.getSpec().getPodSelector().getMatchLabels());
+        NetworkPolicy locked = only(Chart.render(Map.of("networkPolicy.enabled", true,
+                "networkPolicy.egress[0].to[0].ipBlock.cidr", "10.0.0.10/32", "networkPolicy.egress[0].ports[0].port", 6443)), NetworkPolicy.class);
+        assertEquals(List.of("Ingress", "Egress"), locked.getSpec().getPolicyTypes());
+        assertEquals("10.0.0.10/32", locked.getSpec().getEgress().get(0).getTo().get(0).getIpBlock().getCidr());
+    }
+
+    @Test
     void valuesSchemaRefusesNonsense() {
         Exception e = assertThrows(IllegalStateException.class, () -> Chart.template(Map.of("replicaCount", 0)));
         assertTrue(e.getMessage().contains("replicaCount"), e.getMessage());
         Exception typo = assertThrows(IllegalStateException.class, () -> Chart.template(Map.of("replicas", 3)));
         assertTrue(typo.getMessage().contains("replicas"), typo.getMessage());
+        Exception anti = assertThrows(IllegalStateException.class, () -> Chart.template(Map.of("podAntiAffinity", "sometimes")));
+        assertTrue(anti.getMessage().contains("podAntiAffinity"), anti.getMessage());
+        Exception nodes = assertThrows(IllegalStateException.class, () -> Chart.template(Map.of("scaling.nodes", "yes")));
+        assertTrue(nodes.getMessage().contains("nodes"), nodes.getMessage());
     }
 
     @Test
