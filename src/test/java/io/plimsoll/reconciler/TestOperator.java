@@ -44,6 +44,17 @@ public final class TestOperator implements AutoCloseable {
         operator.start();
     }
 
+    /** What liveness checks: every informer of the controllers and of the snapshot runs and watches. */
+    public boolean healthy() {
+        return operator.getRuntimeInfo().allEventSourcesAreHealthy()
+                && snapshot.watchHealth().values().stream().allMatch(Boolean::booleanValue);
+    }
+
+    /** The unhealthy event sources, by controller, for messages. */
+    public String unhealthy() {
+        return operator.getRuntimeInfo().unhealthyEventSources() + " snapshot " + snapshot.watchHealth();
+    }
+
     @Override
     public void close() {
         operator.stop();
