@@ -71,6 +71,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
     private final IdleScaler idle;
+    private final io.plimsoll.actuator.StatusWriter statusWriter;
     /**
      * When this operator scaled a workload to zero, also kept here: a reconcile can start from a cached copy whose
      * status does not show it yet, and must not scale down (count, announce) twice.
@@ -88,7 +89,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
-                                ActivitySources activity) {
+                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
+        this.statusWriter = statusWriter;
         this.idle = new IdleScaler(activity.prometheus());
         this.snapshot = snapshot;
         this.binder = binder;
@@ -126,7 +128,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (outcome.recheckAt != Long.MAX_VALUE) {
             delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - System.currentTimeMillis()));
         }
-        UpdateControl<AIWorkload> c = sameStatus(before, status) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(wl);
+        if (!sameStatus(before, status)) statusWriter.write(wl, status, context);
+        UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
 

@@ -460,8 +460,10 @@ public class ClusterSnapshot {
         for (var it = records.values().iterator(); it.hasNext(); ) {
             PodRecord r = it.next();
             if (seen.contains(r.podKey())) continue;
-            if (r.podUid() == null && r.at().plus(RESERVATION_TTL).isBefore(now)) {
-                it.remove(); // its creation never went through
+            if (r.at().plus(RESERVATION_TTL).isBefore(now)) {
+                // Its creation never went through, or its pod came and went unseen (the informer reports the deletion
+                // of every pod it saw, so a record whose pod it never saw in this long has nothing left to hold).
+                it.remove();
                 continue;
             }
             NodeState ns = state.node(r.node());

@@ -38,8 +38,9 @@ public record PodRecord(String podKey, String podUid, String workloadKey, int re
         return parked() ? slot.costPerHour() * parkedMilli / 1000.0 : slot.costPerHour();
     }
 
+    /** The pod exists: its UID from now on, and the wait for the informer to show it starts now. */
     PodRecord withUid(String uid) {
-        return new PodRecord(podKey, uid, workloadKey, replica, pool, slot, parkedMilli, parkedSince, at);
+        return new PodRecord(podKey, uid, workloadKey, replica, pool, slot, parkedMilli, parkedSince, Instant.now());
     }
 
     /** Back to its whole device (a replica placed parked, as a share, becomes whole too). */
