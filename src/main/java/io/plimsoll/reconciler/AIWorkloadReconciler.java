@@ -313,6 +313,9 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Backoff backoff = admissionRetries.get(workloadKey);
         if (!missing.isEmpty() && backoff != null && backoff.until() > System.currentTimeMillis()) {
             // The API server refused this workload's pods a moment ago: wait out the back-off before asking again.
+            showRefused(status, gen, backoff.message());
+            status.setPlacement(placementOf(byIndex));
+            status.setDevices(devicesOf(byIndex));
             return new Outcome(false, backoff.until());
         }
         PlacementDecision unplaced = null;
@@ -740,24 +743,29 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     /** Back-off of a workload whose pods the API server refuses: attempts so far, and when to try again. */
-    private record Backoff(int attempts, long until) {}
+    private record Backoff(int attempts, long until, String message) {}
 
     private final Map<String, Backoff> admissionRetries = new java.util.concurrent.ConcurrentHashMap<>();
     static final long REFUSAL_FIRST_RETRY_MS = 10_000;
     static final long REFUSAL_MAX_RETRY_MS = 600_000;
+
+    /** The refusal in status; shown again by every reconcile during the back-off (it may start from a stale copy). */
+    private static void showRefused(AIWorkloadStatus status, Long gen, String msg) {
+        setState(status, WorkloadState.Pending, msg);
+        Conditions.set(status.getConditions(), "Placed", false, "PodRefused", msg, gen);
+        Conditions.set(status.getConditions(), "Ready", false, "PodRefused", msg, gen);
+    }
 
     private Outcome refused(AIWorkload wl, AIWorkloadStatus status, Long gen, Refusal refusal, String pod, int rolledBack) {
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         Backoff prev = admissionRetries.get(key);
         int attempts = prev == null ? 1 : prev.attempts() + 1;
         long delay = Math.min(REFUSAL_MAX_RETRY_MS, REFUSAL_FIRST_RETRY_MS << Math.min(10, attempts - 1));
-        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay));
         String msg = "the API server refused pod " + pod + " (HTTP " + refusal.code() + "): " + refusal.message()
                 + (rolledBack > 0 ? "; the " + rolledBack + " gang member(s) already created were deleted (a gang starts whole or not at all)" : "")
                 + "; fix spec.template or the namespace's policy; next try in " + (delay / 1000) + "s";
-        setState(status, WorkloadState.Pending, msg);
-        Conditions.set(status.getConditions(), "Placed", false, "PodRefused", msg, gen);
-        Conditions.set(status.getConditions(), "Ready", false, "PodRefused", msg, gen);
+        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg));
+        showRefused(status, gen, msg);
         events.warning(wl, "PodRefused", msg);
         metrics.pending(key, wl.getSpec().getPhase().name(), "PodRefused");
         return new Outcome(false, System.currentTimeMillis() + delay);

@@ -43,6 +43,10 @@ public final class TemplatePolicy {
         List<String> out = new ArrayList<>();
         PodSpec spec = template == null ? null : template.getSpec();
         if (spec == null) return out;
+        if (spec.getPriorityClassName() != null && spec.getPriorityClassName().startsWith("system-")) {
+            out.add("spec.template.spec.priorityClassName " + spec.getPriorityClassName() + " is reserved for the cluster's own"
+                    + " components: remove it (a workload's priority is spec.priority)");
+        }
         if (spec.getResourceClaims() != null && !spec.getResourceClaims().isEmpty()) {
             out.add("spec.template.spec.resourceClaims is set: Plimsoll assigns devices itself; remove it and ask through spec.resources.accelerator");
         }

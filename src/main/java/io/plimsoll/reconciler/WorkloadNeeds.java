@@ -22,6 +22,8 @@ import java.util.Set;
 public final class WorkloadNeeds {
     private WorkloadNeeds() {}
 
+    /** A label value holds at most 63 characters, and the pods carry the workload's name as one. */
+    static final int MAX_NAME_LENGTH = 63;
     static final long MAX_CPU_MILLI = 100_000L * 1000;
     static final long MAX_MEMORY_BYTES = 1L << 50;
     /** A longer idle timeout is a typo (or an attempt to overflow a clock): Never says it plainly. */
@@ -39,6 +41,11 @@ public final class WorkloadNeeds {
     public static Parsed parse(AIWorkload wl) {
         AIWorkloadSpec spec = wl.getSpec();
         if (spec == null) throw new IllegalArgumentException("spec is missing: set spec.phase and spec.resources");
+        String name = wl.getMetadata() == null ? null : wl.getMetadata().getName();
+        if (name != null && name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("metadata.name is " + name.length() + " characters: its pods carry it as a label value,"
+                    + " which holds at most " + MAX_NAME_LENGTH + "; recreate the workload with a shorter name");
+        }
         WorkloadPhase phase = spec.getPhase();
         if (phase == null) {
             throw new IllegalArgumentException("spec.phase is required: set Training, Inference, Optimization or Workbench");
