@@ -254,7 +254,7 @@ class HostileInputsTest {
                         m -> put(m, "spec.replicas", -1)),
                 new Refused("H09", "replicas 100000", AIW, "spec.replicas", "less than or equal to 512",
                         m -> put(m, "spec.replicas", 100000)),
-                new Refused("H10", "priority 2147483647", AIW, "spec.priority", "less than or equal to 1e+09",
+                new Refused("H10", "priority 2147483647", AIW, "spec.priority", "less than or equal to 1000000000",
                         m -> put(m, "spec.priority", 2147483647)),
                 new Refused("H11", "idleTimeout 3000000000000h", AIW, "spec.idleTimeout", "should match",
                         m -> put(m, "spec.idleTimeout", "3000000000000h")),
@@ -275,7 +275,8 @@ class HostileInputsTest {
                         m -> put(m, "spec.costPerNodeHour", 1e308)),
                 new Refused("H18", "AcceleratorPool devicesPerNode 100000", APOOL, "spec.accelerator.devicesPerNode", "less than or equal to 256",
                         m -> put(m, "spec.accelerator.devicesPerNode", 100000)),
-                new Refused("H19", "PlacementPolicy parkFraction 5", PPOL, "spec.inference.parkFraction", "less than or equal to 0.9",
+                // Sent as the integer 5, the API server prints the bound 0.9 as "0" (it formats it as the value's type).
+                new Refused("H19", "PlacementPolicy parkFraction 5", PPOL, "spec.inference.parkFraction", "should be less than or equal to",
                         m -> put(m, "spec.inference.parkFraction", 5)),
                 new Refused("H20", "fraction 0", AIW, "spec.resources.accelerator", "fraction must be greater than 0",
                         m -> put(m, "spec.resources.accelerator.fraction", 0)),
@@ -289,8 +290,10 @@ class HostileInputsTest {
                         m -> put(m, "spec.nodeSelector", Map.of())),
                 new Refused("H25", "AcceleratorPool sharing MIG without migProfiles", APOOL, "spec.accelerator", "migProfiles",
                         m -> put(m, "spec.accelerator.sharing", "MIG")),
-                new Refused("H26", "PlacementPolicy defaultPriority 2000000000", PPOL, "spec.inference.defaultPriority", "less than or equal to 1e+09",
-                        m -> put(m, "spec.inference.defaultPriority", 2_000_000_000)));
+                new Refused("H26", "PlacementPolicy defaultPriority 2000000000", PPOL, "spec.inference.defaultPriority", "less than or equal to 1000000000",
+                        m -> put(m, "spec.inference.defaultPriority", 2_000_000_000)),
+                new Refused("H27", "PlacementPolicy parkFraction 1.5", PPOL, "spec.inference.parkFraction", "less than or equal to 0.9",
+                        m -> put(m, "spec.inference.parkFraction", 1.5)));
     }
 
     @Order(1)
@@ -875,8 +878,101 @@ class HostileInputsTest {
     }
 
     @Test
-    @Order(61)
-    @DisplayName("H61 after all cases: no event or status names another tenant's namespace")
+    @Order(62)
+    @DisplayName("H61 a workload named with 70 characters (its pods' label value may have at most 63)")
+    void aNameTooLongForAPodLabelIsReported() {
+        String ns = ns("h61");
+        String name = "w" + "x".repeat(69);
+        create(gpu(ns, name, WorkloadPhase.Inference, 1, null, 0.25, "L4"));
+        AIWorkload got = awaitCondition(ns, name, "Placed", "PodRefused");
+        assertEquals(WorkloadState.Pending, got.getStatus().getState());
+        String msg = got.getStatus().getMessage();
+        assertTrue(msg.contains("metadata.labels") && msg.contains("63"), msg);
+        assertEquals(List.of(), admin.pods().inNamespace(ns).list().getItems().stream().filter(HostileInputsTest::isLive).toList());
+        observed.put("H61", "Pending, Placed=False PodRefused: " + msg);
+        deleteAndWait(ns, name);
+    }
+
+    @Test
+    @Order(63)
+    @DisplayName("H62 template priorityClassName system-node-critical, without and with the admin's quota on it")
+    void aCriticalPriorityClassIsTheNamespaceQuotasToRefuse() {
+        // Kubernetes itself lets any namespace use the system priority classes; Plimsoll copies the template's.
+        String open = ns("h62-open");
+        AIWorkload w = gpu(open, "vip-claim", WorkloadPhase.Inference, 1, null, 0.25, "L4");
+        w.getSpec().getTemplate().getSpec().setPriorityClassName("system-node-critical");
+        create(w);
+        awaitState(open, "vip-claim", WorkloadState.Running);
+        Pod pod = livePods(open, "vip-claim").get(0);
+        assertEquals(2_000_001_000, pod.getSpec().getPriority());
+        deleteAndWait(open, "vip-claim");
+        // What the Kubernetes docs tell admins to do: a quota of 0 pods for the critical classes in tenant namespaces.
+        String ns = ns("h62-quota");
+        admin.resourceQuotas().inNamespace(ns).resource(new ResourceQuotaBuilder().withNewMetadata().withName("no-critical").endMetadata()
+                .withNewSpec().addToHard("pods", new Quantity("0")).withNewScopeSelector().addNewMatchExpression()
+                .withScopeName("PriorityClass").withOperator("In").withValues("system-node-critical", "system-cluster-critical")
+                .endMatchExpression().endScopeSelector().endSpec().build()).create();
+        admin.resourceQuotas().inNamespace(ns).withName("no-critical").editStatus(q -> {
+            q.setStatus(new io.fabric8.kubernetes.api.model.ResourceQuotaStatusBuilder().addToHard("pods", new Quantity("0"))
+                    .addToUsed("pods", new Quantity("0")).build());
+            return q;
+        });
+        AIWorkload again = gpu(ns, "vip-claim", WorkloadPhase.Inference, 1, null, 0.25, "L4");
+        again.getSpec().getTemplate().getSpec().setPriorityClassName("system-node-critical");
+        create(again);
+        AIWorkload got = awaitCondition(ns, "vip-claim", "Placed", "PodRefused");
+        assertEquals(WorkloadState.Pending, got.getStatus().getState());
+        String msg = got.getStatus().getMessage();
+        assertTrue(msg.contains("exceeded quota: no-critical"), msg);
+        assertEquals(List.of(), livePods(ns, "vip-claim"));
+        observed.put("H62", "without a quota: Running with priority " + pod.getSpec().getPriority()
+                + "; with the admin's PriorityClass-scoped quota: Pending, Placed=False PodRefused: " + msg);
+        deleteAndWait(ns, "vip-claim");
+    }
+
+    @Test
+    @Order(64)
+    @DisplayName("H63 a sidecar requesting memory -1Gi")
+    void aNegativeSidecarRequestIsRefusedByTheApiServer() {
+        String ns = ns("h63");
+        AIWorkload w = gpu(ns, "negative", WorkloadPhase.Inference, 1, null, 0.25, "L4");
+        w.getSpec().getTemplate().getSpec().getContainers().add(new ContainerBuilder().withName("side").withImage("example.org/side:1")
+                .withNewResources().addToRequests("memory", new Quantity("-1Gi")).endResources().build());
+        create(w);
+        AIWorkload got = awaitCondition(ns, "negative", "Placed", "PodRefused");
+        String msg = got.getStatus().getMessage();
+        assertTrue(msg.contains("spec.containers[1].resources.requests[memory]"), msg);
+        assertEquals(List.of(), livePods(ns, "negative"));
+        observed.put("H63", "Pending, Placed=False PodRefused: " + msg);
+        deleteAndWait(ns, "negative");
+    }
+
+    @Test
+    @Order(65)
+    @DisplayName("H64 template metadata naming the bystander's namespace, a pod name, owner references and finalizers")
+    void templateMetadataCannotAimAtAnotherNamespace() {
+        String ns = ns("h64");
+        AIWorkload target = get(bystanderNs, "share");
+        AIWorkload w = gpu(ns, "aimed", WorkloadPhase.Inference, 1, null, 0.25, "L4");
+        w.getSpec().getTemplate().setMetadata(new ObjectMetaBuilder().withNamespace(bystanderNs).withName(bystanderPods.get("share"))
+                .withFinalizers("example.org/never-let-go")
+                .addNewOwnerReference().withApiVersion(GROUP + "/" + VERSION).withKind("AIWorkload").withName("share")
+                .withUid(target.getMetadata().getUid()).withController(true).endOwnerReference().build());
+        create(w);
+        awaitState(ns, "aimed", WorkloadState.Running);
+        Pod pod = livePods(ns, "aimed").get(0);
+        assertEquals(ns, pod.getMetadata().getNamespace());
+        assertTrue(pod.getMetadata().getName().startsWith("aimed-0-"), pod.getMetadata().getName());
+        assertEquals(1, pod.getMetadata().getOwnerReferences().size());
+        assertEquals(get(ns, "aimed").getMetadata().getUid(), pod.getMetadata().getOwnerReferences().get(0).getUid());
+        assertTrue(pod.getMetadata().getFinalizers() == null || pod.getMetadata().getFinalizers().isEmpty(), "" + pod.getMetadata().getFinalizers());
+        observed.put("H64", "Running; pod " + pod.getMetadata().getName() + " in " + ns + ", owned by its own workload only, no finalizers");
+        deleteAndWait(ns, "aimed");
+    }
+
+    @Test
+    @Order(99)
+    @DisplayName("H65 after all cases: no event or status names another tenant's namespace")
     void nothingNamesAnotherNamespace() {
         List<Event> all = admin.v1().events().inAnyNamespace().list().getItems();
         int looked = 0;
@@ -895,7 +991,7 @@ class HostileInputsTest {
                 if (!other.equals(own) && msg != null) assertFalse(msg.contains(other), w.getMetadata().getName() + ": " + msg);
             }
         }
-        observed.put("H61", looked + " events in " + tenantNamespaces.size() + " tenant namespaces checked");
+        observed.put("H65", looked + " events in " + tenantNamespaces.size() + " tenant namespaces checked");
     }
 
     // ---- the invariant: no device handed out twice --------------------------------------------------------------
@@ -1107,7 +1203,8 @@ class HostileInputsTest {
     static void deleteAndWait(String ns, String name) {
         admin.resources(AIWorkload.class).inNamespace(ns).withName(name).delete();
         await().atMost(WAIT).pollInterval(POLL).until(() -> get(ns, name) == null);
-        await().atMost(WAIT).pollInterval(POLL).until(() -> admin.pods().inNamespace(ns).withLabel(Annotations.WORKLOAD, name).list().getItems().isEmpty());
+        await().atMost(WAIT).pollInterval(POLL).until(() -> admin.pods().inNamespace(ns).list().getItems().stream()
+                .noneMatch(p -> name.equals(p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Annotations.WORKLOAD))));
     }
 
     static void deletePod(String ns, String name) {
@@ -1116,7 +1213,9 @@ class HostileInputsTest {
     }
 
     static List<Pod> livePods(String ns, String workload) {
-        return admin.pods().inNamespace(ns).withLabel(Annotations.WORKLOAD, workload).list().getItems().stream()
+        // Filtered here, not by a label selector: a selector cannot even name a workload whose name is over 63 characters.
+        return admin.pods().inNamespace(ns).list().getItems().stream()
+                .filter(p -> p.getMetadata().getLabels() != null && workload.equals(p.getMetadata().getLabels().get(Annotations.WORKLOAD)))
                 .filter(HostileInputsTest::isLive).sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
     }
 
