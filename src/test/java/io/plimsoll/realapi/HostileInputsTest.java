@@ -971,6 +971,82 @@ class HostileInputsTest {
     }
 
     @Test
+    @Order(66)
+    @DisplayName("H66 last-activity \"-300000000-01-01T00:00:00Z\" (a year Java parses, outside epoch milliseconds)")
+    void anActivityTimeBeyondTheClockScalesNothingDown() {
+        String ns = ns("h66");
+        AIWorkload w = cpuOnly(ns, "ancient", WorkloadPhase.Inference, 1);
+        w.getSpec().setIdleTimeout("1s");
+        w.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, "-300000000-01-01T00:00:00Z"));
+        create(w);
+        AIWorkload got = awaitCondition(ns, "ancient", "Idle", "BadActivitySignal");
+        assertEquals(WorkloadState.Running, awaitState(ns, "ancient", WorkloadState.Running).getStatus().getState());
+        observed.put("H66", "Running, Idle=False BadActivitySignal: " + condition(got, "Idle").getMessage());
+        deleteAndWait(ns, "ancient");
+    }
+
+    @Test
+    @Order(67)
+    @DisplayName("H67 last-activity annotation of 200,000 characters")
+    void aHugeActivityAnnotationIsReportedBriefly() {
+        String ns = ns("h67");
+        AIWorkload w = cpuOnly(ns, "verbose", WorkloadPhase.Inference, 1);
+        w.getSpec().setIdleTimeout("1s");
+        w.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, "9".repeat(200_000)));
+        create(w);
+        awaitState(ns, "verbose", WorkloadState.Running);
+        AIWorkload got = awaitCondition(ns, "verbose", "Idle", "BadActivitySignal");
+        Event ev = await().atMost(WAIT).pollInterval(POLL).until(() -> events(ns, "verbose").stream()
+                .filter(e -> "BadActivitySignal".equals(e.getReason())).findFirst().orElse(null), Objects::nonNull);
+        assertTrue(ev.getMessage().length() <= 1024, "event message of " + ev.getMessage().length() + " characters");
+        int condLen = condition(got, "Idle").getMessage().length();
+        observed.put("H67", "Running, Idle=False BadActivitySignal; event message " + ev.getMessage().length()
+                + " characters, Idle condition message " + condLen + " characters");
+        deleteAndWait(ns, "verbose");
+    }
+
+    @Test
+    @Order(68)
+    @DisplayName("H68 a plain pod requesting nvidia.com/gpu: 4 bound to a Fractional pool's node (another scheduler's whole-GPU pod)")
+    void anotherSchedulersWholeGpuPodIsCountedByItsRequest() {
+        String ns = ns("h68");
+        String node = freeFracNode();
+        Pod hog = new PodBuilder().withNewMetadata().withName("foreign").withNamespace(ns).endMetadata().withNewSpec().withNodeName(node)
+                .addNewContainer().withName("c").withImage("example.org/c:1").withNewResources().addToRequests(GPU, new Quantity("4"))
+                .addToLimits(GPU, new Quantity("4")).endResources().endContainer().endSpec().build();
+        admin.pods().inNamespace(ns).resource(hog).create();
+        create(gpu(ns, "four", WorkloadPhase.Inference, 1, 4, null, "L4"));
+        create(gpu(ns, "quarter", WorkloadPhase.Inference, 1, null, 0.25, "L4"));
+        AIWorkload four = awaitState(ns, "four", WorkloadState.Pending);
+        AIWorkload quarter = awaitState(ns, "quarter", WorkloadState.Running);
+        assertNotEquals(node, quarter.getStatus().getPlacement().getReplicas().get(0).getNode());
+        observed.put("H68", "the node's 4 devices counted by the request: four Pending (" + four.getStatus().getMessage() + "), quarter on another node");
+        deleteAndWait(ns, "four");
+        deleteAndWait(ns, "quarter");
+        deletePod(ns, "foreign");
+    }
+
+    @Test
+    @Order(69)
+    @DisplayName("H69 last-activity \"1969-12-31T23:59:59Z\" (RFC 3339, before the Unix epoch) with idleTimeout 1s")
+    void anActivityTimeBeforeTheEpochIsIdle() {
+        String ns = ns("h69");
+        AIWorkload w = cpuOnly(ns, "sixties", WorkloadPhase.Inference, 1);
+        w.getSpec().setIdleTimeout("1s");
+        w.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, "1969-12-31T23:59:59Z"));
+        create(w);
+        AIWorkload got = await().atMost(WAIT).pollInterval(POLL).until(() -> get(ns, "sixties"), x -> x != null && x.getStatus() != null
+                && condition(x, "Idle") != null);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).pollInterval(POLL).until(() -> get(ns, "sixties").getStatus().getState(),
+                st -> st == WorkloadState.Idle || st == WorkloadState.Running);
+        got = get(ns, "sixties");
+        observed.put("H69", "state " + got.getStatus().getState() + ", Idle=" + condition(got, "Idle").getStatus() + " "
+                + condition(got, "Idle").getReason() + ": " + condition(got, "Idle").getMessage());
+        assertEquals(WorkloadState.Idle, got.getStatus().getState(), "idle since 1969, with a 1s timeout: " + condition(got, "Idle").getMessage());
+        deleteAndWait(ns, "sixties");
+    }
+
+    @Test
     @Order(99)
     @DisplayName("H65 after all cases: no event or status names another tenant's namespace")
     void nothingNamesAnotherNamespace() {
