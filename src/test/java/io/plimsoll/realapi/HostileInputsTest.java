@@ -707,8 +707,12 @@ class HostileInputsTest {
                     .addToUsed("pods", new Quantity("0")).build());
             return q;
         });
-        create(cpuOnly(ns, "gang", WorkloadPhase.Training, 2));
-        AIWorkload got = awaitCondition(ns, "gang", "Placed", "PodRefused");
+        AIWorkload got;
+        try (StatusHistory history = new StatusHistory(ns)) {
+            create(cpuOnly(ns, "gang", WorkloadPhase.Training, 2));
+            // From the history, not the latest copy: the first refusal's report can be overwritten (see H71).
+            got = await().atMost(WAIT).pollInterval(POLL).until(() -> history.first(ns, "gang", w -> "PodRefused".equals(reason(w, "Placed"))), Objects::nonNull);
+        }
         assertEquals(WorkloadState.Pending, got.getStatus().getState());
         String msg = got.getStatus().getMessage();
         assertTrue(msg.contains("exceeded quota"), msg);
@@ -973,16 +977,25 @@ class HostileInputsTest {
     @Test
     @Order(66)
     @DisplayName("H66 last-activity \"-300000000-01-01T00:00:00Z\" (a year Java parses, outside epoch milliseconds)")
+    @org.junit.jupiter.api.Disabled("operator bug (H66 in docs/hostile-inputs.md): IdleScaler.decide calls Instant.toEpochMilli() on the parsed"
+            + " annotation and throws java.lang.ArithmeticException: long overflow on every reconcile; the workload never gets a status,"
+            + " is never placed, and JOSDK's retries run out")
     void anActivityTimeBeyondTheClockScalesNothingDown() {
         String ns = ns("h66");
         AIWorkload w = cpuOnly(ns, "ancient", WorkloadPhase.Inference, 1);
         w.getSpec().setIdleTimeout("1s");
         w.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, "-300000000-01-01T00:00:00Z"));
         create(w);
-        AIWorkload got = awaitCondition(ns, "ancient", "Idle", "BadActivitySignal");
-        assertEquals(WorkloadState.Running, awaitState(ns, "ancient", WorkloadState.Running).getStatus().getState());
-        observed.put("H66", "Running, Idle=False BadActivitySignal: " + condition(got, "Idle").getMessage());
-        deleteAndWait(ns, "ancient");
+        try {
+            // Not RFC 3339 (a year of nine digits): a bad signal, reported, nothing scaled down. Going to zero as long idle
+            // would also do; no status at all would not.
+            AIWorkload got = await().atMost(WAIT).pollInterval(POLL).until(() -> get(ns, "ancient"), x -> x != null && x.getStatus() != null
+                    && condition(x, "Idle") != null && (x.getStatus().getState() == WorkloadState.Idle
+                    || (x.getStatus().getState() == WorkloadState.Running && "BadActivitySignal".equals(condition(x, "Idle").getReason()))));
+            observed.put("H66", "state " + got.getStatus().getState() + ", Idle=" + condition(got, "Idle").getReason() + ": " + condition(got, "Idle").getMessage());
+        } finally {
+            deleteAndWait(ns, "ancient");
+        }
     }
 
     @Test
@@ -1029,21 +1042,93 @@ class HostileInputsTest {
     @Test
     @Order(69)
     @DisplayName("H69 last-activity \"1969-12-31T23:59:59Z\" (RFC 3339, before the Unix epoch) with idleTimeout 1s")
+    @org.junit.jupiter.api.Disabled("operator bug (H69 in docs/hostile-inputs.md): an activity time before 1970 has negative epoch"
+            + " milliseconds, which ModelActivity/IdlePolicy.guard read as 'idle start unknown'; the workload is kept with"
+            + " Idle=False reason Active 'last activity at 1969-12-31T23:59:59Z (idle timeout 1s)': neither scaled down nor reported")
     void anActivityTimeBeforeTheEpochIsIdle() {
         String ns = ns("h69");
         AIWorkload w = cpuOnly(ns, "sixties", WorkloadPhase.Inference, 1);
         w.getSpec().setIdleTimeout("1s");
         w.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, "1969-12-31T23:59:59Z"));
         create(w);
-        AIWorkload got = await().atMost(WAIT).pollInterval(POLL).until(() -> get(ns, "sixties"), x -> x != null && x.getStatus() != null
-                && condition(x, "Idle") != null);
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).pollInterval(POLL).until(() -> get(ns, "sixties").getStatus().getState(),
-                st -> st == WorkloadState.Idle || st == WorkloadState.Running);
-        got = get(ns, "sixties");
-        observed.put("H69", "state " + got.getStatus().getState() + ", Idle=" + condition(got, "Idle").getStatus() + " "
-                + condition(got, "Idle").getReason() + ": " + condition(got, "Idle").getMessage());
-        assertEquals(WorkloadState.Idle, got.getStatus().getState(), "idle since 1969, with a 1s timeout: " + condition(got, "Idle").getMessage());
-        deleteAndWait(ns, "sixties");
+        try {
+            // Idle for 57 years with a 1 s timeout: to zero; or, at the least, the time reported as a bad signal.
+            AIWorkload got = await().atMost(Duration.ofSeconds(10)).pollInterval(POLL).until(() -> get(ns, "sixties"), x -> x != null
+                    && x.getStatus() != null && condition(x, "Idle") != null && (x.getStatus().getState() == WorkloadState.Idle
+                    || "BadActivitySignal".equals(condition(x, "Idle").getReason())));
+            observed.put("H69", "state " + got.getStatus().getState() + ", Idle=" + condition(got, "Idle").getStatus() + " "
+                    + condition(got, "Idle").getReason() + ": " + condition(got, "Idle").getMessage());
+        } finally {
+            deleteAndWait(ns, "sixties");
+        }
+    }
+
+    @Test
+    @Order(70)
+    @DisplayName("H70 hostPath /dev/nvidia0 mounted into the main container, in a namespace enforcing Pod Security baseline")
+    void aHostPathToTheDevicesIsPodSecuritysToRefuse() {
+        String ns = "h70-" + UUID.randomUUID().toString().substring(0, 6);
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+                .withLabels(Map.of("pod-security.kubernetes.io/enforce", "baseline")).endMetadata().build()).create();
+        tenantNamespaces.add(ns);
+        AIWorkload w = gpu(ns, "devmount", WorkloadPhase.Inference, 1, null, 0.25, "L4");
+        var spec = w.getSpec().getTemplate().getSpec();
+        spec.setVolumes(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("gpu0")
+                .withNewHostPath().withPath("/dev/nvidia0").endHostPath().build())));
+        spec.getContainers().get(0).setVolumeMounts(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                .withName("gpu0").withMountPath("/dev/nvidia0").build())));
+        create(w);
+        AIWorkload got = awaitCondition(ns, "devmount", "Placed", "PodRefused");
+        String msg = got.getStatus().getMessage();
+        assertTrue(msg.contains("violates PodSecurity \"baseline") && msg.contains("hostPath"), msg);
+        assertEquals(List.of(), livePods(ns, "devmount"));
+        observed.put("H70", "Pending, Placed=False PodRefused: " + msg);
+        deleteAndWait(ns, "devmount");
+    }
+
+    @Test
+    @Order(71)
+    @DisplayName("H71 ten refused gangs at once: the PodRefused report stays while the back-off lasts")
+    @org.junit.jupiter.api.Disabled("operator bug (H71 in docs/hostile-inputs.md): the reconcile that follows a refusal (triggered by the"
+            + " rolled-back pod's deletion) can start from a cached copy without the PodRefused status, returns early for the back-off and"
+            + " writes that copy's status: state, message and conditions are wiped until the next attempt (10 s, then up to 10 min)")
+    void aRefusalReportIsNotWipedDuringTheBackOff() throws InterruptedException {
+        List<String> namespaces = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String ns = ns("h71-" + i);
+            admin.resourceQuotas().inNamespace(ns).resource(new ResourceQuotaBuilder().withNewMetadata().withName("one-pod").endMetadata()
+                    .withNewSpec().addToHard("pods", new Quantity("1")).endSpec().build()).create();
+            admin.resourceQuotas().inNamespace(ns).withName("one-pod").editStatus(q -> {
+                q.setStatus(new io.fabric8.kubernetes.api.model.ResourceQuotaStatusBuilder().addToHard("pods", new Quantity("1"))
+                        .addToUsed("pods", new Quantity("0")).build());
+                return q;
+            });
+            namespaces.add(ns);
+        }
+        List<String> wiped = new ArrayList<>();
+        try (StatusHistory history = new StatusHistory(null)) {
+            for (String ns : namespaces) create(cpuOnly(ns, "gang", WorkloadPhase.Training, 2));
+            for (String ns : namespaces) {
+                await().atMost(WAIT).pollInterval(POLL).until(() -> history.first(ns, "gang", w -> "PodRefused".equals(reason(w, "Placed"))), Objects::nonNull);
+            }
+            Thread.sleep(2000); // well inside the first 10 s back-off
+            for (String ns : namespaces) {
+                boolean refused = false;
+                for (AIWorkload w : history.of(ns, "gang")) {
+                    boolean says = w.getStatus() != null && w.getStatus().getState() == WorkloadState.Pending && "PodRefused".equals(reason(w, "Placed"));
+                    if (says) refused = true;
+                    else if (refused) {
+                        wiped.add(ns + " at resourceVersion " + w.getMetadata().getResourceVersion() + ": state "
+                                + (w.getStatus() == null ? null : w.getStatus().getState()) + ", Placed " + reason(w, "Placed"));
+                        break;
+                    }
+                }
+            }
+        } finally {
+            for (String ns : namespaces) deleteAndWait(ns, "gang");
+        }
+        observed.put("H71", wiped.isEmpty() ? "the report stayed in all 10 namespaces" : "report wiped in " + wiped.size() + " of 10: " + wiped);
+        assertEquals(List.of(), wiped, "the PodRefused report was wiped during the back-off");
     }
 
     @Test
@@ -1376,6 +1461,40 @@ class HostileInputsTest {
                 return e.getCode() == 422;
             }
         });
+    }
+
+    static String reason(AIWorkload w, String type) {
+        var c = w.getStatus() == null ? null : condition(w, type);
+        return c == null ? null : c.getReason();
+    }
+
+    /** Every version of the AIWorkloads of a namespace (all namespaces when null) the informer delivers, in order. */
+    static final class StatusHistory implements AutoCloseable {
+        private final List<AIWorkload> seen = new CopyOnWriteArrayList<>();
+        private final SharedIndexInformer<AIWorkload> informer;
+
+        StatusHistory(String namespace) {
+            var op = admin.resources(AIWorkload.class);
+            ResourceEventHandler<AIWorkload> h = new ResourceEventHandler<>() {
+                @Override public void onAdd(AIWorkload w) { seen.add(w); }
+                @Override public void onUpdate(AIWorkload o, AIWorkload w) { seen.add(w); }
+                @Override public void onDelete(AIWorkload w, boolean unknown) { }
+            };
+            informer = namespace == null ? op.inAnyNamespace().inform(h) : op.inNamespace(namespace).inform(h);
+        }
+
+        List<AIWorkload> of(String ns, String name) {
+            return seen.stream().filter(w -> ns.equals(w.getMetadata().getNamespace()) && name.equals(w.getMetadata().getName())).toList();
+        }
+
+        AIWorkload first(String ns, String name, java.util.function.Predicate<AIWorkload> p) {
+            return of(ns, name).stream().filter(p).findFirst().orElse(null);
+        }
+
+        @Override
+        public void close() {
+            informer.close();
+        }
     }
 
     /**
