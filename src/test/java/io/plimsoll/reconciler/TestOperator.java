@@ -36,12 +36,7 @@ public final class TestOperator implements AutoCloseable {
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(false);
             if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
         });
-        PlimsollMetrics metrics = new PlimsollMetrics(registry);
-        var status = new io.plimsoll.actuator.StatusWriter(client);
-        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
-                new io.plimsoll.activity.ActivitySources(prometheus), status));
-        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client), new EventRecorder(client), status));
-        operator.register(new PlacementPolicyReconciler(snapshot, status));
+        Controllers.register(operator, client, snapshot, new PlimsollMetrics(registry), prometheus);
         operator.start();
     }
 
