@@ -70,12 +70,13 @@ public class PodBinder {
         if (spec.getContainers() == null || spec.getContainers().isEmpty()) {
             throw new IllegalArgumentException("spec.template.spec.containers is empty: add at least one container with an image");
         }
-        Map<String, String> labels = new LinkedHashMap<>(tmeta.getLabels() == null ? Map.of() : tmeta.getLabels());
+        // Plimsoll's own labels and annotations are Plimsoll's: whatever the template says under plimsoll.io/ is dropped.
+        Map<String, String> labels = withoutPlimsollKeys(tmeta.getLabels());
         labels.put(Annotations.WORKLOAD, wl.getMetadata().getName());
         labels.put(Annotations.REPLICA, String.valueOf(replica));
         labels.put(Annotations.PHASE, wl.getSpec().getPhase().name());
         labels.put(Annotations.MANAGED_BY, Annotations.MANAGER);
-        Map<String, String> ann = new LinkedHashMap<>(tmeta.getAnnotations() == null ? Map.of() : tmeta.getAnnotations());
+        Map<String, String> ann = withoutPlimsollKeys(tmeta.getAnnotations());
         ann.put(Annotations.POOL, pool.name());
         ann.put(Annotations.COST, String.format(Locale.ROOT, "%.4f", slot.costPerHour()));
 
@@ -93,7 +94,7 @@ public class PodBinder {
             // A share is pinned to one device; it requests no extended resource, so it is never counted twice.
             // On a Fractional pool whole devices are pinned the same way: the device plugin never picks them.
             ann.put(Annotations.DEVICES, join(slot.devices()));
-            env.add(new EnvVar("NVIDIA_VISIBLE_DEVICES", join(slot.devices()), null));
+            env.add(new EnvVar(NVIDIA_VISIBLE_DEVICES, join(slot.devices()), null));
             if (slot.fractionMilli() > 0) {
                 ann.put(Annotations.GPU_MILLI, String.valueOf(slot.fractionMilli()));
                 env.add(new EnvVar("PLIMSOLL_GPU_FRACTION", Units.fraction(slot.fractionMilli()), null));
@@ -109,14 +110,18 @@ public class PodBinder {
             sel.put(TPU_TOPOLOGY_LABEL, pool.topology());
             spec.setNodeSelector(sel);
         }
-        // Requests go on the first container (the workload's main one); others keep what the template gave them.
+        // Requests go on the first container (the workload's main one); others keep their CPU and memory. Every other
+        // container and init container is told it has no GPU: an explicit variable wins over envFrom and over the
+        // image's own NVIDIA_VISIBLE_DEVICES=all, so no sidecar reaches a device Plimsoll did not give it.
         Container main = spec.getContainers().get(0);
         main.setResources(new ResourceRequirements(null, limits, requests));
-        if (!env.isEmpty()) {
-            List<EnvVar> merged = new ArrayList<>(main.getEnv() == null ? List.of() : main.getEnv());
-            merged.removeIf(e -> env.stream().anyMatch(x -> x.getName().equals(e.getName())));
-            merged.addAll(env);
-            main.setEnv(merged);
+        setEnv(main, env);
+        List<EnvVar> none = List.of(new EnvVar(NVIDIA_VISIBLE_DEVICES, "void", null));
+        for (Container c : spec.getContainers()) if (c != main) setEnv(c, none);
+        if (spec.getInitContainers() != null) for (Container c : spec.getInitContainers()) setEnv(c, none);
+        if (env.isEmpty() && !requests.containsKey(pool.resourceName() == null ? "" : pool.resourceName())
+                && slot.mig() == null) {
+            setEnv(main, none); // CPU-only, or a TPU: no GPU either
         }
         spec.setSchedulerName(Annotations.SCHEDULER_NAME);
         spec.setNodeName(slot.node());
@@ -139,9 +144,27 @@ public class PodBinder {
         return pod;
     }
 
+    private static final String NVIDIA_VISIBLE_DEVICES = "NVIDIA_VISIBLE_DEVICES";
+
+    private static Map<String, String> withoutPlimsollKeys(Map<String, String> in) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (in != null) in.forEach((k, v) -> {
+            if (k != null && !k.startsWith(Annotations.PREFIX)) out.put(k, v);
+        });
+        return out;
+    }
+
+    private static void setEnv(Container c, List<EnvVar> env) {
+        if (env.isEmpty()) return;
+        List<EnvVar> merged = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
+        merged.removeIf(e -> env.stream().anyMatch(x -> x.getName().equals(e.getName())));
+        merged.addAll(env);
+        c.setEnv(merged);
+    }
+
     /** Creates the pod, already bound to its node. */
-    public void create(Pod pod) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+    public Pod create(Pod pod) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
     }
 
     /** Evicts the pod through the Eviction API, which honours PodDisruptionBudgets; false when a budget refuses. */

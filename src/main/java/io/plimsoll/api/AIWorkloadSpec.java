@@ -4,8 +4,6 @@ import io.plimsoll.engine.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
-import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -26,23 +24,26 @@ public class AIWorkloadSpec {
     @Default("1")
     private Integer replicas = 1;
 
-    @JsonPropertyDescription("Pod template for each replica: containers, image, env, volumes. Plimsoll sets resources, node and device pinning itself; do not set nodeName or schedulerName.")
-    @PreserveUnknownFields
-    @SchemaFrom(type = Object.class)
+    @JsonPropertyDescription("Pod template for each replica: containers, image, env, volumes. Plimsoll sets resources, node and device pinning itself: accelerator requests and device-selection variables (NVIDIA_VISIBLE_DEVICES, CUDA_VISIBLE_DEVICES, TPU_VISIBLE_CHIPS) in any container are refused, and plimsoll.io/ labels and annotations are dropped. Do not set nodeName or schedulerName.")
+    @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = LenientPodTemplate.class)
     private PodTemplateSpec template;
 
     @JsonPropertyDescription("What each replica needs: cpu, memory and accelerator. Plimsoll picks the node.")
     private ReplicaResources resources = new ReplicaResources();
 
     @JsonPropertyDescription("Priority of the workload: when capacity frees up, pending workloads are retried highest first. Default: the placement policy's defaultPriority for the phase, else 0.")
+    @Min(-1000000000)
+    @Max(1000000000)
     private Integer priority;
 
     @JsonPropertyDescription("Inference and Workbench only: idle time after which the workload goes to zero replicas (e.g. 30m, 1h30m), or Never. Default: the policy's idleTimeout for the phase, else Plimsoll's adaptive rule for Inference and 60m for Workbench. Activity comes from the plimsoll.io/last-activity annotation.")
-    @Pattern("^(Never|([0-9]+(s|m|h))+)$")
+    @Pattern("^(Never|([0-9]{1,7}(s|m|h))+)$")
+    @io.fabric8.generator.annotation.Size(max = 64)
     private String idleTimeout;
 
     @JsonPropertyDescription("Name of the PlacementPolicy to use. Default: default.")
     @Default("default")
+    @io.fabric8.generator.annotation.Size(max = 253)
     private String policy = "default";
 
     public WorkloadPhase getPhase() { return phase; }

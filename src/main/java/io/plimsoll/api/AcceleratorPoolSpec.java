@@ -4,6 +4,7 @@ import io.plimsoll.engine.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -23,6 +24,7 @@ public class AcceleratorPoolSpec {
     private PoolAccelerator accelerator = new PoolAccelerator();
     @JsonPropertyDescription("What one node costs per hour, in dollars. Used to pick the cheapest pool and to report idle cost.")
     @Min(0)
+    @Max(100000)
     private Double costPerNodeHour = 0.0;
     @JsonPropertyDescription("Node scale-down (idle nodes) and scale-up (pending work). Absent: Plimsoll never removes or adds nodes.")
     private PoolScaling scaling;

@@ -42,6 +42,7 @@ public class AcceleratorRequest {
 
     @JsonPropertyDescription("Device memory in GiB each device (or device share) must offer, e.g. 24. Pools whose devices have less are skipped.")
     @Min(0)
+    @Max(65536)
     private Double minMemoryGiB;
 
     @JsonPropertyDescription("Allow-list of accelerator models (e.g. [L4, A100]); empty means any model.")

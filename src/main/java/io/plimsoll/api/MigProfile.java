@@ -1,6 +1,7 @@
 package io.plimsoll.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 
@@ -14,6 +15,7 @@ public class MigProfile {
     @JsonPropertyDescription("Device memory of one instance of this profile, in GiB.")
     @Required
     @Min(1)
+    @Max(65536)
     private Integer memoryGiB;
     @JsonPropertyDescription("Fraction of one device's compute this profile gives (e.g. 1g of 7g = 0.14). Used for cost and packing; default memoryGiB / device memory.")
     private Double computeFraction;

@@ -23,12 +23,16 @@ public class PhaseRule {
     @JsonPropertyDescription("Packing strategy inside a GPU or TPU pool: BestFit (default), Spread, FGD (fragmentation gradient descent) or Plimsoll (FGD plus corrections for CPU-stranded GPUs and scarce models; best for shared devices).")
     private PackingStrategy strategy;
     @JsonPropertyDescription("Priority given to workloads of this phase that set none.")
+    @Min(-1000000000)
+    @Max(1000000000)
     private Integer defaultPriority;
     @JsonPropertyDescription("Inference and Workbench: idle time after which a workload goes to zero replicas, e.g. 30m or 1h30m. Empty: Plimsoll's adaptive rule for Inference, 60m for Workbench. Training and Optimization are never scaled down.")
-    @Pattern("^([0-9]+(s|m|h))+$")
+    @Pattern("^([0-9]{1,7}(s|m|h))+$")
+    @io.fabric8.generator.annotation.Size(max = 64)
     private String idleTimeout;
 
     @JsonPropertyDescription("Inference and Workbench: PromQL whose value above activityThreshold means the workload is active, when the operator has a Prometheus (plimsoll.prometheus.url). {{namespace}} and {{workload}} are filled in; pods are named <workload>-<replica>-<suffix>. Default: avg DCGM_FI_DEV_GPU_UTIL of the workload's pods.")
+    @io.fabric8.generator.annotation.Size(max = 4096)
     private String activityQuery;
     @JsonPropertyDescription("Value of activityQuery above which the workload counts as active. Default 5 (percent GPU utilisation).")
     private Double activityThreshold;

@@ -5,6 +5,7 @@ import io.plimsoll.engine.*;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -28,9 +29,11 @@ public class PoolAccelerator {
     private String model;
     @JsonPropertyDescription("Memory of one device in GiB.")
     @Min(1)
+    @Max(65536)
     private Integer memoryGiB;
     @JsonPropertyDescription("Devices (GPUs or TPU chips) on each node.")
     @Min(1)
+    @Max(256)
     private Integer devicesPerNode;
     @JsonPropertyDescription("Extended resource the device plugin advertises, e.g. nvidia.com/gpu or google.com/tpu.")
     private String resourceName;

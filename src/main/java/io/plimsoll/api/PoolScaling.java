@@ -2,6 +2,7 @@ package io.plimsoll.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -24,13 +25,16 @@ public class PoolScaling {
     @JsonPropertyDescription("CordonOnly (default) or ScaleTarget.")
     private Mode mode = Mode.CordonOnly;
     @JsonPropertyDescription("How long a node must hold no workload (daemon pods aside) before it is removed, e.g. 10m (default).")
-    @Pattern("^([0-9]+(s|m|h))+$")
+    @Pattern("^([0-9]{1,7}(s|m|h))+$")
+    @io.fabric8.generator.annotation.Size(max = 64)
     private String scaleDownAfter = "10m";
     @JsonPropertyDescription("The pool never shrinks below this many schedulable nodes. Default 0.")
     @Min(0)
+    @Max(100000)
     private Integer minNodes = 0;
     @JsonPropertyDescription("ScaleTarget mode: the pool grows for pending work that would fit a new node, up to this many nodes. Unset: never grows.")
     @Min(0)
+    @Max(100000)
     private Integer maxNodes;
     @JsonPropertyDescription("The object whose replicas are the pool's nodes (mode ScaleTarget).")
     private ScaleTargetRef scaleTargetRef;
@@ -38,9 +42,11 @@ public class PoolScaling {
     private Boolean consolidate = false;
     @JsonPropertyDescription("A node is lightly used below this share of its devices in use, in percent. Default 50.")
     @Min(0)
+    @Max(100)
     private Integer consolidateBelowPercent = 50;
     @JsonPropertyDescription("At most one node is consolidated per this interval, e.g. 10m (default).")
-    @Pattern("^([0-9]+(s|m|h))+$")
+    @Pattern("^([0-9]{1,7}(s|m|h))+$")
+    @io.fabric8.generator.annotation.Size(max = 64)
     private String consolidationInterval = "10m";
     @JsonPropertyDescription("Report in status and events what would be removed or added and the money it would save, without acting.")
     private Boolean dryRun = false;

@@ -24,6 +24,15 @@ public class ReplicaPlacement {
     private String migProfile;
     @JsonPropertyDescription("True while the replica is parked: idle, counted as a share of its device, back to the whole device on the next activity.")
     private Boolean parked;
+    @JsonPropertyDescription("UID of the pod. Together with the node it ties this record, which only Plimsoll writes, to the pod it created; device accounting trusts this record, never the pod's annotations.")
+    private String podUid;
+    @JsonPropertyDescription("Dollars per hour of what the replica holds now (a parked replica costs its share).")
+    private Double costPerHour;
+
+    public String getPodUid() { return podUid; }
+    public void setPodUid(String podUid) { this.podUid = podUid; }
+    public Double getCostPerHour() { return costPerHour; }
+    public void setCostPerHour(Double costPerHour) { this.costPerHour = costPerHour; }
 
     public Boolean getParked() { return parked; }
     public void setParked(Boolean parked) { this.parked = parked; }

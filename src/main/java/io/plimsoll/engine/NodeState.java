@@ -21,6 +21,9 @@ public final class NodeState {
     /** MIG resource name to instances advertised / in use. */
     private final Map<String, Integer> migCapacity;
     private final Map<String, Integer> migUsed;
+    /** Pods the node admits (its allocatable {@code pods}); unlimited unless set. */
+    private int podCapacity = Integer.MAX_VALUE;
+    private int podsUsed;
 
     public NodeState(String name, String pool, boolean schedulable, long cpuMilliCapacity, long memoryBytesCapacity,
                      int devices, Map<String, Integer> migCapacity) {
@@ -45,6 +48,8 @@ public final class NodeState {
         this.deviceUsedMilli = o.deviceUsedMilli.clone();
         this.migCapacity = new LinkedHashMap<>(o.migCapacity);
         this.migUsed = new LinkedHashMap<>(o.migUsed);
+        this.podCapacity = o.podCapacity;
+        this.podsUsed = o.podsUsed;
     }
 
     public NodeState copy() {
@@ -58,6 +63,20 @@ public final class NodeState {
     public long memoryBytesCapacity() { return memoryBytesCapacity; }
     public long cpuMilliFree() { return cpuMilliCapacity - cpuMilliUsed; }
     public long memoryBytesFree() { return memoryBytesCapacity - memoryBytesUsed; }
+    /** Pods the node can still admit (its allocatable pods minus the pods bound to it). */
+    public int podsFree() { return podCapacity == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(0, podCapacity - podsUsed); }
+    public int podCapacity() { return podCapacity; }
+
+    /** Limits the pods the node admits (the kubelet refuses more than its allocatable {@code pods}). */
+    public NodeState limitPods(int capacity) {
+        this.podCapacity = Math.max(0, capacity);
+        return this;
+    }
+
+    /** Counts one more pod bound to the node. */
+    public void usePod() {
+        podsUsed++;
+    }
     public int deviceCount() { return deviceUsedMilli.length; }
     public int deviceUsedMilli(int device) { return deviceUsedMilli[device]; }
     public int deviceFreeMilli(int device) { return 1000 - deviceUsedMilli[device]; }
@@ -85,8 +104,14 @@ public final class NodeState {
 
     /** Records CPU and memory used by a pod (Plimsoll's or not). */
     public void useResources(long cpuMilli, long memoryBytes) {
-        cpuMilliUsed += cpuMilli;
-        memoryBytesUsed += memoryBytes;
+        // Saturating: requests are bounded when read, but a sum of many must not wrap round to free capacity.
+        cpuMilliUsed = saturatingAdd(cpuMilliUsed, cpuMilli);
+        memoryBytesUsed = saturatingAdd(memoryBytesUsed, memoryBytes);
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + Math.max(0, b);
+        return r < a ? Long.MAX_VALUE : r;
     }
 
     /**
@@ -119,6 +144,7 @@ public final class NodeState {
 
     /** Applies a slot chosen by the engine. */
     public void apply(ReplicaSlot slot) {
+        usePod();
         useResources(slot.cpuMilli(), slot.memoryBytes());
         if (slot.mig() != null) {
             useMig(slot.mig().resourceName(), 1);
@@ -146,7 +172,7 @@ public final class NodeState {
 
     @Override
     public String toString() {
-        return name + "{pool=" + pool + ", cpu=" + cpuMilliUsed + "/" + cpuMilliCapacity + ", devices="
+        return name + "{pool=" + pool + ", pods=" + podsUsed + "/" + (podCapacity == Integer.MAX_VALUE ? "-" : podCapacity) + ", cpu=" + cpuMilliUsed + "/" + cpuMilliCapacity + ", devices="
                 + Arrays.toString(deviceUsedMilli) + ", mig=" + migUsed + "/" + migCapacity + "}";
     }
 }

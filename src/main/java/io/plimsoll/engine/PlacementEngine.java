@@ -149,17 +149,21 @@ public final class PlacementEngine {
         if (nodes.stream().noneMatch(NodeState::schedulable)) {
             return "all " + nodes.size() + " nodes are cordoned or not ready";
         }
+        if (nodes.stream().noneMatch(n -> n.schedulable() && n.podsFree() > 0)) {
+            return "every schedulable node is at its pod capacity (status.allocatable.pods)";
+        }
         List<ReplicaSlot> slots = new ArrayList<>();
         TaskShape shape = packingShape(need, use, pool);
         PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
                 : Policies.create(strategy.packingPolicy(), state.typicalWorkload(shape));
-        List<NodeState> ready = nodes.stream().filter(NodeState::schedulable).toList();
+        List<NodeState> ready = nodes.stream().filter(n -> n.schedulable() && n.podsFree() > 0).toList();
         Cluster view = packer == null ? null : packingView(ready, pool);
         for (int r = 0; r < need.replicas(); r++) {
             Candidate best = packer != null ? packed(packer, view, shape, need, use, ready) : null;
+            if (best != null && nodeNamed(nodes, best.slot().node()).podsFree() <= 0) best = null; // a gang filled its pod slots
             if (packer == null) {
                 for (NodeState n : nodes) {
-                    if (!n.schedulable()) continue;
+                    if (!n.schedulable() || n.podsFree() <= 0) continue;
                     Candidate c = fit(need, use, n, strategy);
                     if (c != null && (best == null || Arrays.compare(c.key(), best.key()) < 0)) best = c;
                 }
@@ -177,6 +181,11 @@ public final class PlacementEngine {
             }
         }
         return slots;
+    }
+
+    private static NodeState nodeNamed(List<NodeState> nodes, String name) {
+        for (NodeState n : nodes) if (n.name().equals(name)) return n;
+        throw new IllegalStateException("node " + name + " is not in the pool");
     }
 
     /** The need as a packing-engine task, for device uses the packing policies handle (whole devices and shares). */

@@ -34,6 +34,8 @@ import io.plimsoll.events.EventRecorder;
 import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.snapshot.ClusterSnapshot;
+import io.plimsoll.snapshot.PodRecord;
+import io.plimsoll.snapshot.PodRecords;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -69,6 +71,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
     private final IdleScaler idle;
+    private final io.plimsoll.actuator.StatusWriter statusWriter;
     /**
      * When this operator scaled a workload to zero, also kept here: a reconcile can start from a cached copy whose
      * status does not show it yet, and must not scale down (count, announce) twice.
@@ -86,7 +89,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
-                                ActivitySources activity) {
+                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
+        this.statusWriter = statusWriter;
         this.idle = new IdleScaler(activity.prometheus());
         this.snapshot = snapshot;
         this.binder = binder;
@@ -124,7 +128,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (outcome.recheckAt != Long.MAX_VALUE) {
             delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - System.currentTimeMillis()));
         }
-        UpdateControl<AIWorkload> c = sameStatus(before, status) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(wl);
+        if (!sameStatus(before, status)) statusWriter.write(wl, status, context);
+        UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
 
@@ -248,13 +253,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             recheckAt = v.recheckAt();
         }
-        TreeMap<Integer, Pod> byIndex = new TreeMap<>();
-        for (Pod p : snapshot.podsOf(ns, name)) {
-            if (p.getMetadata().getDeletionTimestamp() != null) continue;
-            Integer idx = replicaIndex(p);
-            if (idx == null) continue;
-            byIndex.put(idx, p);
-        }
+        TreeMap<Integer, Pod> byIndex = ownPods(wl);
 
         if (phase.runsToCompletion()) {
             Optional<Map.Entry<Integer, Pod>> failed = byIndex.entrySet().stream()
@@ -311,6 +310,14 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         for (int i = 0; i < replicas; i++) {
             if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
         }
+        Backoff backoff = admissionRetries.get(workloadKey);
+        if (!missing.isEmpty() && backoff != null && backoff.until() > System.currentTimeMillis()) {
+            // The API server refused this workload's pods a moment ago: wait out the back-off before asking again.
+            showRefused(status, gen, backoff.message());
+            status.setPlacement(placementOf(byIndex));
+            status.setDevices(devicesOf(byIndex));
+            return new Outcome(false, backoff.until());
+        }
         PlacementDecision unplaced = null;
         List<Pod> created = new ArrayList<>();
         int batch = need.gang() ? missing.size() : 1;
@@ -348,6 +355,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             PoolProfile pool = snapshot.poolProfile(d.pool()).orElseThrow();
             List<String> where = new ArrayList<>();
+            List<Pod> batchMade = new ArrayList<>();
             for (int i = 0; i < indexes.size(); i++) {
                 ReplicaSlot slot = d.slots().get(i);
                 String podName = claims.get(i).podKey().substring(ns.length() + 1);
@@ -358,14 +366,28 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                             pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
                     parkedIdx.add(indexes.get(i));
                 }
+                Pod made;
                 try {
-                    binder.create(pod);
+                    made = binder.create(pod);
                 } catch (RuntimeException e) {
                     for (int j = i; j < indexes.size(); j++) snapshot.release(claims.get(j).podKey());
-                    throw e;
+                    // A gang is created whole or not at all: the members already made go again.
+                    for (Pod p : batchMade) {
+                        binder.delete(p);
+                        byIndex.values().remove(p);
+                    }
+                    Refusal refusal = Refusal.of(e);
+                    if (refusal == null) throw e;
+                    return refused(wl, status, gen, refusal, pod.getMetadata().getName(), batchMade.size());
                 }
-                created.add(pod);
-                byIndex.put(indexes.get(i), pod);
+                snapshot.created(made);
+                if (placedParked) {
+                    snapshot.parkPlaced(made, slot.fractionMilli(), pod.getMetadata().getAnnotations().get(Annotations.PARKED),
+                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
+                }
+                batchMade.add(made);
+                created.add(made);
+                byIndex.put(indexes.get(i), made);
                 where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
                         + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
                         + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
@@ -376,6 +398,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             metrics.placed(phase.name(), d.pool(), indexes.size());
             missing.removeAll(indexes);
         }
+        admissionRetries.remove(workloadKey);
 
         status.setPlacement(placementOf(byIndex));
         status.setDevices(devicesOf(byIndex));
@@ -436,21 +459,32 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      */
     private String makeRoomFromParked(AIWorkload wl, Need need, PhaseRules rules) {
         if (!need.wantsAccelerator() || need.gang() || !(need.fractional() || need.count() == 1)) return null;
-        String me = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        String myNs = wl.getMetadata().getNamespace();
+        String me = myNs + "/" + wl.getMetadata().getName();
+        int myPriority = wl.getStatus() == null || wl.getStatus().getPriority() == null ? 0 : wl.getStatus().getPriority();
         PhaseRules fractional = fractionalOnly(rules, need.phase());
         if (fractional == null) return null;
-        record Victims(String node, int device, List<Pod> pods, int milli, String oldest) {}
+        record Victims(String node, int device, List<Pod> pods, List<String> workloads, int milli, String oldest) {}
         Victims best = null;
         for (var node : snapshot.podsByDevice(java.util.Set.copyOf(fractional.pools())).entrySet()) {
+            devices:
             for (var e : node.getValue().entrySet()) {
                 List<Pod> pods = e.getValue();
-                boolean allParked = pods.stream().allMatch(p -> p.getMetadata().getAnnotations().containsKey(Annotations.PARKED)
-                        && workloadOf(p) != null && !me.equals(workloadOf(p)));
-                if (!allParked) continue;
-                int milli = pods.stream().mapToInt(AIWorkloadReconciler::milliOf).sum();
-                String oldest = pods.stream().map(p -> p.getMetadata().getAnnotations().get(Annotations.PARKED)).min(String::compareTo).orElse("");
+                List<String> owners = new ArrayList<>();
+                int milli = 0;
+                String oldest = null;
+                for (Pod p : pods) {
+                    PodRecord r = snapshot.record(p);
+                    // Only parked replicas of other workloads, none of higher priority than this one.
+                    if (r == null || !r.parked() || me.equals(r.workloadKey()) || priorityOf(r.workloadKey()) > myPriority) continue devices;
+                    owners.add(r.workloadKey());
+                    milli += r.milliPerDevice();
+                    String since = r.parkedSince() == null ? "" : r.parkedSince();
+                    if (oldest == null || since.compareTo(oldest) < 0) oldest = since;
+                }
+                if (owners.isEmpty()) continue;
                 if (best == null || milli < best.milli() || (milli == best.milli() && oldest.compareTo(best.oldest()) < 0)) {
-                    best = new Victims(node.getKey(), e.getKey(), pods, milli, oldest);
+                    best = new Victims(node.getKey(), e.getKey(), pods, owners, milli, oldest);
                 }
             }
         }
@@ -461,38 +495,37 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (ns == null) return null;
         ns.freeDevice(best.device());
         if (!engine.place(need.withReplicas(1), whatIf, rules).placed()) return null;
+        String pool = snapshot.record(best.pods().get(0)).pool();
         List<String> names = new ArrayList<>();
-        for (Pod p : best.pods()) {
-            String victim = workloadOf(p);
-            parkedReplicaTaken.put(victim, "its replica's device was needed by " + me);
-            binder.delete(p);
-            names.add(victim);
+        int elsewhere = 0;
+        for (int i = 0; i < best.pods().size(); i++) {
+            String victim = best.workloads().get(i);
+            // Messages never name another namespace's objects, on either side.
+            boolean sameNs = victim.startsWith(myNs + "/");
+            parkedReplicaTaken.put(victim, "its parked replica's device was needed by "
+                    + (sameNs ? "workload " + wl.getMetadata().getName() : "a workload of equal or higher priority"));
+            binder.delete(best.pods().get(i));
+            if (sameNs) names.add(victim.substring(myNs.length() + 1));
+            else elsewhere++;
         }
-        snapshot.recordParkedEviction(best.pods().get(0).getMetadata().getAnnotations().get(Annotations.POOL), me);
-        return "took " + best.node() + " device " + best.device() + " from " + names.size() + " parked, idle workload(s) "
-                + names + "; they scale to zero and come back on their next activity";
+        snapshot.recordParkedEviction(pool, me);
+        return "took " + best.node() + " device " + best.device() + " from " + best.pods().size() + " parked, idle replica(s)"
+                + (names.isEmpty() ? "" : " of " + names.stream().distinct().toList())
+                + (elsewhere == 0 ? "" : (names.isEmpty() ? "" : " and") + " of workloads in other namespaces")
+                + "; they scale to zero and come back on their next activity";
+    }
+
+    /** A workload's priority as its status records it (0 when unknown). */
+    private int priorityOf(String workloadKey) {
+        int slash = workloadKey.indexOf('/');
+        AIWorkload w = snapshot.workload(workloadKey.substring(0, slash), workloadKey.substring(slash + 1));
+        return w == null || w.getStatus() == null || w.getStatus().getPriority() == null ? 0 : w.getStatus().getPriority();
     }
 
     private static boolean requestsDevicePlugin(Pod p, PoolProfile pool) {
         if (pool.resourceName() == null || p.getSpec() == null || p.getSpec().getContainers() == null) return false;
         return p.getSpec().getContainers().stream().anyMatch(c -> c.getResources() != null && c.getResources().getRequests() != null
                 && c.getResources().getRequests().containsKey(pool.resourceName()));
-    }
-
-    /** namespace/name of the AIWorkload a pod runs, or null for a pod without Plimsoll's label. */
-    private static String workloadOf(Pod p) {
-        Map<String, String> labels = p.getMetadata().getLabels();
-        String w = labels == null ? null : labels.get(Annotations.WORKLOAD);
-        return w == null ? null : p.getMetadata().getNamespace() + "/" + w;
-    }
-
-    private static int milliOf(Pod p) {
-        String m = p.getMetadata().getAnnotations().get(Annotations.GPU_MILLI);
-        try {
-            return m == null ? 1000 : Integer.parseInt(m);
-        } catch (NumberFormatException e) {
-            return 1000;
-        }
     }
 
     /**
@@ -561,30 +594,25 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             Pod p = e.getValue();
-            Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
-            String[] devices = ann.get(Annotations.DEVICES) == null ? new String[0] : ann.get(Annotations.DEVICES).split(",");
-            PoolProfile pool = ann.get(Annotations.POOL) == null ? null : snapshot.poolProfile(ann.get(Annotations.POOL)).orElse(null);
+            PodRecord rec = snapshot.record(p);
+            if (rec == null) continue;
+            PoolProfile pool = snapshot.poolProfile(rec.pool()).orElse(null);
             // Pinned by Plimsoll to one device of a Fractional pool; a pod from before whole devices were pinned there
-            // got its device from the device plugin (the annotation is only Plimsoll's guess): never parked.
-            boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional && devices.length == 1
-                    && !requestsDevicePlugin(p, pool);
-            if (ann.containsKey(Annotations.PARKED)) {
+            // got its device from the device plugin: never parked.
+            boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional
+                    && rec.slot().mig() == null && rec.slot().devices().size() == 1 && !requestsDevicePlugin(p, pool);
+            if (rec.parked()) {
                 if (park || hold || !pinnedOne) {
                     parked.add(e.getKey());
                     continue;
                 }
-                String node = p.getSpec().getNodeName();
-                int device;
-                try {
-                    device = Integer.parseInt(devices[0].trim());
-                } catch (NumberFormatException x) {
-                    parked.add(e.getKey());
-                    continue;
-                }
+                String node = rec.node();
+                int device = rec.slot().devices().get(0);
                 List<Pod> others = snapshot.podsOnDevice(node, pool.name(), device).stream()
                         .filter(o -> !ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))).toList();
-                if (others.stream().allMatch(o -> o.getMetadata().getAnnotations().containsKey(Annotations.PARKED))) {
-                    snapshot.holdDevice(p, node, device); // before the patch, so the informer's update clears it
+                if (others.stream().allMatch(o -> snapshot.record(o) != null && snapshot.record(o).parked())) {
+                    // The record first: from now on the device counts whole, before anyone else can place on it.
+                    snapshot.unpark(p, pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
                     e.setValue(binder.unpark(p)); // status below shows the pod as it is now
                     for (Pod o : others) binder.delete(o);
                     moved += others.size();
@@ -595,12 +623,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     events.normal(wl, "ReplicaReplaced", "replica " + e.getKey() + " was parked on " + node + " device " + device
                             + ", which now also serves another workload's share: a new whole-device replica will be placed");
                 }
-            } else if (park && pinnedOne && parkable(need) && ann.get(Annotations.GPU_MILLI) == null && "Running".equals(podPhase(p))) {
+            } else if (park && pinnedOne && parkable(need) && rec.slot().fractionMilli() == 0 && "Running".equals(podPhase(p))) {
                 int share = shareFor(need, parkMilli, pool);
                 if (share >= 1000) continue; // its memory fills the device: nothing to gain
-                e.setValue(binder.park(p, share, now)); // status below shows the pod as it is now
+                snapshot.park(p, share, now.toString());
+                e.setValue(binder.park(p, share, now)); // annotations for people; the record is what counts
                 parked.add(e.getKey());
-                parkedNow.add(e.getKey() + " (" + Units.fraction(share) + " of " + p.getSpec().getNodeName() + " device " + devices[0].trim() + ")");
+                parkedNow.add(e.getKey() + " (" + Units.fraction(share) + " of " + rec.node() + " device " + rec.slot().devices().get(0) + ")");
             }
         }
         if (!parkedNow.isEmpty()) {
@@ -627,6 +656,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         idle.forget(ns + "/" + wl.getMetadata().getName());
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
+        admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
@@ -638,31 +668,19 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         status.setMessage(message);
     }
 
-    private static Placement placementOf(Map<Integer, Pod> byIndex) {
+    /** Where the replicas run, from Plimsoll's records (the pods' own annotations are never read back). */
+    private Placement placementOf(Map<Integer, Pod> byIndex) {
         if (byIndex.isEmpty()) return null;
         Placement pl = new Placement();
         double cost = 0;
         for (var e : byIndex.entrySet()) {
-            Map<String, String> ann = e.getValue().getMetadata().getAnnotations() == null ? Map.of() : e.getValue().getMetadata().getAnnotations();
-            ReplicaPlacement rp = new ReplicaPlacement();
-            rp.setIndex(e.getKey());
-            rp.setPod(e.getValue().getMetadata().getName());
-            rp.setPool(ann.get(Annotations.POOL));
-            rp.setNode(e.getValue().getSpec() == null ? null : e.getValue().getSpec().getNodeName());
-            String devices = ann.get(Annotations.DEVICES);
-            if (devices != null && !devices.isBlank()) {
-                rp.setDevices(java.util.Arrays.stream(devices.split(",")).map(String::trim).map(Integer::valueOf).toList());
-            }
-            if (ann.get(Annotations.GPU_MILLI) != null) rp.setFraction(Integer.parseInt(ann.get(Annotations.GPU_MILLI)) / 1000.0);
-            rp.setMigProfile(ann.get(Annotations.MIG_PROFILE));
-            if (ann.containsKey(Annotations.PARKED)) rp.setParked(true);
+            PodRecord r = snapshot.record(e.getValue());
+            if (r == null) continue;
+            ReplicaPlacement rp = PodRecords.toStatus(r, e.getValue().getMetadata().getName());
+            if (rp.getPodUid() == null) rp.setPodUid(e.getValue().getMetadata().getUid());
             if (pl.getPool() == null) pl.setPool(rp.getPool());
             pl.getReplicas().add(rp);
-            try {
-                if (ann.get(Annotations.COST) != null) cost += Double.parseDouble(ann.get(Annotations.COST));
-            } catch (NumberFormatException ignored) {
-                // a hand-edited annotation only costs us the cost figure
-            }
+            cost += r.costPerHour();
         }
         pl.setCostPerHour(Units.round(cost, 2));
         return pl;
@@ -670,17 +688,87 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     private String devicesOf(Map<Integer, Pod> byIndex) {
         if (byIndex.isEmpty()) return null;
-        Pod first = byIndex.values().iterator().next();
-        Map<String, String> ann = first.getMetadata().getAnnotations() == null ? Map.of() : first.getMetadata().getAnnotations();
-        String model = snapshot.pools().stream().filter(p -> p.getMetadata().getName().equals(ann.get(Annotations.POOL)))
-                .map(p -> p.getSpec().getAccelerator() == null ? null : p.getSpec().getAccelerator().getModel())
-                .filter(m -> m != null).findFirst().orElse("");
+        PodRecord first = snapshot.record(byIndex.values().iterator().next());
+        if (first == null) return null;
+        String model = snapshot.poolProfile(first.pool()).map(PoolProfile::model).orElse(null);
+        model = model == null ? "" : model;
         String per;
-        if (ann.get(Annotations.MIG_PROFILE) != null) per = "1x " + (model + " " + ann.get(Annotations.MIG_PROFILE)).trim();
-        else if (ann.get(Annotations.GPU_MILLI) != null) per = Units.fraction(Integer.parseInt(ann.get(Annotations.GPU_MILLI))) + "x " + model;
-        else if (ann.get(Annotations.DEVICES) != null && !ann.get(Annotations.DEVICES).isBlank()) per = ann.get(Annotations.DEVICES).split(",").length + "x " + model;
+        if (first.slot().mig() != null) per = "1x " + (model + " " + first.slot().mig().name()).trim();
+        else if (!first.slot().devices().isEmpty() && first.milliPerDevice() < 1000) per = Units.fraction(first.milliPerDevice()) + "x " + model;
+        else if (!first.slot().devices().isEmpty()) per = first.slot().devices().size() + "x " + model;
         else per = "CPU only";
         return byIndex.size() > 1 ? byIndex.size() + " x " + per.trim() : per.trim();
+    }
+
+    /**
+     * The workload's live pods by replica index: only pods Plimsoll recorded for it. A pod that names this workload as
+     * its controller without a record was not created by Plimsoll for it (a tenant can write owner references and
+     * labels), or by a process that did not live to record it: it is deleted and the replica placed again.
+     */
+    private TreeMap<Integer, Pod> ownPods(AIWorkload wl) {
+        String ns = wl.getMetadata().getNamespace();
+        String key = ns + "/" + wl.getMetadata().getName();
+        TreeMap<Integer, Pod> byIndex = new TreeMap<>();
+        for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) {
+            if (p.getMetadata().getDeletionTimestamp() != null) continue;
+            PodRecord r = snapshot.record(p);
+            if (r != null && r.workloadKey().equals(key)) {
+                Pod other = byIndex.put(r.replica(), p);
+                if (other != null) binder.delete(other); // never two pods for one replica
+                continue;
+            }
+            if (key.equals(ClusterSnapshot.controllerWorkload(p)) && ownedBy(p, wl)) {
+                binder.delete(p);
+                events.warning(wl, "UnrecordedPod", "pod " + p.getMetadata().getName() + " names this workload as its controller, but Plimsoll"
+                        + " has no record of creating it: deleted; Plimsoll places the replica itself");
+            }
+        }
+        return byIndex;
+    }
+
+    private static boolean ownedBy(Pod p, AIWorkload wl) {
+        return p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
+                .anyMatch(o -> java.util.Objects.equals(o.getUid(), wl.getMetadata().getUid()));
+    }
+
+    /** The API server refused to create a pod (admission, Pod Security, quota, validation): the user must act. */
+    record Refusal(int code, String message) {
+        static Refusal of(RuntimeException e) {
+            if (!(e instanceof io.fabric8.kubernetes.client.KubernetesClientException k)) return null;
+            if (k.getCode() != 400 && k.getCode() != 403 && k.getCode() != 422) return null;
+            String m = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
+            m = m == null ? "refused" : m.replaceAll("\\s+", " ");
+            return new Refusal(k.getCode(), m.length() > 400 ? m.substring(0, 400) + "..." : m);
+        }
+    }
+
+    /** Back-off of a workload whose pods the API server refuses: attempts so far, and when to try again. */
+    private record Backoff(int attempts, long until, String message) {}
+
+    private final Map<String, Backoff> admissionRetries = new java.util.concurrent.ConcurrentHashMap<>();
+    static final long REFUSAL_FIRST_RETRY_MS = 10_000;
+    static final long REFUSAL_MAX_RETRY_MS = 600_000;
+
+    /** The refusal in status; shown again by every reconcile during the back-off (it may start from a stale copy). */
+    private static void showRefused(AIWorkloadStatus status, Long gen, String msg) {
+        setState(status, WorkloadState.Pending, msg);
+        Conditions.set(status.getConditions(), "Placed", false, "PodRefused", msg, gen);
+        Conditions.set(status.getConditions(), "Ready", false, "PodRefused", msg, gen);
+    }
+
+    private Outcome refused(AIWorkload wl, AIWorkloadStatus status, Long gen, Refusal refusal, String pod, int rolledBack) {
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        Backoff prev = admissionRetries.get(key);
+        int attempts = prev == null ? 1 : prev.attempts() + 1;
+        long delay = Math.min(REFUSAL_MAX_RETRY_MS, REFUSAL_FIRST_RETRY_MS << Math.min(10, attempts - 1));
+        String msg = "the API server refused pod " + pod + " (HTTP " + refusal.code() + "): " + refusal.message()
+                + (rolledBack > 0 ? "; the " + rolledBack + " gang member(s) already created were deleted (a gang starts whole or not at all)" : "")
+                + "; fix spec.template or the namespace's policy; next try in " + (delay / 1000) + "s";
+        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg));
+        showRefused(status, gen, msg);
+        events.warning(wl, "PodRefused", msg);
+        metrics.pending(key, wl.getSpec().getPhase().name(), "PodRefused");
+        return new Outcome(false, System.currentTimeMillis() + delay);
     }
 
     /** A time Plimsoll wrote into status; a hand-edited, unreadable one counts as absent. */
@@ -688,15 +776,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         try {
             return s == null ? null : Instant.parse(s);
         } catch (java.time.format.DateTimeParseException e) {
-            return null;
-        }
-    }
-
-    private static Integer replicaIndex(Pod p) {
-        String v = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Annotations.REPLICA);
-        try {
-            return v == null ? null : Integer.valueOf(v);
-        } catch (NumberFormatException e) {
             return null;
         }
     }

@@ -32,10 +32,12 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
     private final ClusterSnapshot snapshot;
     private final PlimsollMetrics metrics;
     private final PoolScaler scaler;
+    private final io.plimsoll.actuator.StatusWriter statusWriter;
 
     @Inject
     public AcceleratorPoolReconciler(ClusterSnapshot snapshot, PlimsollMetrics metrics, NodeActuator nodes, PodBinder pods,
-                                     EventRecorder events) {
+                                     EventRecorder events, io.plimsoll.actuator.StatusWriter statusWriter) {
+        this.statusWriter = statusWriter;
         this.snapshot = snapshot;
         this.metrics = metrics;
         this.scaler = new PoolScaler(snapshot, nodes, pods, events, metrics);
@@ -96,8 +98,8 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
                 recheck = PoolScaler.DEFAULT_RECHECK_MS;
             }
         }
-        UpdateControl<AcceleratorPool> c = before != null && JSON.valueToTree(before).equals(JSON.valueToTree(status))
-                ? UpdateControl.noUpdate() : UpdateControl.patchStatus(pool);
+        if (before == null || !JSON.valueToTree(before).equals(JSON.valueToTree(status))) statusWriter.write(pool, status, context);
+        UpdateControl<AcceleratorPool> c = UpdateControl.noUpdate();
         return recheck == Long.MAX_VALUE ? c : c.rescheduleAfter(recheck);
     }
 }

@@ -34,6 +34,9 @@ public class IdleScaler {
     /** End of a Parked verdict's message; the reconciler replaces it when the replicas cannot park. */
     static final String PARKED = "parked in place, serves on the next request";
 
+    /** Activity reported before this is not a real signal (and earlier times overflow epoch milliseconds). */
+    static final Instant EARLIEST_ACTIVITY = Instant.parse("2000-01-01T00:00:00Z");
+
     /** How far back the Prometheus source looks for activity. */
     static final Duration PROMETHEUS_LOOKBACK = Duration.ofHours(6);
 
@@ -75,6 +78,11 @@ public class IdleScaler {
      */
     public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
         Verdict v = decide(wl, policy, scaledToZeroAt, now);
+        if (v.signalProblem() && scaledToZeroAt != null) {
+            // A lost or stale signal changes nothing in either direction: what is at zero stays at zero.
+            v = new Verdict(true, false, v.recheckAt(), v.reason(), v.message() + "; stays at zero (since "
+                    + scaledToZeroAt + ") until activity is reported or spec.replicas changes", true);
+        }
         // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
         if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
             return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(), v.lastActive());
@@ -96,15 +104,25 @@ public class IdleScaler {
         String raw = ann.get(LAST_ACTIVITY);
         Instant last = null;
         if (raw != null) {
+            // Echo at most a few dozen characters of a value anyone can write.
+            String shown = raw.length() > 64 ? raw.substring(0, 64) + "..." : raw;
             try {
-                last = Instant.parse(raw.trim());
+                last = raw.length() > 64 ? null : Instant.parse(raw.trim());
             } catch (DateTimeParseException e) {
+                last = null;
+            }
+            if (last == null) {
                 return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
-                        "annotation " + LAST_ACTIVITY + " is '" + raw + "', not an RFC 3339 time such as 2026-11-24T10:15:00Z: no scale-down until it is fixed", true);
+                        "annotation " + LAST_ACTIVITY + " is '" + shown + "', not an RFC 3339 time such as 2026-11-24T10:15:00Z: no scale-down until it is fixed", true);
             }
             if (last.isAfter(now.plusSeconds(60))) {
                 return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
-                        "annotation " + LAST_ACTIVITY + " is in the future (" + raw + "): check the clock of whatever sets it", true);
+                        "annotation " + LAST_ACTIVITY + " is in the future (" + shown + "): check the clock of whatever sets it", true);
+            }
+            if (last.isBefore(EARLIEST_ACTIVITY)) {
+                // Before any workload could have run (and far enough back to overflow a clock): not a real signal.
+                return new Verdict(false, false, Long.MAX_VALUE, "BadActivitySignal",
+                        "annotation " + LAST_ACTIVITY + " is " + shown + ", before 2000: set the time of the workload's last request", true);
             }
         }
         if (prometheus != null) {

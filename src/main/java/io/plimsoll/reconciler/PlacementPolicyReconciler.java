@@ -25,10 +25,12 @@ public class PlacementPolicyReconciler implements Reconciler<PlacementPolicy> {
     public static final String NAME = "placementpolicy";
 
     private final ClusterSnapshot snapshot;
+    private final io.plimsoll.actuator.StatusWriter statusWriter;
 
     @Inject
-    public PlacementPolicyReconciler(ClusterSnapshot snapshot) {
+    public PlacementPolicyReconciler(ClusterSnapshot snapshot, io.plimsoll.actuator.StatusWriter statusWriter) {
         this.snapshot = snapshot;
+        this.statusWriter = statusWriter;
     }
 
     @Override
@@ -65,6 +67,7 @@ public class PlacementPolicyReconciler implements Reconciler<PlacementPolicy> {
         status.setObservedGeneration(gen);
         policy.setStatus(status);
         if ((after.getStatus() + after.getMessage() + after.getObservedGeneration()).equals(beforeKey)) return UpdateControl.noUpdate();
-        return UpdateControl.patchStatus(policy);
+        statusWriter.write(policy, policy.getStatus(), context);
+        return UpdateControl.noUpdate();
     }
 }

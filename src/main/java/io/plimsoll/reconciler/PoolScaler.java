@@ -270,10 +270,15 @@ public class PoolScaler {
         java.util.LinkedHashMap<String, io.fabric8.kubernetes.api.model.Pod> all = new java.util.LinkedHashMap<>();
         for (var p : onNode) all.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
         for (var p : onNode) {
-            Map<String, String> labels = p.getMetadata().getLabels();
-            if (!"Training".equals(labels.get(io.plimsoll.api.Annotations.PHASE))) continue;
-            for (var m : snapshot.podsOf(p.getMetadata().getNamespace(), labels.get(io.plimsoll.api.Annotations.WORKLOAD))) {
-                if (m.getMetadata().getDeletionTimestamp() == null && !ClusterSnapshot.terminal(m)) {
+            io.plimsoll.snapshot.PodRecord rec = snapshot.record(p);
+            if (rec == null) continue;
+            String workload = rec.workloadKey().substring(rec.workloadKey().indexOf('/') + 1);
+            AIWorkload owner = snapshot.workload(p.getMetadata().getNamespace(), workload);
+            if (owner == null || owner.getSpec() == null || owner.getSpec().getPhase() != io.plimsoll.engine.WorkloadPhase.Training) continue;
+            for (var m : snapshot.podsOf(p.getMetadata().getNamespace(), workload)) {
+                io.plimsoll.snapshot.PodRecord mr = snapshot.record(m);
+                if (mr != null && mr.workloadKey().equals(rec.workloadKey())
+                        && m.getMetadata().getDeletionTimestamp() == null && !ClusterSnapshot.terminal(m)) {
                     all.putIfAbsent(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), m);
                 }
             }
@@ -297,10 +302,12 @@ public class PoolScaler {
      */
     private String movable(List<io.fabric8.kubernetes.api.model.Pod> onNode, Instant now) {
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
-            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
-            String phase = labels.get(io.plimsoll.api.Annotations.PHASE);
-            String workload = labels.get(io.plimsoll.api.Annotations.WORKLOAD);
-            if (workload == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
+            // Plimsoll's record says whose pod it is and the workload says its phase; the pod's labels are the tenant's.
+            io.plimsoll.snapshot.PodRecord rec = snapshot.record(p);
+            if (rec == null) return "pod " + p.getMetadata().getName() + " is not Plimsoll's";
+            String workload = rec.workloadKey().substring(rec.workloadKey().indexOf('/') + 1);
+            AIWorkload owner = snapshot.workload(p.getMetadata().getNamespace(), workload);
+            String phase = owner == null || owner.getSpec() == null || owner.getSpec().getPhase() == null ? null : owner.getSpec().getPhase().name();
             if ("Workbench".equals(phase)) {
                 AIWorkload w = snapshot.workload(p.getMetadata().getNamespace(), workload);
                 String last = w == null || w.getMetadata().getAnnotations() == null ? null
@@ -352,7 +359,9 @@ public class PoolScaler {
         PhaseRules only = new PhaseRules(List.of(profile.name()), PoolOrder.Preference, true, PackingStrategy.BestFit);
         java.util.Set<String> gangs = new java.util.HashSet<>();
         for (io.fabric8.kubernetes.api.model.Pod p : onNode) {
-            AIWorkload w = snapshot.workload(p.getMetadata().getNamespace(), p.getMetadata().getLabels().get(io.plimsoll.api.Annotations.WORKLOAD));
+            io.plimsoll.snapshot.PodRecord owner = snapshot.record(p);
+            AIWorkload w = owner == null ? null : snapshot.workload(p.getMetadata().getNamespace(),
+                    owner.workloadKey().substring(owner.workloadKey().indexOf('/') + 1));
             if (w == null) return "pod " + p.getMetadata().getName() + " has no AIWorkload";
             try {
                 var need = WorkloadNeeds.parse(w).need();
@@ -362,12 +371,10 @@ public class PoolScaler {
                 } else {
                     need = need.withReplicas(1);
                 }
-                String parkedMilli = p.getMetadata().getAnnotations() == null
-                        || !p.getMetadata().getAnnotations().containsKey(io.plimsoll.api.Annotations.PARKED) ? null
-                        : p.getMetadata().getAnnotations().get(io.plimsoll.api.Annotations.GPU_MILLI);
-                if (parkedMilli != null) {
+                io.plimsoll.snapshot.PodRecord rec = snapshot.record(p);
+                if (rec != null && rec.parked()) {
                     // A parked replica comes back parked: it needs only its share of a device.
-                    need = need.asShare(Integer.parseInt(parkedMilli));
+                    need = need.asShare(rec.milliPerDevice());
                 }
                 var d = engine.place(need, rest, only);
                 if (!d.placed()) return "a replica of " + w.getMetadata().getName() + " would not fit elsewhere (" + d.explain() + ")";

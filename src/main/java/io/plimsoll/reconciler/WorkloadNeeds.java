@@ -22,6 +22,13 @@ import java.util.Set;
 public final class WorkloadNeeds {
     private WorkloadNeeds() {}
 
+    /** A label value holds at most 63 characters, and the pods carry the workload's name as one. */
+    static final int MAX_NAME_LENGTH = 63;
+    static final long MAX_CPU_MILLI = 100_000L * 1000;
+    static final long MAX_MEMORY_BYTES = 1L << 50;
+    /** A longer idle timeout is a typo (or an attempt to overflow a clock): Never says it plainly. */
+    static final long MAX_IDLE_TIMEOUT_MS = 365L * 24 * 3600 * 1000;
+
     /** The spec, checked; {@link IllegalArgumentException} names the field and the fix. */
     public record Parsed(Need need, Quantity cpu, Quantity memory) {}
 
@@ -34,12 +41,21 @@ public final class WorkloadNeeds {
     public static Parsed parse(AIWorkload wl) {
         AIWorkloadSpec spec = wl.getSpec();
         if (spec == null) throw new IllegalArgumentException("spec is missing: set spec.phase and spec.resources");
+        String name = wl.getMetadata() == null ? null : wl.getMetadata().getName();
+        if (name != null && name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("metadata.name is " + name.length() + " characters: its pods carry it as a label value,"
+                    + " which holds at most " + MAX_NAME_LENGTH + "; recreate the workload with a shorter name");
+        }
         WorkloadPhase phase = spec.getPhase();
         if (phase == null) {
             throw new IllegalArgumentException("spec.phase is required: set Training, Inference, Optimization or Workbench");
         }
         int replicas = spec.getReplicas() == null ? 1 : spec.getReplicas();
         if (replicas < 0) throw new IllegalArgumentException("spec.replicas is " + replicas + ": use 0 or more");
+        if (spec.getTemplate() instanceof io.plimsoll.api.LenientPodTemplate.Unreadable bad) {
+            throw new IllegalArgumentException(bad.field() + " cannot be read as a pod template (" + bad.problem()
+                    + "): fix it to match the Pod API (kubectl explain pod.spec)");
+        }
         if (spec.getTemplate() == null || spec.getTemplate().getSpec() == null
                 || spec.getTemplate().getSpec().getContainers() == null || spec.getTemplate().getSpec().getContainers().isEmpty()) {
             throw new IllegalArgumentException("spec.template.spec.containers is empty: add at least one container with an image");
@@ -47,6 +63,24 @@ public final class WorkloadNeeds {
         ReplicaResources res = spec.getResources() == null ? new ReplicaResources() : spec.getResources();
         Quantity cpu = Quantities.parse("spec.resources.cpu", res.getCpu() == null ? "1" : res.getCpu(), "4 or 500m");
         Quantity mem = Quantities.parse("spec.resources.memory", res.getMemory() == null ? "2Gi" : res.getMemory(), "16Gi");
+        if (Quantities.milli(cpu) > MAX_CPU_MILLI) {
+            throw new IllegalArgumentException("spec.resources.cpu '" + res.getCpu() + "' is more than any node has (at most 100000 cores): use e.g. 4 or 500m");
+        }
+        if (Quantities.bytes(mem) > MAX_MEMORY_BYTES) {
+            throw new IllegalArgumentException("spec.resources.memory '" + res.getMemory() + "' is more than any node has (at most 1Pi): use e.g. 16Gi");
+        }
+        TemplatePolicy.check(spec.getTemplate());
+        if (spec.getIdleTimeout() != null && !"Never".equals(spec.getIdleTimeout())) {
+            long ms;
+            try {
+                ms = io.plimsoll.engine.idle.Durations.parseMillis(spec.getIdleTimeout());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("spec.idleTimeout '" + spec.getIdleTimeout() + "' is not a duration: use e.g. 30m, 1h30m or Never");
+            }
+            if (ms > MAX_IDLE_TIMEOUT_MS || ms < 0) {
+                throw new IllegalArgumentException("spec.idleTimeout '" + spec.getIdleTimeout() + "' is longer than the 365-day maximum: use at most 8760h, or Never");
+            }
+        }
         AcceleratorRequest acc = res.getAccelerator() == null ? new AcceleratorRequest() : res.getAccelerator();
         AcceleratorType type = acc.getType() == null ? AcceleratorType.None : acc.getType();
         int count = 0, milli = 0;
@@ -78,10 +112,42 @@ public final class WorkloadNeeds {
         if (acc.getTopology() != null && type != AcceleratorType.TPU) {
             throw new IllegalArgumentException("spec.resources.accelerator.topology applies only to type TPU: remove it or set type to TPU");
         }
-        Need need = new Need(phase, replicas, Quantities.milli(cpu), Quantities.bytes(mem), type, count, milli, minMem,
+        // The pod asks for more than the main container when sidecars or init containers ask for CPU and memory: the
+        // kubelet admits the pod by its effective request, so the fit counts it too.
+        var sidecars = spec.getTemplate().getSpec();
+        long podCpu = effective(Quantities.milli(cpu), sidecars, "cpu", true);
+        long podMem = effective(Quantities.bytes(mem), sidecars, "memory", false);
+        Need need = new Need(phase, replicas, podCpu, podMem, type, count, milli, minMem,
                 acc.getModels() == null ? Set.of() : Set.copyOf(acc.getModels()), acc.getTopology(),
                 phase == WorkloadPhase.Training);
         return new Parsed(need, cpu, mem);
+    }
+
+    /**
+     * The pod's effective request of a resource, as the kubelet admits it: the larger of the sum over its containers
+     * (the main one at {@code main}, the others as the template gives them) and the largest init container.
+     */
+    static long effective(long main, io.fabric8.kubernetes.api.model.PodSpec spec, String resource, boolean milli) {
+        long sum = main;
+        var containers = spec.getContainers();
+        for (int i = 1; i < containers.size(); i++) sum = saturatingAdd(sum, request(containers.get(i), resource, milli));
+        long init = 0;
+        if (spec.getInitContainers() != null) {
+            for (var c : spec.getInitContainers()) init = Math.max(init, request(c, resource, milli));
+        }
+        return Math.max(sum, init);
+    }
+
+    private static long request(io.fabric8.kubernetes.api.model.Container c, String resource, boolean milli) {
+        if (c.getResources() == null) return 0;
+        Quantity q = c.getResources().getRequests() == null ? null : c.getResources().getRequests().get(resource);
+        if (q == null && c.getResources().getLimits() != null) q = c.getResources().getLimits().get(resource);
+        return milli ? Quantities.milli(q) : Quantities.bytes(q);
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return r < a ? Long.MAX_VALUE : r;
     }
 
     /** The phase's rules from a policy, defaults where it is silent. */

@@ -74,6 +74,52 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         }
     }
 
+    /**
+     * JSON merge patch as RFC 7386 and the API server apply it (arrays replaced, nulls remove); the mock server's own
+     * merge appends to arrays. A patch of {@code /status} changes only the status, as on a real server.
+     */
+    private MockResponse mergePatch(RecordedRequest request) {
+        String path = request.getPath().replaceFirst("\\?.*$", "");
+        boolean status = path.endsWith("/status");
+        String objectPath = status ? path.substring(0, path.length() - "/status".length()) : path;
+        MockResponse current = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+                objectPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+        if (current.code() != 200) return current;
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var obj = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(current.getBody().readUtf8());
+            var patch = json.readTree(request.getUtf8Body());
+            if (!patch.isObject()) return null;
+            if (status) {
+                var merged = merge(obj.get("status"), patch.get("status"));
+                if (merged == null) obj.remove("status");
+                else obj.set("status", merged);
+            } else {
+                obj = (com.fasterxml.jackson.databind.node.ObjectNode) merge(obj, patch);
+            }
+            if (obj.path("metadata").isObject()) ((com.fasterxml.jackson.databind.node.ObjectNode) obj.get("metadata")).remove("resourceVersion");
+            return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PUT, path,
+                    io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json").build(),
+                    new io.fabric8.mockwebserver.http.Buffer(obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } catch (Exception e) {
+            return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");
+        }
+    }
+
+    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
+    static com.fasterxml.jackson.databind.JsonNode merge(com.fasterxml.jackson.databind.JsonNode target, com.fasterxml.jackson.databind.JsonNode patch) {
+        if (patch == null) return target;
+        if (!patch.isObject()) return patch.isNull() ? null : patch;
+        var out = target != null && target.isObject() ? ((com.fasterxml.jackson.databind.node.ObjectNode) target).deepCopy()
+                : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        patch.fields().forEachRemaining(e -> {
+            var merged = merge(out.get(e.getKey()), e.getValue());
+            if (merged == null) out.remove(e.getKey());
+            else out.set(e.getKey(), merged);
+        });
+        return out;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         for (Consumer<RecordedRequest> o : observers) o.accept(request);
@@ -95,6 +141,11 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                     podPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
             if (deleted.code() >= 300) return deleted;
             return new MockResponse().setResponseCode(201).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Success\"}");
+        }
+        if ("PATCH".equals(request.getMethod()) && request.getHeader("Content-Type") != null
+                && request.getHeader("Content-Type").startsWith("application/merge-patch+json")) {
+            MockResponse merged = mergePatch(request);
+            if (merged != null) return merged;
         }
         if (request.getPath() != null && request.getPath().matches("^/apis/[^?]+/scale(\\?.*)?$")) {
             MockResponse scale = scaleSubresource(request);

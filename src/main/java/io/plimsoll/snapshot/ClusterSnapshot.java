@@ -38,14 +38,18 @@ import java.util.function.Function;
 
 /**
  * The engine's view of the cluster, kept current by informers on nodes, pods (all of them: other pods use
- * capacity too), pools and policies. Placements Plimsoll has decided but whose pods the informer has not yet
- * seen are held as reservations, so two reconciles never hand out the same device.
+ * capacity too), pools and policies. Device use is counted from what the API server enforces (resource requests)
+ * and from Plimsoll's own {@link PodRecord records} of its pods, never from labels or annotations a tenant can
+ * write. A record is made when a placement is decided, before the pod exists, so two reconciles never hand out the
+ * same device; it is kept in the workload's status so a restarted operator finds it again.
  */
 @ApplicationScoped
 public class ClusterSnapshot {
     private static final Logger LOG = Logger.getLogger(ClusterSnapshot.class);
     /** A reservation whose pod never shows up (creation failed) is dropped after this. */
     private static final Duration RESERVATION_TTL = Duration.ofMinutes(2);
+    /** Pod index: the namespace/name of the AIWorkload that is the pod's controller. */
+    private static final String BY_WORKLOAD = "plimsoll-workload";
 
     private final KubernetesClient client;
     private SharedIndexInformer<Node> nodes;
@@ -54,9 +58,8 @@ public class ClusterSnapshot {
     private SharedIndexInformer<PlacementPolicy> policies;
     /** AIWorkloads, read by the pool scaler (consolidation, scale-up) without an API call per look. */
     private SharedIndexInformer<io.plimsoll.api.AIWorkload> workloads;
-    private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
-    /** Devices of replicas just brought back from parked, shown whole until the informer sees the pod unparked. */
-    private final Map<String, DeviceHold> holds = new ConcurrentHashMap<>();
+    /** Plimsoll's records of its pods, by pod key (namespace/name); the ones being created have no UID yet. */
+    private final Map<String, PodRecord> records = new ConcurrentHashMap<>();
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
     /** Bumped on every informer event and reservation change; the last built state is reused while it holds. */
@@ -65,13 +68,8 @@ public class ClusterSnapshot {
 
     private record CachedState(long version, ClusterState state, Instant builtAt) {}
 
-    /** A pod Plimsoll is creating: which replica of which workload, where it goes and what it holds. */
-    public record Reservation(String podKey, String workloadKey, int replica, io.plimsoll.engine.ReplicaSlot slot, Instant at) {}
-
     /** What a placement reserves for one slot: the pod's namespace/name and the replica it runs. */
     public record PodClaim(String podKey, String workloadKey, int replica) {}
-
-    private record DeviceHold(String node, int device, Instant at) {}
 
     @Inject
     public ClusterSnapshot(KubernetesClient client) {
@@ -82,7 +80,12 @@ public class ClusterSnapshot {
     public synchronized void start() {
         if (started) return;
         nodes = client.nodes().inform(handler(n -> new ClusterChange(null, null, true)));
-        pods = client.pods().inAnyNamespace().inform(new PodHandler());
+        pods = client.pods().inAnyNamespace().runnableInformer(0);
+        pods.addIndexers(Map.of(BY_WORKLOAD, p -> {
+            String w = controllerWorkload(p);
+            return w == null ? List.of() : List.of(w);
+        }));
+        pods.addEventHandler(new PodHandler());
         pools = client.resources(AcceleratorPool.class).inform(handler(p -> new ClusterChange(null, null, true)));
         policies = client.resources(PlacementPolicy.class).inform(handler(p -> new ClusterChange(null, null, true)));
         workloads = client.resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().inform();
@@ -105,6 +108,16 @@ public class ClusterSnapshot {
             if (i != null) i.close();
         }
         started = false;
+    }
+
+    /** Each informer of the snapshot: true while it runs and watches (false while stopped or reconnecting). */
+    public Map<String, Boolean> watchHealth() {
+        Map<String, Boolean> out = new java.util.LinkedHashMap<>();
+        if (!started) return out;
+        String[] names = {"nodes", "pods", "acceleratorpools", "placementpolicies", "aiworkloads"};
+        SharedIndexInformer<?>[] all = {nodes, pods, pools, policies, workloads};
+        for (int i = 0; i < all.length; i++) out.put(names[i], all[i] != null && all[i].isRunning() && all[i].isWatching());
+        return out;
     }
 
     /** A workload just became Pending: pools that can grow should look (they listen to workload changes). */
@@ -142,35 +155,30 @@ public class ClusterSnapshot {
     private final class PodHandler implements ResourceEventHandler<Pod> {
         @Override
         public void onAdd(Pod pod) {
-            reservations.remove(key(pod));
             fire(change(pod, terminal(pod)));
         }
 
         @Override
         public void onUpdate(Pod oldPod, Pod pod) {
-            reservations.remove(key(pod));
-            if (pod.getMetadata().getAnnotations() == null || !pod.getMetadata().getAnnotations().containsKey(Annotations.PARKED)) {
-                holds.remove(key(pod));
-            }
-            boolean unparked = oldPod.getMetadata().getAnnotations() != null && pod.getMetadata().getAnnotations() != null
-                    && !java.util.Objects.equals(oldPod.getMetadata().getAnnotations().get(Annotations.GPU_MILLI),
-                    pod.getMetadata().getAnnotations().get(Annotations.GPU_MILLI));
             boolean freed = terminal(pod) && !terminal(oldPod);
-            boolean moved = !java.util.Objects.equals(oldPod.getSpec().getNodeName(), pod.getSpec().getNodeName());
-            fire(change(pod, freed || moved || unparked));
+            boolean moved = !java.util.Objects.equals(nodeName(oldPod), nodeName(pod));
+            fire(change(pod, freed || moved));
         }
 
         @Override
         public void onDelete(Pod pod, boolean unknownFinalState) {
-            reservations.remove(key(pod));
-            holds.remove(key(pod));
+            PodRecord r = records.get(key(pod));
+            if (r != null && (r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()))) records.remove(key(pod));
             fire(change(pod, true));
         }
 
+        /** The workload a pod change concerns: only one whose record says so (a label alone names nobody). */
         private ClusterChange change(Pod pod, boolean capacity) {
-            Map<String, String> labels = pod.getMetadata().getLabels();
-            String wl = labels == null ? null : labels.get(Annotations.WORKLOAD);
-            return new ClusterChange(wl == null ? null : pod.getMetadata().getNamespace(), wl, capacity);
+            PodRecord r = records.get(key(pod));
+            String owner = r != null ? r.workloadKey() : controllerWorkload(pod);
+            if (owner == null) return new ClusterChange(null, null, capacity);
+            int slash = owner.indexOf('/');
+            return new ClusterChange(owner.substring(0, slash), owner.substring(slash + 1), capacity);
         }
     }
 
@@ -225,50 +233,31 @@ public class ClusterSnapshot {
         return busy;
     }
 
-    /** Pods Plimsoll pinned to one device of a pool's node (annotations), not finished and not being deleted. */
+    /** Pods Plimsoll pinned to one device of a pool's node (by its records), not finished and not being deleted. */
     public List<Pod> podsOnDevice(String node, String pool, int device) {
-        return podsOn(node).stream().filter(p -> pinnedDevices(p, java.util.Set.of(pool)).contains(device)).toList();
+        return podsOn(node).stream().filter(p -> {
+            PodRecord r = record(p);
+            return r != null && pool.equals(r.pool()) && r.slot().mig() == null && r.slot().devices().contains(device);
+        }).toList();
     }
 
     /**
      * In one pass over the pods: for every node of the given pools, the pods Plimsoll pinned to each of its devices
-     * (live pods only). Node name to device index to pods.
+     * (live pods with a record only). Node name to device index to pods.
      */
     public Map<String, Map<Integer, List<Pod>>> podsByDevice(java.util.Set<String> poolNames) {
         ensureStarted();
         Map<String, Map<Integer, List<Pod>>> out = new HashMap<>();
         for (Pod p : pods.getStore().list()) {
             if (p.getSpec() == null || p.getSpec().getNodeName() == null || terminal(p) || p.getMetadata().getDeletionTimestamp() != null) continue;
-            for (int d : pinnedDevices(p, poolNames)) {
+            PodRecord r = record(p);
+            if (r == null || !poolNames.contains(r.pool()) || r.slot().mig() != null) continue;
+            for (int d : r.slot().devices()) {
                 out.computeIfAbsent(p.getSpec().getNodeName(), k -> new java.util.TreeMap<>())
                         .computeIfAbsent(d, k -> new ArrayList<>()).add(p);
             }
         }
         return out;
-    }
-
-    /** The device indexes in the pod's devices annotation, if it was placed on one of the pools; unreadable ones skipped. */
-    private static List<Integer> pinnedDevices(Pod p, java.util.Set<String> poolNames) {
-        Map<String, String> ann = p.getMetadata().getAnnotations();
-        if (ann == null || !poolNames.contains(ann.get(Annotations.POOL)) || ann.get(Annotations.DEVICES) == null) return List.of();
-        List<Integer> out = new ArrayList<>();
-        for (String x : ann.get(Annotations.DEVICES).split(",")) {
-            try {
-                out.add(Integer.parseInt(x.trim()));
-            } catch (NumberFormatException ignored) {
-                // an unreadable entry names no device
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Shows a device as wholly taken until the informer sees the pod unparked (or two minutes pass), so no share is
-     * placed on a device whose parked replica has just been brought back.
-     */
-    public void holdDevice(Pod pod, String node, int device) {
-        holds.put(key(pod), new DeviceHold(node, device, Instant.now()));
-        version.incrementAndGet();
     }
 
     /** The last time parked replicas were taken off a device of a pool to make room, and for whom. */
@@ -297,25 +286,112 @@ public class ClusterSnapshot {
         return workloads.getStore().list();
     }
 
-    /** Pods labelled as belonging to the workload. */
+    /**
+     * The pods that claim to run the workload: those Plimsoll recorded for it, and those whose controller owner
+     * reference names it (which a tenant can also write: callers tell them apart with {@link #record(Pod)}).
+     */
     public List<Pod> podsOf(String namespace, String workload) {
         ensureStarted();
+        String wanted = namespace + "/" + workload;
         List<Pod> out = new ArrayList<>();
-        for (Pod p : pods.getStore().list()) {
-            Map<String, String> labels = p.getMetadata().getLabels();
-            if (namespace.equals(p.getMetadata().getNamespace()) && labels != null
-                    && workload.equals(labels.get(Annotations.WORKLOAD))) {
-                out.add(p);
-            }
+        for (Pod p : pods.getIndexer().byIndex(BY_WORKLOAD, wanted)) out.add(p);
+        for (PodRecord r : records.values()) {
+            if (!r.workloadKey().equals(wanted)) continue;
+            Pod p = pods.getStore().getByKey(r.podKey());
+            if (p != null && !out.contains(p)) out.add(p);
         }
         return out;
+    }
+
+    // ---- Plimsoll's records of its pods ----------------------------------------------------------------------
+
+    /**
+     * Plimsoll's record of a pod, or null when Plimsoll did not place it: the one made when it was placed (this
+     * process), or the one in its workload's status (after a restart), matched by the pod's UID (which the API
+     * server assigns) and node, with the workload as the pod's controller. Labels and annotations play no part.
+     */
+    public PodRecord record(Pod p) {
+        String key = key(p);
+        String uid = p.getMetadata().getUid();
+        PodRecord r = records.get(key);
+        if (r != null) {
+            boolean samePod = r.podUid() == null || r.podUid().equals(uid);
+            return samePod && r.node().equals(nodeName(p)) ? r : null;
+        }
+        PodRecord fromStatus = fromStatus(p);
+        if (fromStatus != null) records.putIfAbsent(key, fromStatus);
+        return fromStatus;
+    }
+
+    /** The record of this pod in its controlling AIWorkload's status, or null. */
+    private PodRecord fromStatus(Pod p) {
+        String owner = controllerWorkload(p);
+        if (owner == null || workloads == null || p.getMetadata().getUid() == null) return null;
+        io.plimsoll.api.AIWorkload w = workloads.getStore().getByKey(owner);
+        var ref = controllerRef(p);
+        if (w == null || ref == null || !java.util.Objects.equals(w.getMetadata().getUid(), ref.getUid())) return null;
+        if (w.getStatus() == null || w.getStatus().getPlacement() == null) return null;
+        for (io.plimsoll.api.ReplicaPlacement rp : w.getStatus().getPlacement().getReplicas()) {
+            if (!p.getMetadata().getName().equals(rp.getPod()) || !java.util.Objects.equals(nodeName(p), rp.getNode())) continue;
+            // Written by earlier versions without the UID: the name (random suffix) and the node must do.
+            if (rp.getPodUid() != null && !rp.getPodUid().equals(p.getMetadata().getUid())) return null;
+            PodRecord r = PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile);
+            if (r != null) version.incrementAndGet();
+            return r;
+        }
+        return null;
+    }
+
+    /** Records that the pod was created: from now on only the pod with this UID matches the record. */
+    public void created(Pod pod) {
+        records.computeIfPresent(key(pod), (k, r) -> r.withUid(pod.getMetadata().getUid()));
+    }
+
+    /** Counts the replica as parked at {@code milli} of its device from now on (nothing restarts). */
+    public void park(Pod pod, int milli, String since) {
+        PodRecord r = record(pod);
+        if (r != null) records.put(key(pod), r.parkedAt(milli, since));
+        version.incrementAndGet();
+    }
+
+    /** Counts the replica as holding its whole device again, at once, at {@code wholeCost} dollars per hour. */
+    public void unpark(Pod pod, double wholeCost) {
+        PodRecord r = record(pod);
+        if (r != null) records.put(key(pod), r.whole(wholeCost));
+        version.incrementAndGet();
+    }
+
+    /** A replica placed parked (as a share): counted at its share, and whole again when it resumes. */
+    public void parkPlaced(Pod pod, int milli, String since, double wholeCost) {
+        PodRecord r = records.get(key(pod));
+        if (r != null) records.put(key(pod), r.whole(wholeCost).parkedAt(milli, since));
+        version.incrementAndGet();
+    }
+
+    /** namespace/name of the AIWorkload that is the pod's controller (its owner reference), or null. */
+    public static String controllerWorkload(Pod p) {
+        var ref = controllerRef(p);
+        return ref == null ? null : p.getMetadata().getNamespace() + "/" + ref.getName();
+    }
+
+    private static io.fabric8.kubernetes.api.model.OwnerReference controllerRef(Pod p) {
+        if (p.getMetadata().getOwnerReferences() == null) return null;
+        for (var o : p.getMetadata().getOwnerReferences()) {
+            if (Boolean.TRUE.equals(o.getController()) && "AIWorkload".equals(o.getKind())
+                    && o.getApiVersion() != null && o.getApiVersion().startsWith("plimsoll.io/")) return o;
+        }
+        return null;
+    }
+
+    private static String nodeName(Pod p) {
+        return p.getSpec() == null ? null : p.getSpec().getNodeName();
     }
 
     // ---- the engine's view ------------------------------------------------------------------------------------
 
     /**
-     * The engine's state from the caches plus reservations: a private copy the caller may change. Rebuilt only when
-     * something changed since the last build (or the oldest reservation may have expired).
+     * The engine's state from the caches plus records of pods being created: a private copy the caller may change.
+     * Rebuilt only when something changed since the last build (or the oldest in-flight record may have expired).
      */
     public ClusterState state() {
         ensureStarted();
@@ -328,11 +404,7 @@ public class ClusterSnapshot {
     }
 
     private ClusterState build() {
-        // Copy the reservations before reading the pods: the informer updates its store before it tells the
-        // handler that drops a reservation, so each new pod is counted once, as a pod or as a reservation.
         Instant now = Instant.now();
-        reservations.values().removeIf(r -> r.at().plus(RESERVATION_TTL).isBefore(now));
-        Map<String, Reservation> reserved = new HashMap<>(reservations);
         List<AcceleratorPool> poolList = pools();
         ClusterState state = new ClusterState();
         Map<String, PoolProfile> profiles = new HashMap<>();
@@ -349,44 +421,71 @@ public class ClusterSnapshot {
             if (profile != null) poolOfNode.put(n.getMetadata().getName(), profile);
             state.addNode(nodeState(n, profile));
         }
-        // Pods whose devices Plimsoll knows (annotations) first, so pods of others take devices that are really free.
-        List<Pod> unknownDevices = new ArrayList<>();
+        // Recorded pods first, so pods whose devices the device plugin chose take devices that are really free.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<Pod> unrecorded = new ArrayList<>();
         for (Pod p : pods.getStore().list()) {
-            reserved.remove(key(p));
-            String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
+            PodRecord r = record(p);
+            if (r != null) seen.add(r.podKey());
+            String nodeName = nodeName(p);
             if (nodeName == null || terminal(p)) continue;
             NodeState ns = state.node(nodeName);
             if (ns == null) continue;
-            ns.useResources(podCpuMilli(p), podMemoryBytes(p));
+            ns.usePod();
+            ns.useResources(PodRequests.milli(p, "cpu"), PodRequests.bytes(p, "memory"));
             PoolProfile profile = poolOfNode.get(nodeName);
             if (profile == null) continue;
-            if (!accountKnownDevices(p, ns, profile)) unknownDevices.add(p);
-            TaskShape shape = runningShape(p, profile);
+            if (r != null && profile.name().equals(r.pool())) {
+                useRecorded(ns, r, profile);
+            } else {
+                unrecorded.add(p);
+            }
+            TaskShape shape = runningShape(p, r, profile);
             if (shape != null) state.addRunningShape(shape);
         }
-        for (Pod p : unknownDevices) {
-            PoolProfile profile = poolOfNode.get(p.getSpec().getNodeName());
-            NodeState ns = state.node(p.getSpec().getNodeName());
+        for (Pod p : unrecorded) {
+            PoolProfile profile = poolOfNode.get(nodeName(p));
+            NodeState ns = state.node(nodeName(p));
+            // What the API server enforces: extended-resource requests, which the device plugin fills.
             if (profile.sharing() == SharingMode.MIG) {
-                for (var s : profile.migSlices()) ns.useMig(s.resourceName(), podRequestCount(p, s.resourceName()));
+                for (var s : profile.migSlices()) ns.useMig(s.resourceName(), (int) Math.min(Integer.MAX_VALUE, PodRequests.count(p, s.resourceName())));
             } else if (profile.resourceName() != null) {
-                ns.useAnyWholeDevices(podRequestCount(p, profile.resourceName()));
+                ns.useAnyWholeDevices((int) Math.min(Integer.MAX_VALUE, PodRequests.count(p, profile.resourceName())));
             }
+            // A pod that names devices in its environment gets them from the container runtime, whoever made it:
+            // count them whole (never less than what it can reach).
+            for (int d : PodRequests.visibleDevices(p, ns.deviceCount())) ns.useDevice(d, 1000);
         }
-        for (Reservation r : reserved.values()) {
-            NodeState ns = state.node(r.slot().node());
-            if (ns != null) ns.apply(r.slot());
-        }
-        holds.values().removeIf(h -> h.at().plus(RESERVATION_TTL).isBefore(now));
-        for (DeviceHold h : holds.values()) {
-            NodeState ns = state.node(h.node());
-            if (ns != null) ns.useDevice(h.device(), 1000);
+        // Placements decided whose pods the informer has not seen yet (or that failed and will be released).
+        for (var it = records.values().iterator(); it.hasNext(); ) {
+            PodRecord r = it.next();
+            if (seen.contains(r.podKey())) continue;
+            if (r.at().plus(RESERVATION_TTL).isBefore(now)) {
+                // Its creation never went through, or its pod came and went unseen (the informer reports the deletion
+                // of every pod it saw, so a record whose pod it never saw in this long has nothing left to hold).
+                it.remove();
+                continue;
+            }
+            NodeState ns = state.node(r.node());
+            if (ns == null) continue;
+            PoolProfile profile = poolOfNode.get(r.node());
+            ns.usePod();
+            ns.useResources(r.slot().cpuMilli(), r.slot().memoryBytes());
+            if (profile != null && profile.name().equals(r.pool())) useRecorded(ns, r, profile);
         }
         return state;
     }
 
+    private static void useRecorded(NodeState ns, PodRecord r, PoolProfile profile) {
+        if (r.slot().mig() != null) {
+            ns.useMig(r.slot().mig().resourceName(), 1);
+            return;
+        }
+        for (int d : r.slot().devices()) ns.useDevice(d, r.milliPerDevice());
+    }
+
     /**
-     * Runs a placement against the current view and, if it places, reserves it under the given pod keys
+     * Runs a placement against the current view and, if it places, records it under the given pod keys
      * (namespace/name, one per slot) before anyone else can decide. Serialized: one decision at a time.
      */
     public synchronized PlacementDecision placeAndReserve(Function<ClusterState, PlacementDecision> decide,
@@ -395,30 +494,38 @@ public class ClusterSnapshot {
         if (d.placed()) {
             for (int i = 0; i < d.slots().size(); i++) {
                 PodClaim c = claims.get(i);
-                reservations.put(c.podKey(), new Reservation(c.podKey(), c.workloadKey(), c.replica(), d.slots().get(i), Instant.now()));
+                records.put(c.podKey(), new PodRecord(c.podKey(), null, c.workloadKey(), c.replica(), d.pool(),
+                        d.slots().get(i), 0, null, Instant.now()));
             }
             version.incrementAndGet();
         }
         return d;
     }
 
-    /** Forgets the reservation of a pod that will not be created (creation failed). */
+    /** Forgets the record of a pod that will not be created (creation failed) or was deleted. */
     public void release(String podKey) {
-        if (reservations.remove(podKey) != null) version.incrementAndGet();
+        if (records.remove(podKey) != null) version.incrementAndGet();
     }
 
-    /** Forgets every reservation of a workload (it is being deleted). */
+    /** Forgets every record of a workload (it is being deleted). */
     public void releaseWorkload(String workloadKey) {
-        if (reservations.values().removeIf(r -> r.workloadKey().equals(workloadKey))) version.incrementAndGet();
+        if (records.values().removeIf(r -> r.workloadKey().equals(workloadKey))) version.incrementAndGet();
     }
 
     /** True while a pod for this replica is being created and the informer has not seen it yet. */
     public boolean isReserved(String workloadKey, int replica) {
-        return reservations.values().stream().anyMatch(r -> r.workloadKey().equals(workloadKey) && r.replica() == replica);
+        for (PodRecord r : records.values()) {
+            if (r.workloadKey().equals(workloadKey) && r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null
+                    && r.at().plus(RESERVATION_TTL).isAfter(Instant.now())) return true;
+        }
+        return false;
     }
 
+    /** Placements decided whose pods the informer has not seen yet. */
     public int reservationCount() {
-        return reservations.size();
+        int n = 0;
+        for (PodRecord r : records.values()) if (pods.getStore().getByKey(r.podKey()) == null) n++;
+        return n;
     }
 
     private static NodeState nodeState(Node n, PoolProfile profile) {
@@ -431,11 +538,15 @@ public class ClusterSnapshot {
             if (profile.sharing() == SharingMode.MIG) {
                 profile.migSlices().forEach(s -> mig.put(s.resourceName(), Quantities.count(alloc.get(s.resourceName()))));
             } else if (profile.resourceName() != null) {
+                // Never more devices than the pool says a node has: a node cannot advertise its way into more work.
                 devices = Quantities.count(alloc.get(profile.resourceName()));
+                if (profile.devicesPerNode() > 0) devices = Math.min(devices, profile.devicesPerNode());
             }
         }
-        return new NodeState(n.getMetadata().getName(), profile == null ? null : profile.name(), !cordoned && ready(n),
+        NodeState state = new NodeState(n.getMetadata().getName(), profile == null ? null : profile.name(), !cordoned && ready(n),
                 Quantities.milli(alloc.get("cpu")), Quantities.bytes(alloc.get("memory")), devices, mig);
+        if (alloc.get("pods") != null) state.limitPods(Quantities.count(alloc.get("pods")));
+        return state;
     }
 
     private static boolean ready(Node n) {
@@ -446,83 +557,24 @@ public class ClusterSnapshot {
         return false;
     }
 
-    /** Applies device use known from Plimsoll's annotations; false when the pod's devices are unknown. */
-    private static boolean accountKnownDevices(Pod p, NodeState ns, PoolProfile profile) {
-        Map<String, String> ann = p.getMetadata().getAnnotations();
-        if (ann == null || !profile.name().equals(ann.get(Annotations.POOL))) return false;
-        String mig = ann.get(Annotations.MIG_PROFILE);
-        if (mig != null) {
-            profile.migSlices().stream().filter(s -> s.name().equals(mig)).findFirst()
-                    .ifPresent(s -> ns.useMig(s.resourceName(), 1));
-            return true;
-        }
-        String devices = ann.get(Annotations.DEVICES);
-        if (devices == null || devices.isBlank()) return true;
-        int milli = 1000;
-        try {
-            if (ann.get(Annotations.GPU_MILLI) != null) milli = Integer.parseInt(ann.get(Annotations.GPU_MILLI));
-            for (String d : devices.split(",")) ns.useDevice(Integer.parseInt(d.trim()), milli);
-        } catch (NumberFormatException e) {
-            LOG.warnf("pod %s/%s has unreadable %s annotations; counting its devices as unknown",
-                    p.getMetadata().getNamespace(), p.getMetadata().getName(), Annotations.PREFIX);
-            return false;
-        }
-        return true;
-    }
-
     /** The pod's shape as a task of the typical workload, if it uses whole devices or a share of one (not MIG). */
-    private static TaskShape runningShape(Pod p, PoolProfile profile) {
+    private static TaskShape runningShape(Pod p, PodRecord r, PoolProfile profile) {
         if (profile.sharing() == SharingMode.MIG || profile.resourceName() == null) return null;
-        Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
         int gpus, milli = 1000;
-        try {
-            if (profile.name().equals(ann.get(Annotations.POOL)) && ann.get(Annotations.DEVICES) != null) {
-                gpus = ann.get(Annotations.DEVICES).split(",").length;
-                if (ann.get(Annotations.GPU_MILLI) != null) milli = Integer.parseInt(ann.get(Annotations.GPU_MILLI));
-            } else {
-                gpus = podRequestCount(p, profile.resourceName());
-            }
-        } catch (NumberFormatException e) {
-            return null;
+        if (r != null && profile.name().equals(r.pool())) {
+            gpus = r.slot().devices().size();
+            milli = r.milliPerDevice();
+        } else {
+            gpus = (int) Math.min(Integer.MAX_VALUE, PodRequests.count(p, profile.resourceName()));
         }
         if (gpus <= 0 || milli <= 0 || milli > 1000) return null;
-        return TaskShape.of((int) Math.min(Integer.MAX_VALUE, podCpuMilli(p)), podMemoryBytes(p) / (1024L * 1024),
-                gpus, milli, "");
+        return TaskShape.of((int) Math.min(Integer.MAX_VALUE, PodRequests.milli(p, "cpu")),
+                PodRequests.bytes(p, "memory") / (1024L * 1024), gpus, milli, "");
     }
 
     public static boolean terminal(Pod p) {
         String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
         return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    private static long podCpuMilli(Pod p) {
-        long sum = 0;
-        for (Container c : containers(p)) sum += Quantities.milli(request(c, "cpu"));
-        return sum;
-    }
-
-    private static long podMemoryBytes(Pod p) {
-        long sum = 0;
-        for (Container c : containers(p)) sum += Quantities.bytes(request(c, "memory"));
-        return sum;
-    }
-
-    private static int podRequestCount(Pod p, String resource) {
-        int sum = 0;
-        for (Container c : containers(p)) sum += Quantities.count(request(c, resource));
-        return sum;
-    }
-
-    private static List<Container> containers(Pod p) {
-        return p.getSpec() == null || p.getSpec().getContainers() == null ? List.of() : p.getSpec().getContainers();
-    }
-
-    /** A container's request, or its limit when only a limit is set (as Kubernetes defaults it). */
-    private static Quantity request(Container c, String resource) {
-        if (c.getResources() == null) return null;
-        Quantity q = c.getResources().getRequests() == null ? null : c.getResources().getRequests().get(resource);
-        if (q == null && c.getResources().getLimits() != null) q = c.getResources().getLimits().get(resource);
-        return q;
     }
 
     public static String key(Pod p) {

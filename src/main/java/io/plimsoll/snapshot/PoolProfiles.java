@@ -21,7 +21,7 @@ public final class PoolProfiles {
         AcceleratorPoolSpec spec = pool.getSpec();
         PoolAccelerator acc = spec.getAccelerator() == null ? new PoolAccelerator() : spec.getAccelerator();
         AcceleratorType type = acc.getType() == null ? AcceleratorType.None : acc.getType();
-        int memory = acc.getMemoryGiB() == null ? 0 : acc.getMemoryGiB();
+        int memory = acc.getMemoryGiB() == null ? 0 : Math.max(0, Math.min(65536, acc.getMemoryGiB()));
         List<MigSlice> slices = new ArrayList<>();
         if (acc.getMigProfiles() != null) {
             for (MigProfile p : acc.getMigProfiles()) {
@@ -32,10 +32,18 @@ public final class PoolProfiles {
             }
         }
         return new PoolProfile(pool.getMetadata().getName(), type, acc.getModel(), memory,
-                acc.getDevicesPerNode() == null ? 0 : acc.getDevicesPerNode(), acc.getResourceName(),
+                acc.getDevicesPerNode() == null ? 0 : Math.max(0, Math.min(256, acc.getDevicesPerNode())), acc.getResourceName(),
                 acc.getSharing() == null ? SharingMode.Exclusive : acc.getSharing(), slices, acc.getTopology(),
-                spec.getCostPerNodeHour() == null ? 0 : spec.getCostPerNodeHour(),
+                bounded(spec.getCostPerNodeHour(), MAX_COST_PER_NODE_HOUR),
                 spec.getPhases() == null ? null : java.util.Set.copyOf(spec.getPhases()));
+    }
+
+    /** The CRD's bound on spec.costPerNodeHour (dollars); an older object past it is read at the bound. */
+    public static final double MAX_COST_PER_NODE_HOUR = 100_000;
+
+    private static double bounded(Double v, double max) {
+        if (v == null || !(v > 0)) return 0;
+        return Math.min(v, max);
     }
 
     public static boolean selects(AcceleratorPool pool, Map<String, String> nodeLabels) {

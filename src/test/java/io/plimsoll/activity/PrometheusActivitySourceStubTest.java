@@ -302,6 +302,25 @@ class PrometheusActivitySourceStubTest {
     }
 
     @Test
+    void anOutageOrStaleDataKeepsAZeroedWorkloadAtZero() {
+        var scaler = new io.plimsoll.reconciler.IdleScaler(source);
+        var w = io.plimsoll.reconciler.Fixtures.workload("w", io.plimsoll.engine.WorkloadPhase.Inference, 1,
+                io.plimsoll.engine.AcceleratorType.GPU, 1, null, null);
+        java.time.Instant zeroAt = NOW.minusSeconds(600);
+        status = 503;
+        body = "down";
+        var v = scaler.evaluate(w, null, zeroAt, NOW);
+        assertTrue(v.scaledToZero(), v.message());
+        assertFalse(v.changed(), "no Resumed on an outage");
+        assertTrue(v.signalProblem());
+        assertTrue(v.message().contains("stays at zero"), v.message());
+        status = 200;
+        body = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}";
+        v = scaler.evaluate(w, null, zeroAt, NOW);
+        assertTrue(v.scaledToZero() && !v.changed(), "no data (what follows a scale-down) changes nothing either: " + v.message());
+    }
+
+    @Test
     void closedPortIsErrorQuickly() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) { port = s.getLocalPort(); }

@@ -147,7 +147,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertTrue(a.getStatus().getMessage().contains("idle"), a.getStatus().getMessage());
         assertTrue(Fixtures.pods(client, "idle-a").stream().allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
         assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
-                .anyMatch(e -> "MadeRoom".equals(e.getReason()) && e.getMessage().contains("team-a/idle-a")));
+                .anyMatch(e -> "MadeRoom".equals(e.getReason()) && e.getMessage().contains("idle-a")));
         // Plimsoll's pool rule: parked replicas had to make room, so the pool asks for one more node (its scaling is
         // set only now, so no pending workload can be the reason)
         scaling("one", scaleTarget("1h", 2));

@@ -36,12 +36,19 @@ public final class TestOperator implements AutoCloseable {
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(false);
             if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
         });
-        PlimsollMetrics metrics = new PlimsollMetrics(registry);
-        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
-                new io.plimsoll.activity.ActivitySources(prometheus)));
-        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client), new EventRecorder(client)));
-        operator.register(new PlacementPolicyReconciler(snapshot));
+        Controllers.register(operator, client, snapshot, new PlimsollMetrics(registry), prometheus);
         operator.start();
+    }
+
+    /** What liveness checks: every informer of the controllers and of the snapshot runs and watches. */
+    public boolean healthy() {
+        return operator.getRuntimeInfo().allEventSourcesAreHealthy()
+                && snapshot.watchHealth().values().stream().allMatch(Boolean::booleanValue);
+    }
+
+    /** The unhealthy event sources, by controller, for messages. */
+    public String unhealthy() {
+        return operator.getRuntimeInfo().unhealthyEventSources() + " snapshot " + snapshot.watchHealth();
     }
 
     @Override

@@ -13,11 +13,14 @@ public final class Durations {
      */
     public static long parseMillis(String s) {
         if (s == null) throw new IllegalArgumentException("missing duration");
+        // Bounded before any pattern runs: a pathological string must not exhaust the stack or the CPU.
+        if (s.length() > MAX_LENGTH) throw new IllegalArgumentException("duration is longer than " + MAX_LENGTH + " characters (use e.g. 90s, 5m, 1h)");
         String c = s.trim().toLowerCase(java.util.Locale.ROOT);
         if (COMPOUND.matcher(c).matches()) {
             long sum = 0;
             java.util.regex.Matcher m = SEGMENT.matcher(c);
-            while (m.find()) sum += parseMillis(m.group());
+            // Saturating, so a long run of parts cannot wrap round to a negative duration.
+            while (m.find()) sum = Math.min(MAX_MILLIS, sum + parseMillis(m.group()));
             return sum;
         }
         String t = s.trim().toLowerCase(java.util.Locale.ROOT);
@@ -34,8 +37,13 @@ public final class Durations {
             throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 90s, 5m, 1h)");
         }
         if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("duration must be >= 0: '" + s + "'");
-        return Math.round(v * mult);
+        return Math.min(MAX_MILLIS, Math.round(v * mult));
     }
+
+    /** Longest duration read (about 73,000 years): far beyond any timeout, and safe to add to any clock reading. */
+    public static final long MAX_MILLIS = Long.MAX_VALUE / 4;
+    /** Longest duration text read. */
+    public static final int MAX_LENGTH = 64;
 
     public static String format(long ms) {
         if (ms % 3_600_000 == 0 && ms >= 3_600_000) return (ms / 3_600_000) + "h";

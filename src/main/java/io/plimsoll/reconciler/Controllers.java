@@ -1,0 +1,29 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.plimsoll.actuator.NodeActuator;
+import io.plimsoll.actuator.PodBinder;
+import io.plimsoll.actuator.StatusWriter;
+import io.plimsoll.events.EventRecorder;
+import io.plimsoll.metrics.PlimsollMetrics;
+import io.plimsoll.snapshot.ClusterSnapshot;
+
+/**
+ * Plimsoll's controllers wired by hand on a plain JOSDK {@link Operator}: the same reconcilers, snapshot and
+ * actuators that CDI wires in the application. For in-process runs outside Quarkus (tests, {@code bench}).
+ */
+public final class Controllers {
+    private Controllers() {}
+
+    /** Registers the three controllers on the operator (not started). */
+    public static void register(Operator operator, KubernetesClient client, ClusterSnapshot snapshot, PlimsollMetrics metrics,
+                                io.plimsoll.activity.PrometheusActivitySource prometheus) {
+        var status = new StatusWriter(client);
+        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
+                new io.plimsoll.activity.ActivitySources(prometheus), status));
+        operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client),
+                new EventRecorder(client), status));
+        operator.register(new PlacementPolicyReconciler(snapshot, status));
+    }
+}
