@@ -41,6 +41,17 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         return () -> interceptors.remove(interceptor);
     }
 
+    private MockResponse get(String path) {
+        return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+                path, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+    }
+
+    private MockResponse put(String path, String json) {
+        return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PUT, path,
+                io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json").build(),
+                new io.fabric8.mockwebserver.http.Buffer(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
     /**
      * The /scale subresource of custom resources (e.g. a Cluster API MachineDeployment), which the mock server does
      * not implement: replicas are the object's spec.replicas, as a CRD's scale subresource usually declares.
@@ -48,8 +59,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     private MockResponse scaleSubresource(RecordedRequest request) {
         String path = request.getPath().replaceFirst("\\?.*$", "");
         String objectPath = path.substring(0, path.length() - "/scale".length());
-        MockResponse current = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
-                objectPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+        MockResponse current = get(objectPath);
         if (current.code() != 200) return current;
         try {
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -57,9 +67,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
             if ("PUT".equals(request.getMethod())) {
                 int replicas = json.readTree(request.getUtf8Body()).path("spec").path("replicas").asInt();
                 obj.with("spec").put("replicas", replicas);
-                MockResponse put = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PUT, objectPath,
-                        io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json").build(),
-                        new io.fabric8.mockwebserver.http.Buffer(obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                MockResponse put = put(objectPath, obj.toString());
                 if (put.code() >= 300) return put;
             } else if (!"GET".equals(request.getMethod())) {
                 return null;
@@ -82,8 +90,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         String path = request.getPath().replaceFirst("\\?.*$", "");
         boolean status = path.endsWith("/status");
         String objectPath = status ? path.substring(0, path.length() - "/status".length()) : path;
-        MockResponse current = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
-                objectPath, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+        MockResponse current = get(objectPath);
         if (current.code() != 200) return current;
         try {
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -98,9 +105,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                 obj = (com.fasterxml.jackson.databind.node.ObjectNode) merge(obj, patch);
             }
             if (obj.path("metadata").isObject()) ((com.fasterxml.jackson.databind.node.ObjectNode) obj.get("metadata")).remove("resourceVersion");
-            return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PUT, path,
-                    io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json").build(),
-                    new io.fabric8.mockwebserver.http.Buffer(obj.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            return put(path, obj.toString());
         } catch (Exception e) {
             return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");
         }
