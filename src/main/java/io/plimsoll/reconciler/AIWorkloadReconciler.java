@@ -100,7 +100,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     @Override
     public List<EventSource<?, AIWorkload>> prepareEventSources(EventSourceContext<AIWorkload> context) {
-        return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context, AIWorkloadReconciler::targets));
+        return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context, this::targetsOf));
+    }
+
+    /**
+     * Workloads this operator found no room for (namespace/name to priority), so a capacity change retries them even
+     * when the cached copy does not show their Pending status yet.
+     */
+    private final Map<String, Integer> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Stream<ResourceID> targetsOf(io.plimsoll.snapshot.ClusterChange change, Stream<AIWorkload> primaries) {
+        Stream<ResourceID> known = !change.capacityChanged() ? Stream.empty() : waiting.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .map(e -> new ResourceID(e.getKey().substring(e.getKey().indexOf('/') + 1), e.getKey().substring(0, e.getKey().indexOf('/'))));
+        return Stream.concat(targets(change, primaries), known);
     }
 
     /** The workload whose pod changed, and, when capacity changed, every pending workload, highest priority first. */
@@ -417,10 +430,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
             events.warning(wl, "Unschedulable", msg);
             metrics.pending(workloadKey, phase.name(), "Unschedulable");
+            waiting.put(workloadKey, status.getPriority() == null ? 0 : status.getPriority());
             if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
             return new Outcome(true);
         }
         metrics.pending(workloadKey, phase.name(), null);
+        waiting.remove(workloadKey);
         status.setUnplaceable(new ArrayList<>());
         String where = status.getPlacement() == null || status.getPlacement().getPool() == null ? "no pool"
                 : "pool " + status.getPlacement().getPool();
@@ -657,6 +672,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
+        waiting.remove(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
