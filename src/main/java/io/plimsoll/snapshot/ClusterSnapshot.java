@@ -167,8 +167,10 @@ public class ClusterSnapshot {
 
         @Override
         public void onDelete(Pod pod, boolean unknownFinalState) {
-            PodRecord r = records.get(key(pod));
-            if (r != null && (r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()))) records.remove(key(pod));
+            synchronized (records) {
+                PodRecord r = records.get(key(pod));
+                if (r != null && (r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()))) records.remove(key(pod));
+            }
             fire(change(pod, true));
         }
 
@@ -319,7 +321,14 @@ public class ClusterSnapshot {
             return samePod && r.node().equals(nodeName(p)) ? r : null;
         }
         PodRecord fromStatus = fromStatus(p);
-        if (fromStatus != null) records.putIfAbsent(key, fromStatus);
+        if (fromStatus == null) return null;
+        synchronized (records) {
+            // Adopted only while the pod is live in the cache: a caller holding a copy of a pod deleted a moment ago
+            // must not bring its record back (it would hold the replica's devices, and its index, with no pod).
+            Pod live = pods.getStore().getByKey(key);
+            if (live == null || !java.util.Objects.equals(live.getMetadata().getUid(), uid)) return fromStatus;
+            records.putIfAbsent(key, fromStatus);
+        }
         return fromStatus;
     }
 
