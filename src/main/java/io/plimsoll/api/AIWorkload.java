@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("aiw")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".spec.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "State", jsonPath = ".status.state", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Queue", jsonPath = ".status.queue.position", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Pool", jsonPath = ".status.placement.pool", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Devices", jsonPath = ".status.devices", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Cost/h", jsonPath = ".status.placement.costPerHour", type = AdditionalPrinterColumn.Type.NUMBER)

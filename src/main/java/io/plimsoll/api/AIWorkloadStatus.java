@@ -27,6 +27,12 @@ public class AIWorkloadStatus {
     private Integer priority;
     @JsonPropertyDescription("When an idle Inference or Workbench workload went to zero replicas (its spec.replicas is kept); unset while active.")
     private String scaledToZeroAt;
+    @JsonPropertyDescription("While waiting for placement: position in the placement queue and why it waits.")
+    private QueueStatus queue;
+
+    public QueueStatus getQueue() { return queue; }
+    public void setQueue(QueueStatus queue) { this.queue = queue; }
+
     @JsonPropertyDescription("Standard conditions: Placed, Ready, Complete, Idle.")
     private List<Condition> conditions = new ArrayList<>();
 

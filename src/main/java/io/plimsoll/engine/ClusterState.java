@@ -64,6 +64,24 @@ public final class ClusterState {
         return c;
     }
 
+    /** A copy without the given nodes (what-if: they are held for someone else). */
+    public ClusterState excluding(java.util.Set<String> held) {
+        ClusterState c = new ClusterState();
+        c.pools.putAll(pools);
+        c.runningShapes.addAll(runningShapes);
+        nodes.forEach((k, v) -> {
+            if (!held.contains(k)) c.nodes.put(k, v.copy());
+        });
+        return c;
+    }
+
+    /** A copy in which the given pool's nodes hold nothing (what-if: could the pool take it at all?). */
+    public ClusterState withPoolEmptied(String pool) {
+        ClusterState c = copy();
+        for (NodeState n : nodesOf(pool)) c.nodes.put(n.name(), n.emptied());
+        return c;
+    }
+
     public ClusterState copy() {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);

@@ -170,6 +170,13 @@ public final class NodeState {
         return out;
     }
 
+    /** The same node holding nothing (what-if). */
+    public NodeState emptied() {
+        NodeState n = new NodeState(name, pool, schedulable, cpuMilliCapacity, memoryBytesCapacity, deviceUsedMilli.length, migCapacity);
+        n.podCapacity = podCapacity;
+        return n;
+    }
+
     @Override
     public String toString() {
         return name + "{pool=" + pool + ", pods=" + podsUsed + "/" + (podCapacity == Integer.MAX_VALUE ? "-" : podCapacity) + ", cpu=" + cpuMilliUsed + "/" + cpuMilliCapacity + ", devices="

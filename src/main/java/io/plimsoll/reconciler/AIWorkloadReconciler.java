@@ -35,6 +35,9 @@ import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.snapshot.ClusterSnapshot;
 import io.plimsoll.snapshot.PodRecord;
+import io.plimsoll.scheduling.PlacementLoop;
+import io.plimsoll.scheduling.PlacementQueue;
+import io.plimsoll.api.QueueStatus;
 import io.plimsoll.snapshot.PodRecords;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -72,6 +75,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final PlacementEngine engine = new PlacementEngine();
     private final IdleScaler idle;
     private final io.plimsoll.actuator.StatusWriter statusWriter;
+    /** The one placement loop: every workload's missing replicas are placed there, in queue order. */
+    private final PlacementLoop loop;
     /**
      * When this operator scaled a workload to zero, also kept here: a reconcile can start from a cached copy whose
      * status does not show it yet, and must not scale down (count, announce) twice.
@@ -91,6 +96,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
                                 ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
         this.statusWriter = statusWriter;
+        this.loop = new PlacementLoop(snapshot::state, key -> {
+            int slash = key.indexOf('/');
+            snapshot.workloadPending(key.substring(0, slash), key.substring(slash + 1));
+        });
+        snapshot.addListener(change -> {
+            if (change.capacityChanged()) loop.wake();
+        });
         this.idle = new IdleScaler(activity.prometheus());
         this.snapshot = snapshot;
         this.binder = binder;
@@ -157,6 +169,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         WorkloadState before = status.getState();
         String ns = wl.getMetadata().getNamespace();
         String name = wl.getMetadata().getName();
+        // Out of line until this look hands it over again: a workload that failed, finished or went idle is not placed.
+        loop.cancel(ns + "/" + name);
         WorkloadNeeds.Parsed parsed;
         try {
             parsed = WorkloadNeeds.parse(wl);
@@ -331,109 +345,48 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             status.setDevices(devicesOf(byIndex));
             return new Outcome(false, backoff.until());
         }
-        PlacementDecision unplaced = null;
-        List<Pod> created = new ArrayList<>();
-        int batch = need.gang() ? missing.size() : 1;
-        // A parked workload's missing replica (moved to make room for another one's resume, or by consolidation)
-        // comes back parked: a share on a Fractional pool, packed by the engine; to zero if no share fits anywhere.
-        PhaseRules parkedRules = park && parkable(need) ? fractionalOnly(rules, phase) : null;
-        int parkedShare = parkedRules == null ? 0 : parkedShare(need, parkMilli, parkedRules);
-        if (parkedShare == 0) parkedRules = null;
-        while (!missing.isEmpty()) {
-            List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
-            List<ClusterSnapshot.PodClaim> claims = indexes.stream()
-                    .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
-            long started = System.nanoTime();
-            PlacementDecision d = null;
-            boolean placedParked = false;
-            if (parkedRules != null) {
-                Need share = need.withReplicas(indexes.size()).asShare(parkedShare);
-                PhaseRules onlyFractional = parkedRules;
-                d = snapshot.placeAndReserve(state -> engine.place(share, state, onlyFractional), claims);
-                placedParked = d.placed();
-            }
-            if (d != null && !d.placed()) {
-                // Idle, and no share anywhere to keep it parked: it goes to zero rather than take a whole device.
-                parkedReplicaTaken.put(workloadKey, "no room to keep a replica parked (" + d.explain() + ")");
-                return new Outcome(false, System.currentTimeMillis());
-            }
-            if (d == null) {
-                d = snapshot.placeAndReserve(state -> engine.place(need.withReplicas(indexes.size()), state, rules), claims);
-            }
-            metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
-            if (!d.placed()) {
-                metrics.failed(phase.name(), "Unschedulable");
-                unplaced = d;
-                break;
-            }
-            PoolProfile pool = snapshot.poolProfile(d.pool()).orElseThrow();
-            List<String> where = new ArrayList<>();
-            List<Pod> batchMade = new ArrayList<>();
-            for (int i = 0; i < indexes.size(); i++) {
-                ReplicaSlot slot = d.slots().get(i);
-                String podName = claims.get(i).podKey().substring(ns.length() + 1);
-                Pod pod = PodBinder.buildPod(wl, podName, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
-                if (placedParked) {
-                    pod.getMetadata().getAnnotations().put(Annotations.PARKED, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-                    pod.getMetadata().getAnnotations().put(Annotations.SERVING_COST, String.format(java.util.Locale.ROOT, "%.4f",
-                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
-                    parkedIdx.add(indexes.get(i));
-                }
-                Pod made;
-                try {
-                    made = binder.create(pod);
-                } catch (RuntimeException e) {
-                    for (int j = i; j < indexes.size(); j++) snapshot.release(claims.get(j).podKey());
-                    // A gang is created whole or not at all: the members already made go again.
-                    for (Pod p : batchMade) {
-                        binder.delete(p);
-                        byIndex.values().remove(p);
-                    }
-                    Refusal refusal = Refusal.of(e);
-                    if (refusal == null) throw e;
-                    return refused(wl, status, gen, refusal, pod.getMetadata().getName(), batchMade.size());
-                }
-                snapshot.created(made);
-                if (placedParked) {
-                    snapshot.parkPlaced(made, slot.fractionMilli(), pod.getMetadata().getAnnotations().get(Annotations.PARKED),
-                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
-                }
-                batchMade.add(made);
-                created.add(made);
-                byIndex.put(indexes.get(i), made);
-                where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
-                        + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
-                        + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
-            }
-            events.normal(wl, "Placed", "placed " + indexes.size() + (placedParked ? " parked" : "") + " replica(s) on pool " + d.pool() + " ("
-                    + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
-                    + String.join(", ", where));
-            metrics.placed(phase.name(), d.pool(), indexes.size());
-            missing.removeAll(indexes);
+        if (missing.isEmpty()) {
+            loop.withdraw(workloadKey);
+        } else {
+            // Hand over to the one placement loop, which serves every workload in priority, then arrival, order.
+            int desired = replicas;
+            boolean parkNow = park;
+            loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, status.getPriority() == null ? 0 : status.getPriority(),
+                    arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,
+                    held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held)));
         }
-        admissionRetries.remove(workloadKey);
 
         status.setPlacement(placementOf(byIndex));
         status.setDevices(devicesOf(byIndex));
         int ready = (int) byIndex.values().stream().filter(p -> "Running".equals(podPhase(p))).count();
         status.setReadyReplicas(ready);
-        if (unplaced != null) {
-            String room = makeRoomFromParked(wl, need, rules);
-            if (room != null) {
-                events.normal(wl, "MadeRoom", room);
-                return new Outcome(true, System.currentTimeMillis() + 1_000);
+        if (!missing.isEmpty()) {
+            PlacementLoop.Standing standing = loop.standing(workloadKey);
+            PlacementLoop.Result last = standing.last();
+            QueueStatus queue = new QueueStatus();
+            queue.setPosition(standing.position() == 0 ? null : standing.position());
+            queue.setOf(standing.waiting() == 0 ? null : standing.waiting());
+            status.setQueue(queue);
+            if (last != null && last.outcome() == PlacementLoop.Outcome.UNPLACEABLE && last.decision() != null) {
+                PlacementDecision unplaced = last.decision();
+                queue.setReason(standing.nominatedNodes() > 0 ? QueueStatus.Reason.Nominated : QueueStatus.Reason.Unschedulable);
+                queue.setNominatedNodes(standing.nominatedNodes() > 0 ? standing.nominatedNodes() : null);
+                String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
+                status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
+                setState(status, WorkloadState.Pending, msg);
+                Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
+                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
+                metrics.pending(workloadKey, phase.name(), "Unschedulable");
+                waiting.put(workloadKey, status.getPriority() == null ? 0 : status.getPriority());
+                if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
+                return new Outcome(true);
             }
-            String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
-            status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
-            setState(status, WorkloadState.Pending, msg);
-            Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
-            Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
-            events.warning(wl, "Unschedulable", msg);
-            metrics.pending(workloadKey, phase.name(), "Unschedulable");
-            waiting.put(workloadKey, status.getPriority() == null ? 0 : status.getPriority());
-            if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
-            return new Outcome(true);
+            // Not tried yet (the loop is usually a few milliseconds behind): the state stays what it was until the loop
+            // has placed it or found no room; status.queue says where it waits meanwhile.
+            queue.setReason(QueueStatus.Reason.Queued);
+            return new Outcome(true, System.currentTimeMillis() + QUEUED_RECHECK_MS);
         }
+        status.setQueue(null);
         metrics.pending(workloadKey, phase.name(), null);
         waiting.remove(workloadKey);
         status.setUnplaceable(new ArrayList<>());
@@ -462,6 +415,140 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Complete", false, "Running", "not finished", gen);
         }
         return new Outcome(false, recheckAt);
+    }
+
+    /** A request that the loop sees again after its last result was shown: re-placed within this long. */
+    static final long QUEUED_RECHECK_MS = 5_000;
+
+    /** When the workload came, for its place in line (creation time; its name breaks ties). */
+    private static long arrival(AIWorkload wl) {
+        try {
+            return wl.getMetadata().getCreationTimestamp() == null ? Long.MAX_VALUE
+                    : Instant.parse(wl.getMetadata().getCreationTimestamp()).toEpochMilli();
+        } catch (RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Places what the workload is missing, on the placement loop's thread, never on the {@code held} nodes (nominated
+     * for the first in line). Re-reads the workload's pods and records first: a request may be older than the last
+     * placement. Creates the pods (a gang whole or not at all), makes room from parked replicas when nothing fits,
+     * and says what came of it; the workload's reconciler writes the status.
+     */
+    private PlacementLoop.Result attempt(AIWorkload wl, WorkloadNeeds.Parsed parsed, PhaseRules rules, int replicas, boolean park,
+                                         int parkMilli, java.util.Set<String> held) {
+        String ns = wl.getMetadata().getNamespace();
+        String name = wl.getMetadata().getName();
+        String workloadKey = ns + "/" + name;
+        AIWorkload fresh = snapshot.workload(ns, name);
+        if (fresh == null || fresh.getMetadata().getDeletionTimestamp() != null
+                || !java.util.Objects.equals(fresh.getMetadata().getGeneration(), wl.getMetadata().getGeneration())) {
+            return PlacementLoop.Result.of(PlacementLoop.Outcome.STALE);
+        }
+        Need need = parsed.need();
+        WorkloadPhase phase = need.phase();
+        TreeMap<Integer, Pod> byIndex = ownPods(wl);
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
+        }
+        if (missing.isEmpty()) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
+        Backoff backoff = admissionRetries.get(workloadKey);
+        if (backoff != null && backoff.until() > System.currentTimeMillis()) return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+        PlacementDecision unplaced = null;
+        int batch = need.gang() ? missing.size() : 1;
+        // A parked workload's missing replica (moved to make room for another one's resume, or by consolidation)
+        // comes back parked: a share on a Fractional pool, packed by the engine; to zero if no share fits anywhere.
+        PhaseRules parkedRules = park && parkable(need) ? fractionalOnly(rules, phase) : null;
+        int parkedShare = parkedRules == null ? 0 : parkedShare(need, parkMilli, parkedRules);
+        if (parkedShare == 0) parkedRules = null;
+        while (!missing.isEmpty()) {
+            List<Integer> indexes = List.copyOf(missing.subList(0, Math.min(batch, missing.size())));
+            List<ClusterSnapshot.PodClaim> claims = indexes.stream()
+                    .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
+            long started = System.nanoTime();
+            PlacementDecision d = null;
+            boolean placedParked = false;
+            if (parkedRules != null) {
+                Need share = need.withReplicas(indexes.size()).asShare(parkedShare);
+                PhaseRules onlyFractional = parkedRules;
+                d = snapshot.placeAndReserve(state -> engine.place(share, state.excluding(held), onlyFractional), claims);
+                placedParked = d.placed();
+            }
+            if (d != null && !d.placed()) {
+                // Idle, and no share anywhere to keep it parked: it goes to zero rather than take a whole device.
+                parkedReplicaTaken.put(workloadKey, "no room to keep a replica parked (" + d.explain() + ")");
+                return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+            }
+            if (d == null) {
+                d = snapshot.placeAndReserve(state -> engine.place(need.withReplicas(indexes.size()), state.excluding(held), rules), claims);
+            }
+            metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (!d.placed()) {
+                metrics.failed(phase.name(), "Unschedulable");
+                unplaced = d;
+                break;
+            }
+            PoolProfile pool = snapshot.poolProfile(d.pool()).orElseThrow();
+            List<String> where = new ArrayList<>();
+            List<Pod> batchMade = new ArrayList<>();
+            for (int i = 0; i < indexes.size(); i++) {
+                ReplicaSlot slot = d.slots().get(i);
+                String podName = claims.get(i).podKey().substring(ns.length() + 1);
+                Pod pod = PodBinder.buildPod(wl, podName, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
+                if (placedParked) {
+                    pod.getMetadata().getAnnotations().put(Annotations.PARKED, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                    pod.getMetadata().getAnnotations().put(Annotations.SERVING_COST, String.format(java.util.Locale.ROOT, "%.4f",
+                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
+                }
+                Pod made;
+                try {
+                    made = binder.create(pod);
+                } catch (RuntimeException e) {
+                    for (int j = i; j < indexes.size(); j++) snapshot.release(claims.get(j).podKey());
+                    // A gang is created whole or not at all: the members already made go again.
+                    for (Pod p : batchMade) {
+                        binder.delete(p);
+                        byIndex.values().remove(p);
+                    }
+                    Refusal refusal = Refusal.of(e);
+                    if (refusal == null) throw e;
+                    refused(wl, refusal, pod.getMetadata().getName(), batchMade.size());
+                    return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+                }
+                snapshot.created(made);
+                if (placedParked) {
+                    snapshot.parkPlaced(made, slot.fractionMilli(), pod.getMetadata().getAnnotations().get(Annotations.PARKED),
+                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
+                }
+                batchMade.add(made);
+                byIndex.put(indexes.get(i), made);
+                where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
+                        + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
+                        + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
+            }
+            events.normal(wl, "Placed", "placed " + indexes.size() + (placedParked ? " parked" : "") + " replica(s) on pool " + d.pool() + " ("
+                    + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
+                    + String.join(", ", where));
+            metrics.placed(phase.name(), d.pool(), indexes.size());
+            missing.removeAll(indexes);
+        }
+        admissionRetries.remove(workloadKey);
+        if (unplaced == null) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
+        if (held.isEmpty() || !need.gang()) {
+            String room = makeRoomFromParked(wl, need, rules);
+            if (room != null) {
+                events.normal(wl, "MadeRoom", room);
+                return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+            }
+        }
+        String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
+        PlacementLoop.Result last = loop.standing(workloadKey).last();
+        if (last == null || last.outcome() != PlacementLoop.Outcome.UNPLACEABLE || !msg.equals(last.detail())) {
+            events.warning(wl, "Unschedulable", msg);
+        }
+        return new PlacementLoop.Result(PlacementLoop.Outcome.UNPLACEABLE, unplaced, msg);
     }
 
     /**
@@ -673,6 +760,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
         waiting.remove(ns + "/" + wl.getMetadata().getName());
+        loop.withdraw(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
@@ -772,7 +860,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Conditions.set(status.getConditions(), "Ready", false, "PodRefused", msg, gen);
     }
 
-    private Outcome refused(AIWorkload wl, AIWorkloadStatus status, Long gen, Refusal refusal, String pod, int rolledBack) {
+    private void refused(AIWorkload wl, Refusal refusal, String pod, int rolledBack) {
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         Backoff prev = admissionRetries.get(key);
         int attempts = prev == null ? 1 : prev.attempts() + 1;
@@ -781,10 +869,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 + (rolledBack > 0 ? "; the " + rolledBack + " gang member(s) already created were deleted (a gang starts whole or not at all)" : "")
                 + "; fix spec.template or the namespace's policy; next try in " + (delay / 1000) + "s";
         admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg));
-        showRefused(status, gen, msg);
         events.warning(wl, "PodRefused", msg);
         metrics.pending(key, wl.getSpec().getPhase().name(), "PodRefused");
-        return new Outcome(false, System.currentTimeMillis() + delay);
     }
 
     /** A time Plimsoll wrote into status; a hand-edited, unreadable one counts as absent. */

@@ -1,0 +1,38 @@
+package io.plimsoll.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Where a workload waits in the placement queue, and why. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class QueueStatus {
+    /** Why a workload waits. */
+    public enum Reason {
+        /** Waiting for its turn in the placement loop. */
+        Queued,
+        /** Tried: no pool has room now (status.unplaceable says why for each pool). */
+        Unschedulable,
+        /** First in line and does not fit yet: nodes are held for it so that smaller work does not take them. */
+        Nominated,
+        /** The API server refused its pods; retried after a back-off. */
+        Refused
+    }
+
+    @JsonPropertyDescription("Position in the placement queue, 1 = served first (highest priority, then oldest).")
+    private Integer position;
+    @JsonPropertyDescription("Workloads waiting in all.")
+    private Integer of;
+    @JsonPropertyDescription("Why it waits: Queued, Unschedulable, Nominated or Refused.")
+    private Reason reason;
+    @JsonPropertyDescription("Nodes held for this workload while it is first in line (a nomination).")
+    private Integer nominatedNodes;
+
+    public Integer getPosition() { return position; }
+    public void setPosition(Integer position) { this.position = position; }
+    public Integer getOf() { return of; }
+    public void setOf(Integer of) { this.of = of; }
+    public Reason getReason() { return reason; }
+    public void setReason(Reason reason) { this.reason = reason; }
+    public Integer getNominatedNodes() { return nominatedNodes; }
+    public void setNominatedNodes(Integer nominatedNodes) { this.nominatedNodes = nominatedNodes; }
+}
