@@ -138,7 +138,6 @@ public final class PlacementLoop {
                 LOG.warnf(ex, "placement of %s failed; retried on the next cycle", e.key());
                 res = Result.of(Outcome.WAITING);
             }
-            if (Boolean.getBoolean("plimsoll.debug.loop")) System.err.println("LOOP " + e.key() + " -> " + res.outcome() + " " + res.detail() + " held=" + holdNow);
             Result before = results.put(e.key(), res);
             if (res.outcome() == Outcome.PLACED || res.outcome() == Outcome.STALE) {
                 requests.remove(e.key(), r);
