@@ -6,6 +6,7 @@ import io.plimsoll.engine.packing.TaskShape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,22 +26,19 @@ public final class TraceLoader {
     }
 
     public static List<NodeSpec> loadNodes(Path file) throws InputException {
-        CsvFile csv = CsvFile.read(file);
-        csv.require("sn", "cpu_milli", "memory_mib", "gpu", "model");
         List<NodeSpec> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (int r = 0; r < csv.size(); r++) {
-            String sn = csv.str(r, "sn");
-            if (sn.isEmpty()) throw new InputException(csv.file(), csv.lineOf(r), "sn", "empty node name. Fix: give every node a name.");
-            if (!seen.add(sn)) throw new InputException(csv.file(), csv.lineOf(r), "sn", "duplicate node name '" + sn + "'. Fix: node names must be unique.");
-            int cpu = csv.nonNegInt(r, "cpu_milli");
-            long mem = csv.nonNegLong(r, "memory_mib");
-            int gpu = csv.nonNegInt(r, "gpu");
-            if (gpu > 64) throw new InputException(csv.file(), csv.lineOf(r), "gpu", "implausible GPU count " + gpu + ". Fix: use 0..64.");
-            String model = csv.str(r, "model");
-            out.add(new NodeSpec(sn, cpu, mem, gpu, model));
-        }
-        if (out.isEmpty()) throw new InputException(csv.file(), 2, null, "no node rows. Fix: add at least one node.");
+        CsvFile.read(file, List.of("sn", "cpu_milli", "memory_mib", "gpu", "model"), csv -> {
+            String sn = csv.str("sn");
+            if (sn.isEmpty()) throw csv.bad("sn", "empty node name. Fix: give every node a name.");
+            if (!seen.add(sn)) throw csv.bad("sn", "duplicate node name '" + sn + "'. Fix: node names must be unique.");
+            int cpu = csv.nonNegInt("cpu_milli");
+            long mem = csv.nonNegLong("memory_mib");
+            int gpu = csv.nonNegInt("gpu");
+            if (gpu > 64) throw csv.bad("gpu", "implausible GPU count " + gpu + ". Fix: use 0..64.");
+            out.add(new NodeSpec(sn, cpu, mem, gpu, csv.str("model")));
+        });
+        if (out.isEmpty()) throw new InputException(file.toString(), 2, null, "no node rows. Fix: add at least one node.");
         return out;
     }
 
@@ -51,17 +49,20 @@ public final class TraceLoader {
         return s;
     }
 
-    private static TaskShape task(CsvFile csv, int r, String name, Set<String> models) throws InputException {
-        int cpu = csv.nonNegInt(r, "cpu_milli");
-        long mem = csv.nonNegLong(r, "memory_mib");
-        int n = csv.nonNegInt(r, "num_gpu");
-        int m = csv.nonNegInt(r, "gpu_milli");
-        String spec = csv.has("gpu_spec") ? csv.str(r, "gpu_spec") : "";
-        if (n > 64) throw new InputException(csv.file(), csv.lineOf(r), "num_gpu", "implausible GPU count " + n + ". Fix: use 0..64.");
+    private static final List<String> TASK_COLUMNS = List.of("name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli");
+
+    private static TaskShape task(CsvFile csv, Set<String> models) throws InputException {
+        String name = csv.str("name");
+        int cpu = csv.nonNegInt("cpu_milli");
+        long mem = csv.nonNegLong("memory_mib");
+        int n = csv.nonNegInt("num_gpu");
+        int m = csv.nonNegInt("gpu_milli");
+        String spec = csv.str("gpu_spec");
+        if (n > 64) throw csv.bad("num_gpu", "implausible GPU count " + n + ". Fix: use 0..64.");
         if (n > 0) {
             for (String p : spec.split("\\|", -1)) {
                 if (!p.isEmpty() && !models.contains(p)) {
-                    throw new InputException(csv.file(), csv.lineOf(r), "gpu_spec", "unknown GPU model '" + p
+                    throw csv.bad("gpu_spec", "unknown GPU model '" + p
                             + "'. Fix: use models separated by '|' from " + models + ", or leave it empty for any model.");
                 }
             }
@@ -71,53 +72,42 @@ public final class TraceLoader {
 
     /** All rows of a pod list (name order as in the file). */
     public static List<TaskShape> loadPods(Path file, Set<String> models) throws InputException {
-        CsvFile csv = CsvFile.read(file);
-        csv.require("name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli");
-        List<TaskShape> out = new ArrayList<>(csv.size());
-        for (int r = 0; r < csv.size(); r++) out.add(task(csv, r, csv.str(r, "name"), models));
-        if (out.isEmpty()) throw new InputException(csv.file(), 2, null, "no pod rows. Fix: add at least one task.");
+        List<TaskShape> out = new ArrayList<>();
+        CsvFile.read(file, TASK_COLUMNS, csv -> out.add(task(csv, models)));
+        if (out.isEmpty()) throw new InputException(file.toString(), 2, null, "no pod rows. Fix: add at least one task.");
         return out;
     }
 
-    /** An arrival sequence file, sorted by its {@code order} column. */
+    /** An arrival sequence file, sorted by its {@code order} column (stable: rows of equal order keep file order). */
     public static List<TaskShape> loadArrivals(Path file, Set<String> models) throws InputException {
-        CsvFile csv = CsvFile.read(file);
-        csv.require("order", "name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli");
-        int n = csv.size();
-        long[] order = new long[n];
-        TaskShape[] tasks = new TaskShape[n];
-        for (int r = 0; r < n; r++) {
-            order[r] = csv.nonNegLong(r, "order");
-            tasks[r] = task(csv, r, csv.str(r, "name"), models);
-        }
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) idx[i] = i;
-        Arrays.sort(idx, (a, b) -> Long.compare(order[a], order[b]));
-        List<TaskShape> out = new ArrayList<>(n);
-        for (int i : idx) out.add(tasks[i]);
+        record Arrival(long order, TaskShape task) {}
+        List<Arrival> rows = new ArrayList<>();
+        List<String> required = new ArrayList<>(TASK_COLUMNS);
+        required.add(0, "order");
+        CsvFile.read(file, required, csv -> rows.add(new Arrival(csv.nonNegLong("order"), task(csv, models))));
+        rows.sort(Comparator.comparingLong(Arrival::order));
+        List<TaskShape> out = new ArrayList<>(rows.size());
+        for (Arrival a : rows) out.add(a.task());
         return out;
     }
 
     /** A node-rank file mapped onto the node list: rank[i] for node i. Every node must be ranked. */
     public static int[] loadRanks(Path file, List<NodeSpec> nodes) throws InputException {
-        CsvFile csv = CsvFile.read(file);
-        csv.require("sn", "rank");
         Map<String, Integer> byName = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) byName.put(nodes.get(i).name(), i);
         int[] rank = new int[nodes.size()];
         Arrays.fill(rank, -1);
-        for (int r = 0; r < csv.size(); r++) {
-            String sn = csv.str(r, "sn");
+        CsvFile.read(file, List.of("sn", "rank"), csv -> {
+            String sn = csv.str("sn");
             Integer i = byName.get(sn);
             if (i == null) {
-                throw new InputException(csv.file(), csv.lineOf(r), "sn", "node '" + sn
-                        + "' is not in the node list. Fix: use the rank file generated for this node list.");
+                throw csv.bad("sn", "node '" + sn + "' is not in the node list. Fix: use the rank file generated for this node list.");
             }
-            rank[i] = csv.nonNegInt(r, "rank");
-        }
+            rank[i] = csv.nonNegInt("rank");
+        });
         for (int i = 0; i < rank.length; i++) {
             if (rank[i] < 0) {
-                throw new InputException(csv.file(), 0, "sn", "node '" + nodes.get(i).name()
+                throw new InputException(file.toString(), 0, "sn", "node '" + nodes.get(i).name()
                         + "' has no rank. Fix: rank every node of the node list.");
             }
         }

@@ -1,5 +1,6 @@
 package io.plimsoll.simulate.serving;
 
+import io.plimsoll.simulate.CsvFile;
 import io.plimsoll.simulate.InputException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,11 +22,11 @@ public final class DutyCycleReport {
     public static Result compute(Path file, long[] thresholdsMillis) throws InputException {
         Map<String, List<long[]>> byPod = new HashMap<>();
         long[] count = {0};
-        Csv.read(file, new String[] {"value", "timestamp_anon", "container_ip"}, csv -> {
-            double v = csv.getDouble("value");
+        CsvFile.read(file, List.of("value", "timestamp_anon", "container_ip"), csv -> {
+            double v = csv.finiteDouble("value");
             if (v < 0) throw csv.bad("value", "negative utilisation: " + v);
-            double ts = csv.getDouble("timestamp_anon");
-            String pod = csv.get("container_ip");
+            double ts = csv.finiteDouble("timestamp_anon");
+            String pod = csv.str("container_ip");
             if (pod.isEmpty()) throw csv.bad("container_ip", "empty pod id");
             byPod.computeIfAbsent(pod, k -> new ArrayList<>()).add(new long[] {Math.round(ts * 1000), v == 0 ? 0 : 1});
             count[0]++;

@@ -2,6 +2,7 @@ package io.plimsoll.simulate.serving;
 
 import io.plimsoll.engine.PackingStrategy;
 import io.plimsoll.simulate.InputException;
+import io.plimsoll.simulate.Json;
 import io.plimsoll.engine.idle.AdaptiveKeepAlive;
 import io.plimsoll.engine.idle.AlwaysOn;
 import io.plimsoll.engine.idle.Durations;
@@ -10,12 +11,14 @@ import io.plimsoll.engine.idle.IdlePolicy;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -190,57 +193,79 @@ public final class ServingSimulateCommand {
     }
 
     private static String json(Map<String, String> o, ServingTrace trace, ServingConfig c, long seed, List<PolicyResult> rs,
-                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok) {
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"requests_file\": ").append(str(o.get("--requests"))).append(",\n");
-        b.append("  \"requests\": ").append(trace.requests().size()).append(",\n");
-        b.append("  \"models\": ").append(trace.models().size()).append(",\n");
-        b.append("  \"seed\": ").append(seed).append(",\n");
-        b.append(String.format(Locale.ROOT, "  \"cost_model\": {\"gpus_per_node\": %d, \"node_startup_s\": %.3f, \"node_empty_grace_s\": %.3f,"
-                        + " \"initial_nodes\": %d, \"park_fraction\": %.4f, \"park_resume_s\": %.3f, \"max_replicas\": %d,"
-                        + " \"ca_threshold\": %.3f, \"ca_unneeded_s\": %.3f, \"strategy\": \"%s\", \"placement\": \"io.plimsoll.engine.PlacementEngine\","
-                        + " \"scale_up_cooldown_s\": %.3f, \"consolidation_interval_s\": %.3f},%n",
-                c.gpusPerNode(), c.nodeStartupMillis() / 1000.0, c.nodeEmptyGraceMillis() / 1000.0, c.initialNodes(),
-                c.parkFraction(), c.parkResumeMillis() / 1000.0, c.maxReplicas(), c.caUnderUtil(), c.caUnneededMillis() / 1000.0,
-                c.strategy(), c.scaleUpCooldownMillis() / 1000.0, c.consolidationIntervalMillis() / 1000.0));
-        b.append("  \"policies\": [\n");
-        for (int i = 0; i < rs.size(); i++) {
-            PolicyResult r = rs.get(i);
-            b.append(String.format(Locale.ROOT, "    {\"policy\": %s, \"requests\": %d, \"busy_gpu_hours\": %.3f, \"idle_warm_gpu_hours\": %.3f,"
-                            + " \"parked_gpu_hours\": %.3f, \"loading_gpu_hours\": %.3f, \"gpu_node_hours\": %.3f, \"max_nodes\": %d,"
-                            + " \"cold_starts\": %d, \"parked_moves\": %d, \"park_resumes\": %d, \"ca_restarts\": %d, \"parked_evictions\": %d,"
-                            + " \"engine_placements\": %d,"
-                            + " \"wait_p50_s\": %.3f, \"wait_p99_s\": %.3f, \"wait_mean_s\": %.3f}%s%n",
-                    str(r.policy()), r.requests(), r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(),
-                    r.nodeHours(), r.maxNodes(), r.coldStarts(), r.parkedMoves(), r.resumes(), r.restarts(), r.parkEvictions(),
-                    r.placements(), r.waitP50Seconds(),
-                    r.waitP99Seconds(), r.waitMeanSeconds(), i + 1 < rs.size() ? "," : ""));
+                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok) throws IOException {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("requests_file", o.get("--requests"));
+        doc.put("requests", trace.requests().size());
+        doc.put("models", trace.models().size());
+        doc.put("seed", seed);
+        Map<String, Object> cost = new LinkedHashMap<>();
+        cost.put("gpus_per_node", c.gpusPerNode());
+        cost.put("node_startup_s", seconds(c.nodeStartupMillis()));
+        cost.put("node_empty_grace_s", seconds(c.nodeEmptyGraceMillis()));
+        cost.put("initial_nodes", c.initialNodes());
+        cost.put("park_fraction", Json.fixed(c.parkFraction(), 4));
+        cost.put("park_resume_s", seconds(c.parkResumeMillis()));
+        cost.put("max_replicas", c.maxReplicas());
+        cost.put("ca_threshold", Json.fixed(c.caUnderUtil(), 3));
+        cost.put("ca_unneeded_s", seconds(c.caUnneededMillis()));
+        cost.put("strategy", c.strategy().toString());
+        cost.put("placement", "io.plimsoll.engine.PlacementEngine");
+        cost.put("scale_up_cooldown_s", seconds(c.scaleUpCooldownMillis()));
+        cost.put("consolidation_interval_s", seconds(c.consolidationIntervalMillis()));
+        doc.put("cost_model", cost);
+        List<Object> policies = new ArrayList<>();
+        for (PolicyResult r : rs) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("policy", r.policy());
+            p.put("requests", r.requests());
+            p.put("busy_gpu_hours", Json.fixed(r.busyGpuHours(), 3));
+            p.put("idle_warm_gpu_hours", Json.fixed(r.idleWarmGpuHours(), 3));
+            p.put("parked_gpu_hours", Json.fixed(r.parkedGpuHours(), 3));
+            p.put("loading_gpu_hours", Json.fixed(r.loadingGpuHours(), 3));
+            p.put("gpu_node_hours", Json.fixed(r.nodeHours(), 3));
+            p.put("max_nodes", r.maxNodes());
+            p.put("cold_starts", r.coldStarts());
+            p.put("parked_moves", r.parkedMoves());
+            p.put("park_resumes", r.resumes());
+            p.put("ca_restarts", r.restarts());
+            p.put("parked_evictions", r.parkEvictions());
+            p.put("engine_placements", r.placements());
+            p.put("wait_p50_s", Json.fixed(r.waitP50Seconds(), 3));
+            p.put("wait_p99_s", Json.fixed(r.waitP99Seconds(), 3));
+            p.put("wait_mean_s", Json.fixed(r.waitMeanSeconds(), 3));
+            policies.add(p);
         }
-        b.append("  ],\n");
-        b.append(String.format(Locale.ROOT, "  \"goal\": {\"idle_le_keepalive_5m\": %b, \"cold_starts_le_keepalive_15m\": %b,"
-                + " \"p99_le_keepalive_15m\": %b, \"met\": %b}", idleOk, coldOk, p99Ok, idleOk && coldOk && p99Ok));
+        doc.put("policies", policies);
+        Map<String, Object> goal = new LinkedHashMap<>();
+        goal.put("idle_le_keepalive_5m", idleOk);
+        goal.put("cold_starts_le_keepalive_15m", coldOk);
+        goal.put("p99_le_keepalive_15m", p99Ok);
+        goal.put("met", idleOk && coldOk && p99Ok);
+        doc.put("goal", goal);
         if (duty != null) {
-            b.append(String.format(Locale.ROOT, ",%n  \"duty_cycle\": {\"pods\": %d, \"samples\": %d, \"observed_gpu_hours\": %.3f,"
-                    + " \"zero_gpu_hours\": %.3f, \"idle_stretches\": [", duty.pods(), duty.samples(), duty.observedGpuHours(), duty.zeroGpuHours()));
-            for (int i = 0; i < duty.rows().size(); i++) {
-                DutyCycleReport.Row r = duty.rows().get(i);
-                b.append(String.format(Locale.ROOT, "%s{\"longer_than_s\": %d, \"stretches\": %d, \"gpu_hours\": %.3f, \"reclaimable_gpu_hours\": %.3f}",
-                        i == 0 ? "" : ", ", r.thresholdMillis() / 1000, r.stretches(), r.gpuHoursInStretches(), r.reclaimableGpuHours()));
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("pods", duty.pods());
+            d.put("samples", duty.samples());
+            d.put("observed_gpu_hours", Json.fixed(duty.observedGpuHours(), 3));
+            d.put("zero_gpu_hours", Json.fixed(duty.zeroGpuHours(), 3));
+            List<Object> stretches = new ArrayList<>();
+            for (DutyCycleReport.Row r : duty.rows()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("longer_than_s", r.thresholdMillis() / 1000);
+                s.put("stretches", r.stretches());
+                s.put("gpu_hours", Json.fixed(r.gpuHoursInStretches(), 3));
+                s.put("reclaimable_gpu_hours", Json.fixed(r.reclaimableGpuHours(), 3));
+                stretches.add(s);
             }
-            b.append("]}");
+            d.put("idle_stretches", stretches);
+            doc.put("duty_cycle", d);
         }
-        b.append("\n}\n");
-        return b.toString();
+        return Json.write(doc, 1);
     }
 
-    private static String str(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-            else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-            else b.append(ch);
-        }
-        return b.append('"').toString();
+    private static BigDecimal seconds(long millis) {
+        return Json.fixed(millis / 1000.0, 3);
     }
 
     private static PackingStrategy strategy(Map<String, String> o) throws UsageError {

@@ -1,5 +1,6 @@
 package io.plimsoll.simulate.serving;
 
+import io.plimsoll.simulate.CsvFile;
 import io.plimsoll.simulate.InputException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -50,20 +51,20 @@ public final class ServingTrace {
         List<Request> out = new ArrayList<>();
         Map<String, Integer> ids = new LinkedHashMap<>();
         int[] skipped = {0};
-        Csv.read(file, new String[] {TIME, EXEC, MODEL}, csv -> {
-            String ts = csv.get(TIME);
+        CsvFile.read(file, List.of(TIME, EXEC, MODEL), csv -> {
+            String ts = csv.str(TIME);
             long t;
             try {
                 t = parseTime(ts);
             } catch (RuntimeException e) {
                 throw csv.bad(TIME, "not a time 'YYYY-MM-DD HH:MM:SS': '" + ts + "'");
             }
-            double exec = csv.getDouble(EXEC);
+            double exec = csv.finiteDouble(EXEC);
             if (exec < 0) throw csv.bad(EXEC, "negative execution time: " + exec);
-            String m = csv.get(MODEL);
+            String m = csv.str(MODEL);
             if (m.isEmpty()) {
                 // 13 rows of the November file: status PENDING, exec 0, no model = never dispatched to a deployment.
-                if (csv.has(STATUS) && csv.get(STATUS).equals("PENDING") && exec == 0) { skipped[0]++; return; }
+                if (csv.str(STATUS).equals("PENDING") && exec == 0) { skipped[0]++; return; }
                 throw csv.bad(MODEL, "empty model id");
             }
             if (t < fromMillis || t >= untilMillis) return;
@@ -79,8 +80,8 @@ public final class ServingTrace {
     /** Load latencies in ms from a CSV with column {@code value} (ms). */
     public static long[] loadLatencies(Path file) throws InputException {
         List<Long> v = new ArrayList<>();
-        Csv.read(file, new String[] {"value"}, csv -> {
-            double ms = csv.getDouble("value");
+        CsvFile.read(file, List.of("value"), csv -> {
+            double ms = csv.finiteDouble("value");
             if (ms < 0) throw csv.bad("value", "negative load latency: " + ms);
             v.add(Math.round(ms));
         });
