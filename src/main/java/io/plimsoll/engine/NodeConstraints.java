@@ -148,12 +148,13 @@ public final class NodeConstraints {
     }
 
     /**
-     * The exclusions counted by reason, most nodes first (ties in the order first met):
+     * The exclusions counted by reason, most nodes first (ties alphabetically, so the order of nodes does not matter):
      * "3 nodes have taint gpu=reserved:NoSchedule that the pod does not tolerate; 2 nodes do not match nodeSelector disk=ssd".
      */
     public static String summary(Map<Exclusion, Integer> counts) {
         List<Map.Entry<Exclusion, Integer>> list = new ArrayList<>(counts.entrySet());
-        list.sort(Comparator.comparing(Map.Entry<Exclusion, Integer>::getValue).reversed()); // stable: ties keep their order
+        list.sort(Comparator.comparing(Map.Entry<Exclusion, Integer>::getValue).reversed()
+                .thenComparing(e -> e.getKey().many()));
         return list.stream().map(e -> e.getKey().count(e.getValue())).collect(Collectors.joining("; "));
     }
 
