@@ -14,7 +14,6 @@ import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.sandbox.DemoCluster;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +69,16 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
 
     static AIWorkload selecting(AIWorkload w, Map<String, String> selector) {
         w.getSpec().getTemplate().getSpec().setNodeSelector(selector);
+        return w;
+    }
+
+    /** A required node affinity of one term with one expression. */
+    static AIWorkload requiring(AIWorkload w, String key, String operator, String value) {
+        w.getSpec().getTemplate().getSpec().setAffinity(new AffinityBuilder().withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .addNewNodeSelectorTerm().addNewMatchExpression().withKey(key).withOperator(operator).withValues(value).endMatchExpression()
+                .endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
         return w;
     }
 
@@ -134,11 +143,7 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
         label("t4-0", "zone", "a");
         label("t4-1", "zone", "b");
         AIWorkload w = share("not-a", 2, 0.25);
-        w.getSpec().getTemplate().getSpec().setAffinity(new AffinityBuilder().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                .addNewNodeSelectorTerm().addNewMatchExpression().withKey("zone").withOperator("NotIn").withValues("a").endMatchExpression()
-                .endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
+        requiring(w, "zone", "NotIn", "a");
         create(w);
         awaitState("not-a", WorkloadState.Running);
         assertEquals(Set.of("t4-1"), nodesOf("not-a"));
@@ -154,11 +159,7 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
         label("t4-0", "zone", "a");
         AIWorkload w = tolerating(share("cordon-tolerant", 1, 0.25), new TolerationBuilder().withOperator("Exists").build());
         w.getSpec().getTemplate().getSpec().setNodeSelector(Map.of(DemoCluster.POOL_LABEL, "t4"));
-        w.getSpec().getTemplate().getSpec().setAffinity(new AffinityBuilder().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                .addNewNodeSelectorTerm().addNewMatchExpression().withKey("zone").withOperator("NotIn").withValues("a").endMatchExpression()
-                .endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
+        requiring(w, "zone", "NotIn", "a");
         create(w);
         awaitState("cordon-tolerant", WorkloadState.Pending);
         assertEquals("cannot place 1 of 1 replica(s) (0.25x GPU): h100: 1 node does not match nodeSelector plimsoll.io/pool=t4; "
@@ -186,11 +187,7 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
     @Test
     void aTemplateTheApiServerWouldRefuseFailsNamingTheField() {
         AIWorkload w = share("bad", 1, 0.25);
-        w.getSpec().getTemplate().getSpec().setAffinity(new AffinityBuilder().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                .addNewNodeSelectorTerm().addNewMatchExpression().withKey("cores").withOperator("Gt").withValues("many").endMatchExpression()
-                .endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
+        requiring(w, "cores", "Gt", "many");
         create(w);
         awaitState("bad", WorkloadState.Failed);
         assertEquals("invalid spec: spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
