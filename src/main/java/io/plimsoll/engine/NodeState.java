@@ -24,6 +24,8 @@ public final class NodeState {
     /** Pods the node admits (its allocatable {@code pods}); unlimited unless set. */
     private int podCapacity = Integer.MAX_VALUE;
     private int podsUsed;
+    /** Labels and taints, matched against the pod's nodeSelector, affinity and tolerations. */
+    private NodeTraits traits = NodeTraits.NONE;
 
     public NodeState(String name, String pool, boolean schedulable, long cpuMilliCapacity, long memoryBytesCapacity,
                      int devices, Map<String, Integer> migCapacity) {
@@ -50,6 +52,7 @@ public final class NodeState {
         this.migUsed = new LinkedHashMap<>(o.migUsed);
         this.podCapacity = o.podCapacity;
         this.podsUsed = o.podsUsed;
+        this.traits = o.traits;
     }
 
     public NodeState copy() {
@@ -72,6 +75,14 @@ public final class NodeState {
         this.podCapacity = Math.max(0, capacity);
         return this;
     }
+
+    /** Sets the node's labels and taints (none unless set). */
+    public NodeState withTraits(NodeTraits traits) {
+        this.traits = traits == null ? NodeTraits.NONE : traits;
+        return this;
+    }
+
+    public NodeTraits traits() { return traits; }
 
     /** Counts one more pod bound to the node. */
     public void usePod() {

@@ -140,45 +140,44 @@ public final class PlacementEngine {
         return new Whole(1);
     }
 
-    /** Places every replica in this pool on a working copy, or returns why it cannot. */
+    /**
+     * Places every replica in this pool on a working copy, or returns why it cannot. Only the nodes that pass
+     * {@link NodeConstraints} (schedulable, the pod's nodeSelector, required affinity and tolerations, pod capacity)
+     * are considered; the others are counted by reason in the message.
+     */
     private static Object placeInPool(Need need, PoolProfile pool, DeviceUse use, ClusterState state,
                                       PackingStrategy strategy) {
-        List<NodeState> nodes = new ArrayList<>();
-        for (NodeState n : state.nodesOf(pool.name())) nodes.add(n.copy());
-        if (nodes.isEmpty()) return "no nodes match the pool's nodeSelector";
-        if (nodes.stream().noneMatch(NodeState::schedulable)) {
-            return "all " + nodes.size() + " nodes are cordoned or not ready";
-        }
-        if (nodes.stream().noneMatch(n -> n.schedulable() && n.podsFree() > 0)) {
-            return "every schedulable node is at its pod capacity (status.allocatable.pods)";
-        }
+        List<NodeState> all = state.nodesOf(pool.name());
+        if (all.isEmpty()) return "no nodes match the pool's nodeSelector";
+        List<NodeState> eligible = new ArrayList<>();
+        var excluded = NodeConstraints.sort(need.constraints(), all, eligible);
+        if (eligible.isEmpty()) return NodeConstraints.summary(excluded);
+        String alsoExcluded = excluded.isEmpty() ? "" : "; " + NodeConstraints.summary(excluded);
+        List<NodeState> ready = new ArrayList<>();
+        for (NodeState n : eligible) ready.add(n.copy());
         List<ReplicaSlot> slots = new ArrayList<>();
         TaskShape shape = packingShape(need, use, pool);
         PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
                 : Policies.create(strategy.packingPolicy(), state.typicalWorkload(shape));
-        List<NodeState> ready = nodes.stream().filter(n -> n.schedulable() && n.podsFree() > 0).toList();
         Cluster view = packer == null ? null : packingView(ready, pool);
         for (int r = 0; r < need.replicas(); r++) {
             Candidate best = packer != null ? packed(packer, view, shape, need, use, ready) : null;
-            if (best != null && nodeNamed(nodes, best.slot().node()).podsFree() <= 0) best = null; // a gang filled its pod slots
+            if (best != null && nodeNamed(ready, best.slot().node()).podsFree() <= 0) best = null; // a gang filled its pod slots
             if (packer == null) {
-                for (NodeState n : nodes) {
-                    if (!n.schedulable() || n.podsFree() <= 0) continue;
+                for (NodeState n : ready) {
+                    if (n.podsFree() <= 0) continue;
                     Candidate c = fit(need, use, n, strategy);
                     if (c != null && (best == null || Arrays.compare(c.key(), best.key()) < 0)) best = c;
                 }
             }
             if (best == null) {
-                if (r == 0) return shortage(need, pool, use, nodes);
+                if (r == 0) return shortage(need, use, ready) + alsoExcluded;
                 return (need.gang() ? "gang of " : "") + need.replicas() + " replicas, only " + r + " fit at once ("
-                        + capacity(use, state.nodesOf(pool.name())) + ")";
+                        + capacity(use, eligible) + ")" + alsoExcluded;
             }
-            for (NodeState n : nodes) {
-                if (n.name().equals(best.slot().node())) {
-                    slots.add(best.slot().withCost(slotCost(pool, best.slot(), n)));
-                    n.apply(best.slot());
-                }
-            }
+            NodeState n = nodeNamed(ready, best.slot().node());
+            slots.add(best.slot().withCost(slotCost(pool, best.slot(), n)));
+            n.apply(best.slot());
         }
         return slots;
     }
@@ -197,7 +196,7 @@ public final class PlacementEngine {
         return null;
     }
 
-    /** The pool's schedulable nodes as the packing engine sees them (same order, so indexes match). */
+    /** The pool's eligible nodes as the packing engine sees them (same order, so indexes match). */
     private static Cluster packingView(List<NodeState> ready, PoolProfile pool) {
         List<io.plimsoll.engine.packing.NodeState> view = new ArrayList<>();
         for (NodeState n : ready) {
@@ -266,9 +265,8 @@ public final class PlacementEngine {
         return n.deviceFreeMilli(d) < n.deviceFreeMilli(current);
     }
 
-    /** What the pool has free, for messages about several replicas that do not fit together. */
-    private static String capacity(DeviceUse use, List<NodeState> nodes) {
-        List<NodeState> ready = nodes.stream().filter(NodeState::schedulable).toList();
+    /** What the pool's eligible nodes have free, for messages about several replicas that do not fit together. */
+    private static String capacity(DeviceUse use, List<NodeState> ready) {
         if (use instanceof Whole w) {
             int total = ready.stream().mapToInt(NodeState::deviceCount).sum();
             int free = ready.stream().mapToInt(NodeState::wholeDevicesFree).sum();
@@ -288,9 +286,8 @@ public final class PlacementEngine {
         return "at most " + Units.cores(cpu) + " cores free on a node";
     }
 
-    /** Why no node of the pool can take one more replica, naming the scarce resource. */
-    private static String shortage(Need need, PoolProfile pool, DeviceUse use, List<NodeState> nodes) {
-        List<NodeState> ready = nodes.stream().filter(NodeState::schedulable).toList();
+    /** Why no eligible node of the pool can take one more replica, naming the scarce resource. */
+    private static String shortage(Need need, DeviceUse use, List<NodeState> ready) {
         List<NodeState> deviceFit = new ArrayList<>();
         if (use instanceof Whole w) {
             int total = 0, free = 0, most = 0;

@@ -392,7 +392,8 @@ public class PoolScaler {
         if (existing.isEmpty()) return null;
         NodeState model = existing.get(0);
         ClusterState fresh = new ClusterState().addPool(profile).addNode(new NodeState("new-node", profile.name(), true,
-                model.cpuMilliCapacity(), model.memoryBytesCapacity(), model.deviceCount(), model.migCapacity()));
+                model.cpuMilliCapacity(), model.memoryBytesCapacity(), model.deviceCount(), model.migCapacity())
+                .withTraits(model.traits())); // a new node is labelled and tainted like the pool's others
         PhaseRules only = new PhaseRules(List.of(profile.name()), PoolOrder.Preference, true, PackingStrategy.BestFit);
         for (AIWorkload w : pending) {
             // Not yet reconciled (no status) counts too: the pending signal can arrive before the status is written.

@@ -1,6 +1,11 @@
 package io.plimsoll.reconciler;
 
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AIWorkloadSpec;
 import io.plimsoll.api.AcceleratorRequest;
@@ -9,10 +14,15 @@ import io.plimsoll.api.PlacementPolicy;
 import io.plimsoll.api.ReplicaResources;
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeConstraints;
 import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PodConstraints;
+import io.plimsoll.engine.Taint;
 import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.snapshot.Quantities;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -119,8 +129,103 @@ public final class WorkloadNeeds {
         long podMem = effective(Quantities.bytes(mem), sidecars, "memory", false);
         Need need = new Need(phase, replicas, podCpu, podMem, type, count, milli, minMem,
                 acc.getModels() == null ? Set.of() : Set.copyOf(acc.getModels()), acc.getTopology(),
-                phase == WorkloadPhase.Training);
+                phase == WorkloadPhase.Training).withConstraints(constraints(spec.getTemplate().getSpec()));
         return new Parsed(need, cpu, mem);
+    }
+
+    /**
+     * The template's own node constraints: nodeSelector, required node affinity and tolerations. What the API server
+     * would refuse in a pod (an unknown operator, Gt without one integer, ...) is refused here, naming the field.
+     */
+    static PodConstraints constraints(PodSpec spec) {
+        List<PodConstraints.Term> terms = new ArrayList<>();
+        NodeSelector required = spec.getAffinity() == null || spec.getAffinity().getNodeAffinity() == null ? null
+                : spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        if (required != null) {
+            String at = "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+            List<NodeSelectorTerm> list = required.getNodeSelectorTerms();
+            if (list == null || list.isEmpty()) {
+                throw new IllegalArgumentException(at + " is empty: add at least one term, or remove requiredDuringSchedulingIgnoredDuringExecution");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                NodeSelectorTerm t = list.get(i);
+                terms.add(new PodConstraints.Term(
+                        requirements(at + "[" + i + "].matchExpressions", t == null ? null : t.getMatchExpressions(), false),
+                        requirements(at + "[" + i + "].matchFields", t == null ? null : t.getMatchFields(), true)));
+            }
+        }
+        List<PodConstraints.Toleration> tolerations = new ArrayList<>();
+        if (spec.getTolerations() != null) {
+            for (int i = 0; i < spec.getTolerations().size(); i++) {
+                tolerations.add(toleration("spec.template.spec.tolerations[" + i + "]", spec.getTolerations().get(i)));
+            }
+        }
+        return new PodConstraints(spec.getNodeSelector(), terms, tolerations);
+    }
+
+    private static List<PodConstraints.Requirement> requirements(String at, List<NodeSelectorRequirement> list, boolean fields) {
+        List<PodConstraints.Requirement> out = new ArrayList<>();
+        if (list == null) return out;
+        for (int i = 0; i < list.size(); i++) {
+            NodeSelectorRequirement r = list.get(i);
+            String where = at + "[" + i + "]";
+            if (r == null || r.getKey() == null || r.getKey().isEmpty()) throw new IllegalArgumentException(where + ".key is empty: name a node label");
+            PodConstraints.Operator op;
+            try {
+                op = PodConstraints.Operator.valueOf(String.valueOf(r.getOperator()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ".operator '" + r.getOperator() + "' is not one of In, NotIn, Exists, DoesNotExist, Gt, Lt");
+            }
+            List<String> values = r.getValues() == null ? List.of() : r.getValues();
+            if (fields) {
+                if (!NodeConstraints.NAME_FIELD.equals(r.getKey())) {
+                    throw new IllegalArgumentException(where + ".key '" + r.getKey() + "' is not a node field that can be matched: use metadata.name");
+                }
+                if ((op != PodConstraints.Operator.In && op != PodConstraints.Operator.NotIn) || values.size() != 1) {
+                    throw new IllegalArgumentException(where + " must be In or NotIn with exactly one node name");
+                }
+            }
+            switch (op) {
+                case In, NotIn -> {
+                    if (values.isEmpty()) throw new IllegalArgumentException(where + ".values is empty: " + op + " needs at least one value");
+                }
+                case Exists, DoesNotExist -> {
+                    if (!values.isEmpty()) throw new IllegalArgumentException(where + ".values must be empty for " + op);
+                }
+                case Gt, Lt -> {
+                    if (values.size() != 1 || !values.get(0).matches("-?\\d{1,18}")) {
+                        throw new IllegalArgumentException(where + ".values must be one integer for " + op + ", e.g. [\"8\"]");
+                    }
+                }
+            }
+            out.add(new PodConstraints.Requirement(r.getKey(), op, values));
+        }
+        return out;
+    }
+
+    private static PodConstraints.Toleration toleration(String at, Toleration t) {
+        if (t == null) throw new IllegalArgumentException(at + " is empty: give a key, an operator and an effect");
+        String key = t.getKey() == null ? "" : t.getKey();
+        String value = t.getValue() == null ? "" : t.getValue();
+        boolean exists;
+        if (t.getOperator() == null || t.getOperator().isEmpty() || "Equal".equals(t.getOperator())) {
+            if (key.isEmpty()) throw new IllegalArgumentException(at + " has no key: an empty key needs operator Exists (tolerates every taint)");
+            exists = false;
+        } else if ("Exists".equals(t.getOperator())) {
+            if (!value.isEmpty()) throw new IllegalArgumentException(at + ".value must be empty with operator Exists");
+            exists = true;
+        } else {
+            throw new IllegalArgumentException(at + ".operator '" + t.getOperator() + "' is not Equal or Exists");
+        }
+        Taint.Effect effect = null;
+        if (t.getEffect() != null && !t.getEffect().isEmpty()) {
+            try {
+                effect = Taint.Effect.valueOf(t.getEffect());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(at + ".effect '" + t.getEffect() + "' is not NoSchedule, PreferNoSchedule or NoExecute (or empty: all)");
+            }
+        }
+        return new PodConstraints.Toleration(key, exists, value, effect);
     }
 
     /**

@@ -555,7 +555,23 @@ public class ClusterSnapshot {
         NodeState state = new NodeState(n.getMetadata().getName(), profile == null ? null : profile.name(), !cordoned && ready(n),
                 Quantities.milli(alloc.get("cpu")), Quantities.bytes(alloc.get("memory")), devices, mig);
         if (alloc.get("pods") != null) state.limitPods(Quantities.count(alloc.get("pods")));
-        return state;
+        // Labels and taints, for the pod template's nodeSelector, required affinity and tolerations. The cordon taint
+        // (node.kubernetes.io/unschedulable) is left out: it mirrors spec.unschedulable, read above, so a cordoned node
+        // is reported as cordoned, and a pod tolerating that taint is still not placed on a cordoned node.
+        List<io.plimsoll.engine.Taint> taints = new ArrayList<>();
+        if (n.getSpec() != null && n.getSpec().getTaints() != null) {
+            for (var t : n.getSpec().getTaints()) {
+                if (t == null || t.getEffect() == null || "node.kubernetes.io/unschedulable".equals(t.getKey())) continue;
+                io.plimsoll.engine.Taint.Effect effect;
+                try {
+                    effect = io.plimsoll.engine.Taint.Effect.valueOf(t.getEffect());
+                } catch (IllegalArgumentException unknown) {
+                    continue; // not an effect the API server accepts
+                }
+                taints.add(new io.plimsoll.engine.Taint(t.getKey(), t.getValue(), effect));
+            }
+        }
+        return state.withTraits(new io.plimsoll.engine.NodeTraits(n.getMetadata().getLabels(), taints));
     }
 
     private static boolean ready(Node n) {

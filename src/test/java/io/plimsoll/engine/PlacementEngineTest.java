@@ -179,7 +179,7 @@ class PlacementEngineTest {
     void cordonedNodesAreSkipped() {
         ClusterState s = new ClusterState().addPool(gpuPool("t4", "T4", 16, 4, SharingMode.Fractional, 2.0))
                 .addNode(new NodeState("t4-0", "t4", false, 64_000, 64 * GIB, 4, Map.of()));
-        assertEquals("t4: all 1 nodes are cordoned or not ready", engine.place(share(1, 500, 0), s, PhaseRules.DEFAULT).explain());
+        assertEquals("t4: 1 node is cordoned or not ready", engine.place(share(1, 500, 0), s, PhaseRules.DEFAULT).explain());
     }
 
     @Test
