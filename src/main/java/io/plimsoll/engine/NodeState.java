@@ -185,6 +185,7 @@ public final class NodeState {
     public NodeState emptied() {
         NodeState n = new NodeState(name, pool, schedulable, cpuMilliCapacity, memoryBytesCapacity, deviceUsedMilli.length, migCapacity);
         n.podCapacity = podCapacity;
+        n.traits = traits;
         return n;
     }
 

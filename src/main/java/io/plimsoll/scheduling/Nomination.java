@@ -37,7 +37,8 @@ public final class Nomination {
             PlacementDecision ifEmpty = engine.place(need, state.withPoolEmptied(pool.name()), only);
             if (!ifEmpty.placed()) continue;
             int nodes = (int) ifEmpty.slots().stream().map(ReplicaSlot::node).distinct().count();
-            List<NodeState> candidates = state.nodesOf(pool.name()).stream().filter(NodeState::schedulable)
+            List<NodeState> candidates = state.nodesOf(pool.name()).stream()
+                    .filter(n -> n.schedulable() && io.plimsoll.engine.NodeConstraints.mismatch(need.constraints(), n.name(), n.traits()) == null)
                     .sorted(Comparator.comparingLong(Nomination::free).reversed().thenComparing(NodeState::name)).toList();
             if (candidates.size() < nodes) continue;
             if (previous != null && previous.size() == nodes
