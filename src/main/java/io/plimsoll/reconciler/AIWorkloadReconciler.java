@@ -417,6 +417,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return new Outcome(false, recheckAt);
     }
 
+    /**
+     * Places without delaying the first in line: away from the nodes held for it, or on them only as shares of devices
+     * already in use (which take nothing of the whole devices it waits for).
+     */
+    private PlacementDecision backfill(Need need, io.plimsoll.engine.ClusterState state, PhaseRules rules, java.util.Set<String> held) {
+        if (held.isEmpty()) return engine.place(need, state, rules);
+        PlacementDecision away = engine.place(need, state.excluding(held), rules);
+        if (away.placed()) return away;
+        PlacementDecision anywhere = engine.place(need, state, rules);
+        boolean harmless = anywhere.placed() && anywhere.slots().stream().allMatch(s -> !held.contains(s.node())
+                || (s.fractionMilli() > 0 && s.devices().size() == 1 && state.node(s.node()).deviceUsedMilli(s.devices().get(0)) > 0));
+        return harmless ? anywhere : away;
+    }
+
     /** A request that the loop sees again after its last result was shown: re-placed within this long. */
     static final long QUEUED_RECHECK_MS = 5_000;
 
@@ -473,7 +487,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (parkedRules != null) {
                 Need share = need.withReplicas(indexes.size()).asShare(parkedShare);
                 PhaseRules onlyFractional = parkedRules;
-                d = snapshot.placeAndReserve(state -> engine.place(share, state.excluding(held), onlyFractional), claims);
+                d = snapshot.placeAndReserve(state -> backfill(share, state, onlyFractional, held), claims);
                 placedParked = d.placed();
             }
             if (d != null && !d.placed()) {
@@ -482,7 +496,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
             }
             if (d == null) {
-                d = snapshot.placeAndReserve(state -> engine.place(need.withReplicas(indexes.size()), state.excluding(held), rules), claims);
+                d = snapshot.placeAndReserve(state -> backfill(need.withReplicas(indexes.size()), state, rules, held), claims);
             }
             metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (!d.placed()) {

@@ -555,13 +555,13 @@ public class ClusterSnapshot {
         NodeState state = new NodeState(n.getMetadata().getName(), profile == null ? null : profile.name(), !cordoned && ready(n),
                 Quantities.milli(alloc.get("cpu")), Quantities.bytes(alloc.get("memory")), devices, mig);
         if (alloc.get("pods") != null) state.limitPods(Quantities.count(alloc.get("pods")));
-        // Labels and taints, for the pod template's nodeSelector, required affinity and tolerations. The cordon taint
-        // (node.kubernetes.io/unschedulable) is left out: it mirrors spec.unschedulable, read above, so a cordoned node
-        // is reported as cordoned, and a pod tolerating that taint is still not placed on a cordoned node.
+        // Labels and taints, for the pod template's nodeSelector, required affinity and tolerations. The lifecycle taints
+        // (MIRRORED_TAINTS) are left out: they mirror spec.unschedulable and the Ready condition, read above, so a cordoned
+        // or not-ready node is reported as such, and a pod tolerating those taints is still not placed there.
         List<io.plimsoll.engine.Taint> taints = new ArrayList<>();
         if (n.getSpec() != null && n.getSpec().getTaints() != null) {
             for (var t : n.getSpec().getTaints()) {
-                if (t == null || t.getEffect() == null || "node.kubernetes.io/unschedulable".equals(t.getKey())) continue;
+                if (t == null || t.getEffect() == null || MIRRORED_TAINTS.contains(t.getKey())) continue;
                 io.plimsoll.engine.Taint.Effect effect;
                 try {
                     effect = io.plimsoll.engine.Taint.Effect.valueOf(t.getEffect());
@@ -573,6 +573,13 @@ public class ClusterSnapshot {
         }
         return state.withTraits(new io.plimsoll.engine.NodeTraits(n.getMetadata().getLabels(), taints));
     }
+
+    /**
+     * Taints the node lifecycle controller keeps in step with what Plimsoll reads directly (spec.unschedulable and the
+     * Ready condition); the API server also puts not-ready on every new node until that controller clears it.
+     */
+    static final java.util.Set<String> MIRRORED_TAINTS = java.util.Set.of("node.kubernetes.io/unschedulable",
+            "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
 
     private static boolean ready(Node n) {
         if (n.getStatus() == null || n.getStatus().getConditions() == null) return false;
