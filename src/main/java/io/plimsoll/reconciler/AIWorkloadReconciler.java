@@ -387,6 +387,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             return new Outcome(true, System.currentTimeMillis() + QUEUED_RECHECK_MS);
         }
         status.setQueue(null);
+        if (byIndex.size() < replicas) {
+            // Placed, and its pods are being created: the state moves on when the cache shows them (an event follows).
+            return new Outcome(false, System.currentTimeMillis() + 1_000);
+        }
         metrics.pending(workloadKey, phase.name(), null);
         waiting.remove(workloadKey);
         status.setUnplaceable(new ArrayList<>());
