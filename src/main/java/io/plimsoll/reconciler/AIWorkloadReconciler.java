@@ -169,8 +169,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         WorkloadState before = status.getState();
         String ns = wl.getMetadata().getNamespace();
         String name = wl.getMetadata().getName();
-        // Out of line until this look hands it over again: a workload that failed, finished or went idle is not placed.
-        loop.cancel(ns + "/" + name);
         WorkloadNeeds.Parsed parsed;
         try {
             parsed = WorkloadNeeds.parse(wl);
@@ -178,6 +176,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             setState(status, WorkloadState.Failed, "invalid spec: " + e.getMessage());
             Conditions.set(status.getConditions(), "Placed", false, "InvalidSpec", e.getMessage(), gen);
             events.warning(wl, "InvalidSpec", e.getMessage());
+            loop.cancel(ns + "/" + name); // nothing more to place for it
             return new Outcome(false);
         }
         Need need = parsed.need();
@@ -191,6 +190,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             Conditions.set(status.getConditions(), "Placed", false, "PolicyNotFound", msg, gen);
             events.warning(wl, "PolicyNotFound", msg);
             metrics.pending(ns + "/" + name, phase.name(), "PolicyNotFound");
+            loop.cancel(ns + "/" + name); // nothing more to place for it
             return new Outcome(true);
         }
         PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
@@ -203,6 +203,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         boolean finished = status.getState() == WorkloadState.Succeeded || status.getState() == WorkloadState.Failed;
         if (phase.runsToCompletion() && finished && gen != null && gen.equals(status.getObservedGeneration())
                 && !"InvalidSpec".equals(reasonOf(status, "Placed"))) {
+            loop.cancel(ns + "/" + name); // nothing more to place for it
             return new Outcome(false);
         }
 
@@ -295,6 +296,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
                 events.warning(wl, "Failed", msg);
                 status.setReadyReplicas(0);
+                loop.cancel(ns + "/" + name); // nothing more to place for it
                 return new Outcome(false);
             }
             int wanted = replicas;
@@ -306,6 +308,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
                 status.setReadyReplicas(0);
                 events.normal(wl, "Succeeded", msg);
+                loop.cancel(ns + "/" + name); // nothing more to place for it
                 return new Outcome(false);
             }
         } else {
