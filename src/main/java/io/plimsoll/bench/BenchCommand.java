@@ -61,6 +61,8 @@ public final class BenchCommand {
     static final String DEFAULT_PODS = "openb_pod_list_default.csv.gz";
     /** Concurrent create requests when seeding nodes and applying workloads. */
     static final int CREATE_THREADS = 4;
+    /** Decisions timed one at a time after the run (see {@link IsolatedDecisions}). */
+    static final int ISOLATED_SAMPLES = 200;
 
     static final String USAGE = """
             usage: plimsoll bench [--nodes NODES.csv] [--pods PODS.csv] [--workloads N] [--node-count M | --repeat-nodes K]
@@ -213,6 +215,7 @@ public final class BenchCommand {
         private double loadBefore;
         private double cpuSeconds;
         private int applied;
+        private IsolatedDecisions.Figures isolated;
 
         Bench(Options o, BenchCluster cluster, BenchWorkloads.Batch batch, String nodesName, String podsName, PrintStream out, PrintStream err) {
             this.o = o;
@@ -265,6 +268,7 @@ public final class BenchCommand {
             Controllers.register(operator, api.operatorClient(), snapshot, new PlimsollMetrics(registry), null);
             long t1 = System.nanoTime();
             operator.start();
+            boolean stopped = false;
             try (SimulatedKubelet kubelet = new SimulatedKubelet(admin);
                  SettleWatch watch = new SettleWatch(admin, NAMESPACE, batch.workloads().size())) {
                 awaitPools(admin);
@@ -292,9 +296,12 @@ public final class BenchCommand {
                 cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
                 double seconds = settledAt < 0 ? secondsSince(start) : (settledAt - start) / 1e9;
                 SettleWatch.Tally tally = watch.tally();
+                operator.stop();
+                stopped = true;
+                isolated = IsolatedDecisions.measure(snapshot, batch.workloads().subList(0, applied), ISOLATED_SAMPLES);
                 return result(api, registry, heap, tally, settledAt >= 0, seconds, creating);
             } finally {
-                operator.stop();
+                if (!stopped) operator.stop();
                 snapshot.stop();
             }
         }
@@ -344,6 +351,11 @@ public final class BenchCommand {
             r.put("decisionP99Ms", percentile(h, 0.99));
             r.put("decisionMaxMs", h == null ? null : round(h.max(TimeUnit.MILLISECONDS), 3));
             r.put("decisionMeanMs", h == null ? null : round(h.mean(TimeUnit.MILLISECONDS), 3));
+            r.put("isolatedDecisionP50Ms", isolated.p50Ms());
+            r.put("isolatedDecisionP99Ms", isolated.p99Ms());
+            r.put("isolatedDecisionMaxMs", isolated.maxMs());
+            r.put("isolatedDecisions", isolated.samples());
+            r.put("isolatedDecisionsPlaced", isolated.placed());
             long requests = api.requests().total();
             r.put("apiRequests", requests);
             r.put("apiRequestsPerPlacement", t.podsBound() == 0 ? null : round((double) requests / t.podsBound(), 2));
@@ -442,8 +454,11 @@ public final class BenchCommand {
                 ? String.format(Locale.ROOT, "NOT SETTLED: %,d workloads still unsettled after %s s", r.get("unsettled"), r.get("secondsElapsed"))
                 : r.get("secondsToAllSettled") + " s (applying took " + r.get("secondsApplying") + " s)");
         row(sb, "pods bound per second", r.get("podsPerSecond") + " (this JVM used " + r.get("cpuSeconds") + " CPU-seconds meanwhile)");
-        row(sb, "decision latency", String.format(Locale.ROOT, "p50 %s ms, p99 %s ms, max %s ms (%,d decisions)",
+        row(sb, "decision latency (timer)", String.format(Locale.ROOT, "p50 %s ms, p99 %s ms, max %s ms (%,d decisions)",
                 r.get("decisionP50Ms"), r.get("decisionP99Ms"), r.get("decisionMaxMs"), r.get("decisions")));
+        row(sb, "decision alone, after run", String.format(Locale.ROOT, "p50 %s ms, p99 %s ms, max %s ms (%d one at a time after a cluster "
+                + "change, %d placed)", r.get("isolatedDecisionP50Ms"), r.get("isolatedDecisionP99Ms"), r.get("isolatedDecisionMaxMs"),
+                r.get("isolatedDecisions"), r.get("isolatedDecisionsPlaced")));
         row(sb, "API requests per placement", r.get("apiRequestsPerPlacement") + " (" + r.get("apiRequests") + " requests: "
                 + r.get("apiRequestsByMethod") + ")");
         row(sb, "machine load (1 min avg)", r.get("loadAverageBefore") + " before, " + r.get("loadAverageAfter") + " after, on "

@@ -41,7 +41,13 @@ public final class BenchWorkloads {
     /** How many of each kind, and the pods (replicas) they ask for in all. */
     public record Mix(int inference, int training, int gangs, int optimization, int pods) {
         public Map<String, Integer> asMap() {
-            return Map.of("Inference", inference, "Training", training, "TrainingGangs", gangs, "Optimization", optimization, "pods", pods);
+            Map<String, Integer> m = new java.util.LinkedHashMap<>();
+            m.put("Inference", inference);
+            m.put("Training", training);
+            m.put("TrainingGangs", gangs);
+            m.put("Optimization", optimization);
+            m.put("pods", pods);
+            return m;
         }
 
         public String describe() {
