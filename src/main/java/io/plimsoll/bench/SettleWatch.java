@@ -1,6 +1,9 @@
 package io.plimsoll.bench;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.plimsoll.api.AIWorkload;
@@ -37,11 +40,31 @@ final class SettleWatch implements AutoCloseable {
 
     SettleWatch(KubernetesClient client, String namespace, int expected) {
         this.expected = expected;
-        this.informer = client.resources(AIWorkload.class).inNamespace(namespace).inform(new ResourceEventHandler<>() {
+        this.informer = client.resources(AIWorkload.class).inNamespace(namespace).runnableInformer(0).itemStore(new NamesOnly());
+        informer.addEventHandler(new ResourceEventHandler<>() {
             @Override public void onAdd(AIWorkload w) { update(w); }
             @Override public void onUpdate(AIWorkload old, AIWorkload w) { update(w); }
             @Override public void onDelete(AIWorkload w, boolean unknown) { }
         });
+        informer.run();
+    }
+
+    /**
+     * The informer's store keeps only each workload's name and resourceVersion (what it needs to resume a watch):
+     * the bench's own watch should weigh next to nothing in the heap it reports.
+     */
+    private static final class NamesOnly extends BasicItemStore<AIWorkload> {
+        NamesOnly() {
+            super(Cache::metaNamespaceKeyFunc);
+        }
+
+        @Override
+        public AIWorkload put(String key, AIWorkload w) {
+            AIWorkload slim = new AIWorkload();
+            slim.setMetadata(new ObjectMetaBuilder().withName(w.getMetadata().getName()).withNamespace(w.getMetadata().getNamespace())
+                    .withResourceVersion(w.getMetadata().getResourceVersion()).withUid(w.getMetadata().getUid()).build());
+            return super.put(key, slim);
+        }
     }
 
     static Seen judge(AIWorkload w) {
