@@ -1,5 +1,6 @@
 package io.plimsoll.cli;
 
+import io.plimsoll.bench.BenchCommand;
 import io.plimsoll.sandbox.SandboxCommand;
 import io.plimsoll.simulate.SimulateCommand;
 import io.plimsoll.simulate.serving.ServingSimulateCommand;
@@ -10,7 +11,7 @@ import java.util.Arrays;
 
 /**
  * Entry point. No argument: run the operator against the current kubeconfig (or in-cluster config).
- * {@code sandbox}: run it against an embedded API with a demo cluster.
+ * {@code sandbox}: run it against an embedded API with a demo cluster. {@code bench}: measure it on a trace-sized cluster.
  */
 @QuarkusMain
 public class Main {
@@ -26,16 +27,19 @@ public class Main {
             case "simulate" -> System.exit(rest.length > 0 && rest[0].equals("serving")
                     ? new ServingSimulateCommand().run(Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err)
                     : SimulateCommand.run(rest, System.out, System.err));
+            // The operator in-process on a plain JOSDK Operator, as the tests run it; Quarkus is not started.
+            case "bench" -> System.exit(BenchCommand.run(rest, System.out, System.err));
             case "-h", "--help", "help" -> {
                 System.out.println("""
-                        usage: java -jar target/quarkus-app/quarkus-run.jar [operator|sandbox] [options]
+                        usage: java -jar target/quarkus-app/quarkus-run.jar [operator|sandbox|simulate|bench] [options]
                           operator   run the operator against the current kubeconfig (default)
                           sandbox    run it against an embedded Kubernetes API with a demo cluster; --help for options
                           simulate   replay a GPU-cluster trace through the packing engine offline; --help for options
-                          simulate serving   replay an inference request trace through the idle policies offline""");
+                          simulate serving   replay an inference request trace through the idle policies offline
+                          bench      measure the operator placing trace-shaped workloads on an openb-sized cluster; --help for options""");
             }
             default -> {
-                System.err.println("plimsoll: unknown mode '" + mode + "': use operator, sandbox or simulate (--help lists them)");
+                System.err.println("plimsoll: unknown mode '" + mode + "': use operator, sandbox, simulate or bench (--help lists them)");
                 System.exit(2);
             }
         }

@@ -40,9 +40,14 @@ public final class DemoCluster {
 
     /** A Ready node with the given allocatable CPU (cores), memory (GiB) and extended resources. */
     public static Node node(String name, String pool, int cores, int memoryGiB, Map<String, String> extended) {
+        return node(name, pool, new Quantity(String.valueOf(cores)), new Quantity(memoryGiB + "Gi"), extended);
+    }
+
+    /** A Ready node with the given allocatable CPU and memory quantities and extended resources. */
+    public static Node node(String name, String pool, Quantity cpu, Quantity memory, Map<String, String> extended) {
         Map<String, Quantity> alloc = new LinkedHashMap<>();
-        alloc.put("cpu", new Quantity(String.valueOf(cores)));
-        alloc.put("memory", new Quantity(memoryGiB + "Gi"));
+        alloc.put("cpu", cpu);
+        alloc.put("memory", memory);
         alloc.put("pods", new Quantity("110"));
         extended.forEach((k, v) -> alloc.put(k, new Quantity(v)));
         Map<String, String> labels = new LinkedHashMap<>();

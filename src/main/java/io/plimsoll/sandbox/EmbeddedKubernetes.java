@@ -40,7 +40,8 @@ public final class EmbeddedKubernetes implements AutoCloseable {
         }
     }
 
-    static CustomResourceDefinition loadCrd(String file) {
+    /** One of {@link #CRD_FILES} as bundled in the jar (a copy of crds/). */
+    public static CustomResourceDefinition loadCrd(String file) {
         try (InputStream in = resource(CRD_RESOURCE_DIR + file)) {
             return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in, CustomResourceDefinition.class);
         } catch (IOException e) {

@@ -131,7 +131,8 @@ public final class RealApiServer implements AutoCloseable {
         return unavailable;
     }
 
-    private static synchronized KubeAPIServer launch() {
+    /** A bare server (no CRDs, no RBAC), as every server of the suite is started; for {@link StandaloneApiServer}. */
+    static synchronized KubeAPIServer launch() {
         if (unavailable != null && !unavailable.isEmpty()) {
             throw new TestAbortedException(unavailable);
         }
