@@ -363,6 +363,7 @@ public final class BenchCommand {
             r.put("heapPeakMiB", round(heap.peakBytes() / 1048576.0, 1));
             r.put("heapAfterGcMaxMiB", round(heap.afterGcMaxBytes() / 1048576.0, 1));
             r.put("heapMaxMiB", round(HeapWatch.maxBytes() / 1048576.0, 1));
+            r.put("gcSeconds", round(heap.gcSeconds(), 2));
             r.put("mix", new LinkedHashMap<>(batch.mix().asMap()));
             r.put("pendingReasons", t.reasons());
             r.put("seed", o.seed());
@@ -464,7 +465,7 @@ public final class BenchCommand {
         row(sb, "machine load (1 min avg)", r.get("loadAverageBefore") + " before, " + r.get("loadAverageAfter") + " after, on "
                 + r.get("cores") + " cores");
         row(sb, "peak heap", r.get("heapPeakMiB") + " MiB (largest after GC " + r.get("heapAfterGcMaxMiB") + " MiB; max heap "
-                + r.get("heapMaxMiB") + " MiB)");
+                + r.get("heapMaxMiB") + " MiB; " + r.get("gcSeconds") + " s in GC)");
         @SuppressWarnings("unchecked")
         Map<String, Integer> reasons = (Map<String, Integer>) r.get("pendingReasons");
         if (!reasons.isEmpty()) {

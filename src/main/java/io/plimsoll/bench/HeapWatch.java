@@ -61,8 +61,18 @@ final class HeapWatch implements AutoCloseable {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
+    private long gcMillisAtStart;
+    private long gcMillis;
+
+    private static long gcMillisNow() {
+        long sum = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) sum += Math.max(0, gc.getCollectionTime());
+        return sum;
+    }
+
     /** Starts from the heap as it is now. */
     void start() {
+        gcMillisAtStart = gcMillisNow();
         peak.set(usedNow());
         afterGcMax.set(0);
         on = true;
@@ -72,6 +82,12 @@ final class HeapWatch implements AutoCloseable {
     void stop() {
         on = false;
         peak.accumulateAndGet(usedNow(), Math::max);
+        gcMillis = gcMillisNow() - gcMillisAtStart;
+    }
+
+    /** Time the collectors reported spending between start and stop (pauses and, for G1, its concurrent cycles' share). */
+    double gcSeconds() {
+        return gcMillis / 1000.0;
     }
 
     long peakBytes() {
