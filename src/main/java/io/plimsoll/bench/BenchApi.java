@@ -44,13 +44,32 @@ public final class BenchApi implements AutoCloseable {
     /** The operator's requests by HTTP method, counted while {@link #counting} is on. */
     public static final class Requests {
         private final Map<String, LongAdder> byMethod = new ConcurrentHashMap<>();
+        private final Map<String, LongAdder> byResource = new ConcurrentHashMap<>();
         private final AtomicLong total = new AtomicLong();
         private volatile boolean counting;
 
-        void count(String method) {
+        void count(String method, String path) {
             if (!counting) return;
             total.incrementAndGet();
             byMethod.computeIfAbsent(method, m -> new LongAdder()).increment();
+            byResource.computeIfAbsent(method + " " + resource(path), m -> new LongAdder()).increment();
+        }
+
+        /** The resource (and subresource) a request path names: pods, aiworkloads/status, leases... */
+        static String resource(String path) {
+            if (path == null) return "?";
+            String[] seg = path.replaceFirst("\\?.*$", "").replaceFirst("^/+", "").split("/");
+            int i = seg.length > 0 && seg[0].equals("api") ? 2 : seg.length > 0 && seg[0].equals("apis") ? 3 : seg.length;
+            if (i + 1 < seg.length && seg[i].equals("namespaces") && i + 2 < seg.length) i += 2;
+            if (i >= seg.length) return seg.length > 2 ? seg[seg.length - 1] : path;
+            return i + 2 < seg.length ? seg[i] + "/" + seg[i + 2] : seg[i];
+        }
+
+        /** Requests by method and resource, e.g. "PATCH aiworkloads/status". */
+        public Map<String, Long> byResource() {
+            Map<String, Long> out = new TreeMap<>();
+            byResource.forEach((k, v) -> out.put(k, v.sum()));
+            return out;
         }
 
         public void counting(boolean on) {
@@ -72,7 +91,7 @@ public final class BenchApi implements AutoCloseable {
         EmbeddedKubernetes k8s = new EmbeddedKubernetes();
         Requests requests = new Requests();
         k8s.dispatcher().observe(r -> {
-            if (OPERATOR_AGENT.equals(r.getHeader("User-Agent"))) requests.count(r.getMethod());
+            if (OPERATOR_AGENT.equals(r.getHeader("User-Agent"))) requests.count(r.getMethod(), r.getPath());
         });
         return new BenchApi("embedded", k8s, k8s.client(), k8s.newClient(OPERATOR_AGENT), requests);
     }
@@ -87,7 +106,7 @@ public final class BenchApi implements AutoCloseable {
         Interceptor counter = new Interceptor() {
             @Override
             public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-                requests.count(request.method());
+                requests.count(request.method(), request.uri().getRawPath());
             }
         };
         KubernetesClient operator = new KubernetesClientBuilder().withConfig(config)

@@ -360,6 +360,7 @@ public final class BenchCommand {
             r.put("apiRequests", requests);
             r.put("apiRequestsPerPlacement", t.podsBound() == 0 ? null : round((double) requests / t.podsBound(), 2));
             r.put("apiRequestsByMethod", api.requests().byMethod());
+            r.put("apiRequestsByResource", api.requests().byResource());
             r.put("heapPeakMiB", round(heap.peakBytes() / 1048576.0, 1));
             r.put("heapAfterGcMaxMiB", round(heap.afterGcMaxBytes() / 1048576.0, 1));
             r.put("heapMaxMiB", round(HeapWatch.maxBytes() / 1048576.0, 1));
@@ -462,6 +463,7 @@ public final class BenchCommand {
                 r.get("isolatedDecisions"), r.get("isolatedDecisionsPlaced")));
         row(sb, "API requests per placement", r.get("apiRequestsPerPlacement") + " (" + r.get("apiRequests") + " requests: "
                 + r.get("apiRequestsByMethod") + ")");
+        row(sb, "  by resource", String.valueOf(r.get("apiRequestsByResource")));
         row(sb, "machine load (1 min avg)", r.get("loadAverageBefore") + " before, " + r.get("loadAverageAfter") + " after, on "
                 + r.get("cores") + " cores");
         row(sb, "peak heap", r.get("heapPeakMiB") + " MiB (largest after GC " + r.get("heapAfterGcMaxMiB") + " MiB; max heap "

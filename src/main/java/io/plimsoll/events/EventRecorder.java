@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Records Kubernetes events for Plimsoll's decisions. The same reason and message for the same object is
  * recorded once (a pending workload retried every few seconds does not flood the event list).
- * Events are best effort: a failure to record one is logged, never fails a reconcile.
+ * Events are best effort: a failure to record one is logged, never fails a reconcile. They are sent in order by one
+ * thread of their own, so no decision waits on the API server for an event.
  */
 @ApplicationScoped
 public class EventRecorder {
@@ -25,10 +26,17 @@ public class EventRecorder {
 
     private final KubernetesClient client;
     private final Map<String, String> lastByObject = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ThreadPoolExecutor sender = new java.util.concurrent.ThreadPoolExecutor(1, 1, 10,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "plimsoll-events");
+                t.setDaemon(true);
+                return t;
+            });
 
     @Inject
     public EventRecorder(KubernetesClient client) {
         this.client = client;
+        sender.allowCoreThreadTimeOut(true);
     }
 
     public void normal(HasMetadata obj, String reason, String message) {
@@ -47,6 +55,10 @@ public class EventRecorder {
         String ns = obj.getMetadata().getNamespace() == null ? "default" : obj.getMetadata().getNamespace();
         String now = Instant.now().toString();
         String msg = message.length() > 1000 ? message.substring(0, 997) + "..." : message;
+        sender.execute(() -> send(obj, objKey, ns, now, type, reason, msg));
+    }
+
+    private void send(HasMetadata obj, String objKey, String ns, String now, String type, String reason, String msg) {
         try {
             client.v1().events().inNamespace(ns).resource(new EventBuilder()
                     .withNewMetadata().withGenerateName(obj.getMetadata().getName() + ".").withNamespace(ns).endMetadata()

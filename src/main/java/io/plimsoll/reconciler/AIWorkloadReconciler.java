@@ -67,6 +67,21 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Safety net: pending workloads are retried on capacity changes, and at least this often. */
     static final long PENDING_RETRY_MS = 30_000;
+    /** After the API server failed (5xx, timeout) to create a pod, the next try waits this long. */
+    static final long CREATION_RETRY_MS = 2_000;
+    /**
+     * Creates the pods the placement loop decided, so the loop does not wait on the API server: a few at a time, in
+     * the order decided. Daemon threads that end when idle.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor creator = new java.util.concurrent.ThreadPoolExecutor(4, 4, 10,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "plimsoll-pod-creator");
+                t.setDaemon(true);
+                return t;
+            });
+    {
+        creator.allowCoreThreadTimeOut(true);
+    }
 
     private final ClusterSnapshot snapshot;
     private final PodBinder binder;
@@ -96,7 +111,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
                                 ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
         this.statusWriter = statusWriter;
-        this.loop = new PlacementLoop(snapshot::state, key -> {
+        this.loop = new PlacementLoop(snapshot::state, snapshot::capacityFreedCount, key -> {
             int slash = key.indexOf('/');
             snapshot.workloadPending(key.substring(0, slash), key.substring(slash + 1));
         });
@@ -116,23 +131,14 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     /**
-     * Workloads this operator found no room for (namespace/name to priority), so a capacity change retries them even
-     * when the cached copy does not show their Pending status yet.
+     * The workload whose pod changed, and, when a pool or policy changed, every pending workload, highest priority
+     * first (one may have waited for a policy that now exists). Freed capacity alone goes to the placement loop, which
+     * holds every workload waiting for room.
      */
-    private final Map<String, Integer> waiting = new java.util.concurrent.ConcurrentHashMap<>();
-
     private Stream<ResourceID> targetsOf(io.plimsoll.snapshot.ClusterChange change, Stream<AIWorkload> primaries) {
-        Stream<ResourceID> known = !change.capacityChanged() ? Stream.empty() : waiting.entrySet().stream()
-                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-                .map(e -> new ResourceID(e.getKey().substring(e.getKey().indexOf('/') + 1), e.getKey().substring(0, e.getKey().indexOf('/'))));
-        return Stream.concat(targets(change, primaries), known);
-    }
-
-    /** The workload whose pod changed, and, when capacity changed, every pending workload, highest priority first. */
-    static Stream<ResourceID> targets(io.plimsoll.snapshot.ClusterChange change, Stream<AIWorkload> primaries) {
         Stream<ResourceID> own = change.workloadName() == null ? Stream.empty()
                 : Stream.of(new ResourceID(change.workloadName(), change.workloadNamespace()));
-        if (!change.capacityChanged()) return own;
+        if (!change.configChanged()) return own;
         Stream<ResourceID> pending = primaries
                 .filter(w -> w.getStatus() == null || w.getStatus().getState() == null || w.getStatus().getState() == WorkloadState.Pending)
                 .sorted(Comparator.comparingInt((AIWorkload w) -> w.getStatus() == null || w.getStatus().getPriority() == null ? 0 : -w.getStatus().getPriority())
@@ -153,15 +159,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (outcome.recheckAt != Long.MAX_VALUE) {
             delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - System.currentTimeMillis()));
         }
-        if (!sameStatus(before, status)) statusWriter.write(wl, status, context);
+        if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
         UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
 
     /** @param recheckAt when idleness should be looked at again (epoch ms), Long.MAX_VALUE for never */
-    private record Outcome(boolean retry, long recheckAt) {
+    /** @param deferStatus pods are being created: the status is written when they show (the next reconcile) */
+    private record Outcome(boolean retry, long recheckAt, boolean deferStatus) {
         Outcome(boolean retry) {
-            this(retry, Long.MAX_VALUE);
+            this(retry, Long.MAX_VALUE, false);
+        }
+
+        Outcome(boolean retry, long recheckAt) {
+            this(retry, recheckAt, false);
         }
     }
 
@@ -357,6 +368,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, status.getPriority() == null ? 0 : status.getPriority(),
                     arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,
                     held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held)));
+            // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
+            // of it rather than "Queued" first.
+            PlacementLoop.Result first = loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
+            if (first != null && first.outcome() == PlacementLoop.Outcome.PLACED) {
+                missing.removeIf(i -> snapshot.isReserved(workloadKey, i));
+            }
         }
 
         status.setPlacement(placementOf(byIndex));
@@ -380,7 +397,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
                 Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
                 metrics.pending(workloadKey, phase.name(), "Unschedulable");
-                waiting.put(workloadKey, status.getPriority() == null ? 0 : status.getPriority());
                 if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
                 return new Outcome(true);
             }
@@ -391,11 +407,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         status.setQueue(null);
         if (byIndex.size() < replicas) {
-            // Placed, and its pods are being created: the state moves on when the cache shows them (an event follows).
-            return new Outcome(false, System.currentTimeMillis() + 1_000);
+            // Placed, and its pods are being created: the state moves on when the cache shows them (an event follows),
+            // and the status is written then, once, with the pods in it.
+            return new Outcome(false, System.currentTimeMillis() + 1_000, true);
         }
         metrics.pending(workloadKey, phase.name(), null);
-        waiting.remove(workloadKey);
         status.setUnplaceable(new ArrayList<>());
         String where = status.getPlacement() == null || status.getPlacement().getPool() == null ? "no pool"
                 : "pool " + status.getPlacement().getPool();
@@ -440,6 +456,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     /** A request that the loop sees again after its last result was shown: re-placed within this long. */
     static final long QUEUED_RECHECK_MS = 5_000;
+    /** How long a reconcile waits for the placement loop's first answer before it reports the workload as queued. */
+    static final long FIRST_ANSWER_WAIT_MS = 200;
 
     /** When the workload came, for its place in line (creation time; its name breaks ties). */
     private static long arrival(AIWorkload wl) {
@@ -512,8 +530,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 break;
             }
             PoolProfile pool = snapshot.poolProfile(d.pool()).orElseThrow();
-            List<String> where = new ArrayList<>();
-            List<Pod> batchMade = new ArrayList<>();
+            List<Pod> planned = new ArrayList<>();
             for (int i = 0; i < indexes.size(); i++) {
                 ReplicaSlot slot = d.slots().get(i);
                 String podName = claims.get(i).podKey().substring(ns.length() + 1);
@@ -523,39 +540,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     pod.getMetadata().getAnnotations().put(Annotations.SERVING_COST, String.format(java.util.Locale.ROOT, "%.4f",
                             pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
                 }
-                Pod made;
-                try {
-                    made = binder.create(pod);
-                } catch (RuntimeException e) {
-                    for (int j = i; j < indexes.size(); j++) snapshot.release(claims.get(j).podKey());
-                    // A gang is created whole or not at all: the members already made go again.
-                    for (Pod p : batchMade) {
-                        binder.delete(p);
-                        byIndex.values().remove(p);
-                    }
-                    Refusal refusal = Refusal.of(e);
-                    if (refusal == null) throw e;
-                    refused(wl, refusal, pod.getMetadata().getName(), batchMade.size());
-                    return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
-                }
-                snapshot.created(made);
-                if (placedParked) {
-                    snapshot.parkPlaced(made, slot.fractionMilli(), pod.getMetadata().getAnnotations().get(Annotations.PARKED),
-                            pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
-                }
-                batchMade.add(made);
-                byIndex.put(indexes.get(i), made);
-                where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
-                        + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
-                        + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
+                planned.add(pod);
             }
-            events.normal(wl, "Placed", "placed " + indexes.size() + (placedParked ? " parked" : "") + " replica(s) on pool " + d.pool() + " ("
-                    + PlacementEngine.describeDevices(d, pool) + ", " + Units.dollars(d.costPerHour()) + "): "
-                    + String.join(", ", where));
-            metrics.placed(phase.name(), d.pool(), indexes.size());
+            // Decided and reserved: the pods are created off the loop, which goes on to the next in line meanwhile.
+            PodCreation creation = new PodCreation(wl, planned, claims, pool, d, placedParked);
+            creator.execute(() -> create(creation));
             missing.removeAll(indexes);
         }
-        admissionRetries.remove(workloadKey);
         if (unplaced == null) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
         if (held.isEmpty() || !need.gang()) {
             String room = makeRoomFromParked(wl, need, rules);
@@ -570,6 +561,77 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.warning(wl, "Unschedulable", msg);
         }
         return new PlacementLoop.Result(PlacementLoop.Outcome.UNPLACEABLE, unplaced, msg);
+    }
+
+    /** Pods decided and reserved for one batch of a workload (a whole gang, or one replica), to be created. */
+    private record PodCreation(AIWorkload wl, List<Pod> pods, List<ClusterSnapshot.PodClaim> claims, PoolProfile pool,
+                               PlacementDecision decision, boolean parked) {}
+
+    /**
+     * Creates a batch's pods, in order, on a creator thread. A gang is created whole or not at all: when the API server
+     * refuses a member, the members already made are deleted and every reservation of the batch is released. The
+     * workload is reconciled afterwards either way.
+     */
+    private void create(PodCreation c) {
+        AIWorkload wl = c.wl();
+        String ns = wl.getMetadata().getNamespace();
+        String workloadKey = ns + "/" + wl.getMetadata().getName();
+        List<Pod> made = new ArrayList<>();
+        List<String> where = new ArrayList<>();
+        try {
+            for (int i = 0; i < c.pods().size(); i++) {
+                Pod pod = c.pods().get(i);
+                ReplicaSlot slot = c.decision().slots().get(i);
+                Pod m;
+                try {
+                    m = binder.create(pod);
+                } catch (RuntimeException e) {
+                    for (int j = i; j < c.claims().size(); j++) snapshot.release(c.claims().get(j).podKey());
+                    for (Pod p : made) {
+                        try {
+                            binder.delete(p);
+                        } catch (RuntimeException gone) {
+                            LOG.warnf("could not delete gang member %s/%s after a failed creation: %s", ns, p.getMetadata().getName(), gone.getMessage());
+                        }
+                    }
+                    Refusal refusal = Refusal.of(e);
+                    if (refusal != null) {
+                        refused(wl, refusal, pod.getMetadata().getName(), made.size());
+                    } else {
+                        creationFailed(wl, pod.getMetadata().getName(), e);
+                    }
+                    return;
+                }
+                snapshot.created(m);
+                if (c.parked()) {
+                    snapshot.parkPlaced(m, slot.fractionMilli(), pod.getMetadata().getAnnotations().get(Annotations.PARKED),
+                            c.pool().devicesPerNode() == 0 ? 0 : c.pool().costPerNodeHour() / c.pool().devicesPerNode());
+                }
+                made.add(m);
+                where.add(slot.node() + (slot.devices().isEmpty() ? "" : " devices " + slot.devices())
+                        + (slot.fractionMilli() > 0 ? " (" + Units.fraction(slot.fractionMilli()) + ")" : "")
+                        + (slot.mig() != null ? " (MIG " + slot.mig().name() + ")" : ""));
+            }
+            admissionRetries.remove(workloadKey);
+            PlacementDecision d = c.decision();
+            events.normal(wl, "Placed", "placed " + made.size() + (c.parked() ? " parked" : "") + " replica(s) on pool " + d.pool() + " ("
+                    + PlacementEngine.describeDevices(d, c.pool()) + ", " + Units.dollars(d.costPerHour()) + "): "
+                    + String.join(", ", where));
+            metrics.placed(wl.getSpec().getPhase().name(), d.pool(), made.size());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "creating the pods of %s failed", workloadKey);
+        } finally {
+            snapshot.workloadPending(ns, wl.getMetadata().getName()); // its reconcile writes the status
+        }
+    }
+
+    /** The API server failed (not refused) a pod's creation: released, and tried again shortly. */
+    private void creationFailed(AIWorkload wl, String pod, RuntimeException e) {
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        Backoff prev = admissionRetries.get(key);
+        String msg = "creating pod " + pod + " failed (" + e.getMessage() + "); next try in " + (CREATION_RETRY_MS / 1000) + "s";
+        admissionRetries.put(key, new Backoff(prev == null ? 0 : prev.attempts(), System.currentTimeMillis() + CREATION_RETRY_MS, msg));
+        LOG.warnf("%s: %s", key, msg);
     }
 
     /**
@@ -780,7 +842,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
-        waiting.remove(ns + "/" + wl.getMetadata().getName());
         loop.withdraw(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);

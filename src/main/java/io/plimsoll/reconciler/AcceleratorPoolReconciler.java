@@ -27,6 +27,11 @@ import java.util.List;
 @ControllerConfiguration(name = AcceleratorPoolReconciler.NAME)
 public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
     public static final String NAME = "acceleratorpool";
+    /**
+     * Pool (and policy) statuses follow pod churn at most once per this long: a burst of placements is one status
+     * write per pool, not one per pod.
+     */
+    static final java.time.Duration POOL_REFRESH = java.time.Duration.ofSeconds(1);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterSnapshot snapshot;
@@ -47,8 +52,8 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
     public List<EventSource<?, AcceleratorPool>> prepareEventSources(EventSourceContext<AcceleratorPool> context) {
         // Pools are few; any capacity change refreshes all of them.
         return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context,
-                (change, pools) -> change.capacityChanged() || change.workloadName() != null
-                        ? pools.map(ResourceID::fromResource) : java.util.stream.Stream.empty()));
+                (change, pools) -> change.capacityChanged() || change.configChanged() || change.workloadName() != null
+                        ? pools.map(ResourceID::fromResource) : java.util.stream.Stream.empty(), POOL_REFRESH));
     }
 
     @Override

@@ -36,8 +36,8 @@ public class PlacementPolicyReconciler implements Reconciler<PlacementPolicy> {
     @Override
     public List<EventSource<?, PlacementPolicy>> prepareEventSources(EventSourceContext<PlacementPolicy> context) {
         return List.of(new ClusterChangeEventSource<>("cluster-changes", snapshot, context,
-                (change, policies) -> change.workloadName() == null && change.capacityChanged()
-                        ? policies.map(ResourceID::fromResource) : java.util.stream.Stream.empty()));
+                (change, policies) -> change.workloadName() == null && (change.capacityChanged() || change.configChanged())
+                        ? policies.map(ResourceID::fromResource) : java.util.stream.Stream.empty(), AcceleratorPoolReconciler.POOL_REFRESH));
     }
 
     @Override

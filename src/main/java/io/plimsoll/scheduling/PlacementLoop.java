@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -62,21 +63,34 @@ public final class PlacementLoop {
     private final PlacementQueue queue = new PlacementQueue();
     private final Map<String, Request> requests = new ConcurrentHashMap<>();
     private final Map<String, Result> results = new ConcurrentHashMap<>();
+    /** Reconciles waiting for the next answer about a workload. */
+    private final Map<String, java.util.concurrent.CompletableFuture<Result>> answers = new ConcurrentHashMap<>();
     private volatile Map<String, Integer> positions = Map.of();
     private volatile String head;
     private volatile Set<String> held = Set.of();
     private final AtomicBoolean pending = new AtomicBoolean();
     private final ThreadPoolExecutor thread;
     private final Supplier<ClusterState> state;
+    private final LongSupplier capacityFreed;
     private final Consumer<String> changed;
+    /**
+     * Work that found no room, and with what: the count of capacity-freeing changes then, and the nodes held for the
+     * head. While both are the same, trying again gives the same answer, so a cycle passes it over: a cycle costs what
+     * is new, not everything waiting.
+     */
+    private final Map<String, Tried> unplaceable = new ConcurrentHashMap<>();
+
+    private record Tried(long freedCount, Set<String> held) {}
     private final PlacementEngine engine = new PlacementEngine();
 
     /**
      * @param state   the current cluster state (a private copy)
+     * @param capacityFreed a count that grows with every change that may free capacity (a pod gone, a node added)
      * @param changed told the key (namespace/name) of a workload whose result changed, so its status is written
      */
-    public PlacementLoop(Supplier<ClusterState> state, Consumer<String> changed) {
+    public PlacementLoop(Supplier<ClusterState> state, LongSupplier capacityFreed, Consumer<String> changed) {
         this.state = state;
+        this.capacityFreed = capacityFreed;
         this.changed = changed;
         // One thread, which ends when idle (so operators started and stopped in tests leave nothing running).
         this.thread = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -88,7 +102,10 @@ public final class PlacementLoop {
 
     /** Hands a workload over (or updates its request), and asks for a cycle. */
     public void submit(Request r) {
-        requests.put(r.entry().key(), r);
+        Request before = requests.put(r.entry().key(), r);
+        if (before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())) {
+            unplaceable.remove(r.entry().key());
+        }
         queue.offer(r.entry());
         wake();
     }
@@ -96,6 +113,7 @@ public final class PlacementLoop {
     /** The workload needs nothing placed any more (all placed, scaled down, deleted). */
     public void withdraw(String key) {
         requests.remove(key);
+        unplaceable.remove(key);
         queue.remove(key);
         results.remove(key);
     }
@@ -103,7 +121,26 @@ public final class PlacementLoop {
     /** Takes the workload out of line until it is handed over again; its last result is kept for its status. */
     public void cancel(String key) {
         requests.remove(key);
+        unplaceable.remove(key);
         queue.remove(key);
+    }
+
+    /**
+     * Waits up to {@code millis} for the next attempt at the workload (after a {@link #submit}), and returns what it
+     * came to, or null when none came in time.
+     */
+    public Result awaitResult(String key, long millis) {
+        var answer = answers.computeIfAbsent(key, k -> new java.util.concurrent.CompletableFuture<>());
+        try {
+            return answer.get(millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     public Standing standing(String key) {
@@ -118,6 +155,7 @@ public final class PlacementLoop {
 
     void cycle() {
         pending.set(false);
+        long freedCount = capacityFreed.getAsLong();
         List<PlacementQueue.Entry> order = queue.ordered();
         Map<String, Integer> pos = new HashMap<>();
         for (int i = 0; i < order.size(); i++) pos.put(order.get(i).key(), i + 1);
@@ -131,14 +169,26 @@ public final class PlacementLoop {
                 continue;
             }
             Result res;
-            try {
-                res = r.attempt().run(holdNow);
-            } catch (RuntimeException ex) {
-                // One workload's failure (the API server down, say) must not stop the others' placement.
-                LOG.warnf(ex, "placement of %s failed; retried on the next cycle", e.key());
-                res = Result.of(Outcome.WAITING);
+            Tried tried = unplaceable.get(e.key());
+            if (tried != null && tried.freedCount() == freedCount && tried.held().equals(holdNow) && results.get(e.key()) != null) {
+                res = results.get(e.key()); // nothing freed since it found no room, nor released from the head's hold
+            } else {
+                try {
+                    res = r.attempt().run(holdNow);
+                } catch (RuntimeException ex) {
+                    // One workload's failure (the API server down, say) must not stop the others' placement.
+                    LOG.warnf(ex, "placement of %s failed; retried on the next cycle", e.key());
+                    res = Result.of(Outcome.WAITING);
+                }
+                if (res.outcome() == Outcome.UNPLACEABLE) {
+                    unplaceable.put(e.key(), new Tried(freedCount, holdNow));
+                } else {
+                    unplaceable.remove(e.key());
+                }
             }
             Result before = results.put(e.key(), res);
+            var answer = answers.remove(e.key());
+            if (answer != null) answer.complete(res);
             if (res.outcome() == Outcome.PLACED || res.outcome() == Outcome.STALE) {
                 requests.remove(e.key(), r);
                 queue.remove(e.key());

@@ -50,6 +50,10 @@ public class ClusterSnapshot {
     private static final Duration RESERVATION_TTL = Duration.ofMinutes(2);
     /** Pod index: the namespace/name of the AIWorkload that is the pod's controller. */
     private static final String BY_WORKLOAD = "plimsoll-workload";
+    /** Pod index: the node the pod is bound to. */
+    private static final String BY_NODE = "plimsoll-node";
+    /** How often records whose pods never showed up are looked for. */
+    private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
 
     private final KubernetesClient client;
     private SharedIndexInformer<Node> nodes;
@@ -58,15 +62,25 @@ public class ClusterSnapshot {
     private SharedIndexInformer<PlacementPolicy> policies;
     /** AIWorkloads, read by the pool scaler (consolidation, scale-up) without an API call per look. */
     private SharedIndexInformer<io.plimsoll.api.AIWorkload> workloads;
-    /** Plimsoll's records of its pods, by pod key (namespace/name); the ones being created have no UID yet. */
-    private final Map<String, PodRecord> records = new ConcurrentHashMap<>();
+    /** Nodes whose view must be rebuilt before the next state: an event or a record concerned them. */
+    private final java.util.Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** Plimsoll's records of its pods; the ones being created have no UID yet. Every change marks its node dirty. */
+    private final RecordBook records = new RecordBook(dirty::add);
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
-    /** Bumped on every informer event and reservation change; the last built state is reused while it holds. */
-    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
-    private volatile CachedState cached;
+    /** Counts changes that may have freed capacity: the placement loop retries work that found no room after one. */
+    private final java.util.concurrent.atomic.AtomicLong freed = new java.util.concurrent.atomic.AtomicLong();
+    /** Pools changed (or nothing built yet): every node's view is rebuilt. */
+    private volatile boolean allDirty = true;
+    /** The engine's view, node by node, kept current from events: only dirty nodes are rebuilt (guarded by itself). */
+    private final java.util.TreeMap<String, NodeView> views = new java.util.TreeMap<>();
+    private List<PoolProfile> profiles = List.of();
+    /** The views put together; null after any of them changed. */
+    private ClusterState assembled;
+    private Instant lastSweep = Instant.EPOCH;
 
-    private record CachedState(long version, ClusterState state, Instant builtAt) {}
+    /** One node as the engine sees it, and the shapes of the accelerator work on it (for FGD's typical workload). */
+    private record NodeView(NodeState state, List<TaskShape> shapes) {}
 
     /** What a placement reserves for one slot: the pod's namespace/name and the replica it runs. */
     public record PodClaim(String podKey, String workloadKey, int replica) {}
@@ -79,16 +93,31 @@ public class ClusterSnapshot {
     /** Starts the informers and waits until their caches are filled. Safe to call more than once. */
     public synchronized void start() {
         if (started) return;
-        nodes = client.nodes().inform(handler(n -> new ClusterChange(null, null, true)));
+        nodes = client.nodes().inform(handler(n -> {
+            dirty.add(n.getMetadata().getName());
+            freed.incrementAndGet();
+            return new ClusterChange(null, null, true);
+        }));
         pods = client.pods().inAnyNamespace().runnableInformer(0);
         pods.addIndexers(Map.of(BY_WORKLOAD, p -> {
             String w = controllerWorkload(p);
             return w == null ? List.of() : List.of(w);
-        }));
+        }, BY_NODE, p -> nodeName(p) == null ? List.of() : List.of(nodeName(p))));
         pods.addEventHandler(new PodHandler());
-        pools = client.resources(AcceleratorPool.class).inform(handler(p -> new ClusterChange(null, null, true)));
-        policies = client.resources(PlacementPolicy.class).inform(handler(p -> new ClusterChange(null, null, true)));
-        workloads = client.resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().inform();
+        pools = client.resources(AcceleratorPool.class).inform(specHandler(p -> {
+            allDirty = true;
+            freed.incrementAndGet();
+            return new ClusterChange(null, null, true, true);
+        }));
+        policies = client.resources(PlacementPolicy.class).inform(specHandler(p -> new ClusterChange(null, null, false, true)));
+        workloads = client.resources(io.plimsoll.api.AIWorkload.class).inAnyNamespace().runnableInformer(0);
+        workloads.addEventHandler(new ResourceEventHandler<>() {
+            // A workload's status holds the records of its pods (read back after a restart): pods of it without a
+            // record yet are looked at again.
+            @Override public void onAdd(io.plimsoll.api.AIWorkload w) { recheckPodsOf(w); }
+            @Override public void onUpdate(io.plimsoll.api.AIWorkload o, io.plimsoll.api.AIWorkload w) { recheckPodsOf(w); }
+            @Override public void onDelete(io.plimsoll.api.AIWorkload w, boolean unknownFinalState) { recheckPodsOf(w); }
+        });
         for (SharedIndexInformer<?> i : List.of(nodes, pods, pools, policies, workloads)) {
             try {
                 i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -120,6 +149,14 @@ public class ClusterSnapshot {
         return out;
     }
 
+    /**
+     * How many changes so far may have freed capacity (a pod gone, finished or moved; a node or pool changed; a
+     * record dropped; a replica parked). Work that found no room need not be tried again while this stays the same.
+     */
+    public long capacityFreedCount() {
+        return freed.get();
+    }
+
     /** A workload just became Pending: pools that can grow should look (they listen to workload changes). */
     public void workloadPending(String namespace, String name) {
         fire(new ClusterChange(namespace, name, false));
@@ -133,8 +170,17 @@ public class ClusterSnapshot {
         listeners.remove(listener);
     }
 
+    private void recheckPodsOf(io.plimsoll.api.AIWorkload w) {
+        for (Pod p : pods.getIndexer().byIndex(BY_WORKLOAD, w.getMetadata().getNamespace() + "/" + w.getMetadata().getName())) {
+            if (nodeName(p) != null && records.get(key(p)) == null) dirty.add(nodeName(p));
+        }
+    }
+
+    private void touch(Pod p) {
+        if (p != null && nodeName(p) != null) dirty.add(nodeName(p));
+    }
+
     private void fire(ClusterChange change) {
-        version.incrementAndGet();
         for (Consumer<ClusterChange> l : listeners) {
             try {
                 l.accept(change);
@@ -152,9 +198,27 @@ public class ClusterSnapshot {
         };
     }
 
+    /** Like {@link #handler}, but an update counts only when the spec changed or deletion began (not a status write). */
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> ResourceEventHandler<T> specHandler(Function<T, ClusterChange> f) {
+        ResourceEventHandler<T> all = handler(f);
+        return new ResourceEventHandler<>() {
+            @Override public void onAdd(T obj) { all.onAdd(obj); }
+            @Override public void onDelete(T obj, boolean unknownFinalState) { all.onDelete(obj, unknownFinalState); }
+            @Override public void onUpdate(T oldObj, T newObj) {
+                // Without a generation (an API that does not keep one), every update counts.
+                if (newObj.getMetadata().getGeneration() == null
+                        || !java.util.Objects.equals(oldObj.getMetadata().getGeneration(), newObj.getMetadata().getGeneration())
+                        || !java.util.Objects.equals(oldObj.getMetadata().getDeletionTimestamp(), newObj.getMetadata().getDeletionTimestamp())) {
+                    all.onUpdate(oldObj, newObj);
+                }
+            }
+        };
+    }
+
     private final class PodHandler implements ResourceEventHandler<Pod> {
         @Override
         public void onAdd(Pod pod) {
+            touch(pod);
             fire(change(pod, terminal(pod)));
         }
 
@@ -162,15 +226,19 @@ public class ClusterSnapshot {
         public void onUpdate(Pod oldPod, Pod pod) {
             boolean freed = terminal(pod) && !terminal(oldPod);
             boolean moved = !java.util.Objects.equals(nodeName(oldPod), nodeName(pod));
+            touch(oldPod);
+            touch(pod);
+            if (freed || moved) ClusterSnapshot.this.freed.incrementAndGet();
             fire(change(pod, freed || moved));
         }
 
         @Override
         public void onDelete(Pod pod, boolean unknownFinalState) {
-            synchronized (records) {
-                PodRecord r = records.get(key(pod));
-                if (r != null && (r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()))) records.remove(key(pod));
+            synchronized (adoption) {
+                records.removeIf(key(pod), r -> r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()));
             }
+            touch(pod);
+            freed.incrementAndGet();
             fire(change(pod, true));
         }
 
@@ -213,8 +281,7 @@ public class ClusterSnapshot {
     /** The pods that hold resources on a node (not finished, not being deleted). */
     public List<Pod> podsOn(String node) {
         ensureStarted();
-        return pods.getStore().list().stream().filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName())
-                && !terminal(p) && p.getMetadata().getDeletionTimestamp() == null).toList();
+        return pods.getIndexer().byIndex(BY_NODE, node).stream().filter(p -> !terminal(p) && p.getMetadata().getDeletionTimestamp() == null).toList();
     }
 
     /**
@@ -297,8 +364,7 @@ public class ClusterSnapshot {
         String wanted = namespace + "/" + workload;
         List<Pod> out = new ArrayList<>();
         for (Pod p : pods.getIndexer().byIndex(BY_WORKLOAD, wanted)) out.add(p);
-        for (PodRecord r : records.values()) {
-            if (!r.workloadKey().equals(wanted)) continue;
+        for (PodRecord r : records.ofWorkload(wanted)) {
             Pod p = pods.getStore().getByKey(r.podKey());
             if (p != null && !out.contains(p)) out.add(p);
         }
@@ -322,15 +388,19 @@ public class ClusterSnapshot {
         }
         PodRecord fromStatus = fromStatus(p);
         if (fromStatus == null) return null;
-        synchronized (records) {
+        synchronized (adoption) {
             // Adopted only while the pod is live in the cache: a caller holding a copy of a pod deleted a moment ago
             // must not bring its record back (it would hold the replica's devices, and its index, with no pod).
+            // The deletion handler takes the same lock, so the look and the adoption are one step for it.
             Pod live = pods.getStore().getByKey(key);
             if (live == null || !java.util.Objects.equals(live.getMetadata().getUid(), uid)) return fromStatus;
-            records.putIfAbsent(key, fromStatus);
+            records.putIfAbsent(fromStatus);
         }
         return fromStatus;
     }
+
+    /** Held while a record is adopted from a status, and while a deleted pod's record is dropped. */
+    private final Object adoption = new Object();
 
     /** The record of this pod in its controlling AIWorkload's status, or null. */
     private PodRecord fromStatus(Pod p) {
@@ -344,37 +414,33 @@ public class ClusterSnapshot {
             if (!p.getMetadata().getName().equals(rp.getPod()) || !java.util.Objects.equals(nodeName(p), rp.getNode())) continue;
             // Written by earlier versions without the UID: the name (random suffix) and the node must do.
             if (rp.getPodUid() != null && !rp.getPodUid().equals(p.getMetadata().getUid())) return null;
-            PodRecord r = PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile);
-            if (r != null) version.incrementAndGet();
-            return r;
+            return PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile);
         }
         return null;
     }
 
     /** Records that the pod was created: from now on only the pod with this UID matches the record. */
     public void created(Pod pod) {
-        records.computeIfPresent(key(pod), (k, r) -> r.withUid(pod.getMetadata().getUid()));
+        records.update(key(pod), r -> r.withUid(pod.getMetadata().getUid()));
     }
 
     /** Counts the replica as parked at {@code milli} of its device from now on (nothing restarts). */
     public void park(Pod pod, int milli, String since) {
         PodRecord r = record(pod);
-        if (r != null) records.put(key(pod), r.parkedAt(milli, since));
-        version.incrementAndGet();
+        if (r != null) records.put(r.parkedAt(milli, since));
+        freed.incrementAndGet();
+        fire(new ClusterChange(null, null, true));
     }
 
     /** Counts the replica as holding its whole device again, at once, at {@code wholeCost} dollars per hour. */
     public void unpark(Pod pod, double wholeCost) {
         PodRecord r = record(pod);
-        if (r != null) records.put(key(pod), r.whole(wholeCost));
-        version.incrementAndGet();
+        if (r != null) records.put(r.whole(wholeCost));
     }
 
     /** A replica placed parked (as a share): counted at its share, and whole again when it resumes. */
     public void parkPlaced(Pod pod, int milli, String since, double wholeCost) {
-        PodRecord r = records.get(key(pod));
-        if (r != null) records.put(key(pod), r.whole(wholeCost).parkedAt(milli, since));
-        version.incrementAndGet();
+        records.update(key(pod), r -> r.whole(wholeCost).parkedAt(milli, since));
     }
 
     /** namespace/name of the AIWorkload that is the pod's controller (its owner reference), or null. */
@@ -400,49 +466,82 @@ public class ClusterSnapshot {
 
     /**
      * The engine's state from the caches plus records of pods being created: a private copy the caller may change.
-     * Rebuilt only when something changed since the last build (or the oldest in-flight record may have expired).
+     * Only the nodes an event or a record concerned since the last call are rebuilt (all of them when pools changed).
      */
     public ClusterState state() {
         ensureStarted();
-        long v = version.get();
-        CachedState c = cached;
-        if (c != null && c.version() == v && c.builtAt().plusSeconds(10).isAfter(Instant.now())) return c.state().copy();
-        ClusterState built = build();
-        cached = new CachedState(v, built, Instant.now());
-        return built.copy();
+        synchronized (views) {
+            Instant now = Instant.now();
+            if (lastSweep.plus(SWEEP_EVERY).isBefore(now)) {
+                lastSweep = now;
+                dropUnseen(now);
+            }
+            if (allDirty) {
+                allDirty = false;
+                dirty.clear();
+                profiles = pools().stream().map(PoolProfiles::of).toList();
+                views.clear();
+                for (Node n : nodes.getStore().list()) rebuild(n.getMetadata().getName(), now);
+                assembled = null;
+            }
+            for (var it = dirty.iterator(); it.hasNext(); ) {
+                String node = it.next();
+                it.remove();
+                rebuild(node, now);
+                assembled = null;
+            }
+            if (assembled == null) {
+                ClusterState state = new ClusterState();
+                profiles.forEach(state::addPool);
+                for (NodeView v : views.values()) {
+                    state.addNode(v.state());
+                    v.shapes().forEach(state::addRunningShape);
+                }
+                assembled = state;
+            }
+            return assembled.copy();
+        }
     }
 
-    private ClusterState build() {
-        Instant now = Instant.now();
-        List<AcceleratorPool> poolList = pools();
-        ClusterState state = new ClusterState();
-        Map<String, PoolProfile> profiles = new HashMap<>();
-        for (AcceleratorPool p : poolList) {
-            PoolProfile profile = PoolProfiles.of(p);
-            profiles.put(profile.name(), profile);
-            state.addPool(profile);
+    /**
+     * Drops records whose pods never showed up: the creation never went through, or the pod came and went unseen (the
+     * informer reports the deletion of every pod it saw, so a record whose pod it never saw in this long has nothing
+     * left to hold).
+     */
+    private void dropUnseen(Instant now) {
+        for (PodRecord r : records.all()) {
+            if (!r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
+            Pod p = pods.getStore().getByKey(r.podKey());
+            if ((p == null || record(p) != r) && records.removeIf(r.podKey(), x -> x == r) != null) freed.incrementAndGet();
         }
-        Map<String, PoolProfile> poolOfNode = new HashMap<>();
-        for (Node n : nodes.getStore().list()) {
-            AcceleratorPool pool = poolList.stream()
-                    .filter(p -> PoolProfiles.selects(p, n.getMetadata().getLabels())).findFirst().orElse(null);
-            PoolProfile profile = pool == null ? null : profiles.get(pool.getMetadata().getName());
-            if (profile != null) poolOfNode.put(n.getMetadata().getName(), profile);
-            state.addNode(nodeState(n, profile));
+    }
+
+    /** The view of one node from its Node, the pods bound to it and the records placed on it. */
+    private void rebuild(String name, Instant now) {
+        Node n = nodes.getStore().getByKey(name);
+        if (n == null) {
+            views.remove(name);
+            return;
         }
+        PoolProfile profile = null;
+        for (PoolProfile p : profiles) {
+            AcceleratorPool pool = pools.getStore().getByKey(p.name());
+            if (pool != null && PoolProfiles.selects(pool, n.getMetadata().getLabels())) {
+                profile = p;
+                break;
+            }
+        }
+        NodeState ns = nodeState(n, profile);
+        List<TaskShape> shapes = new ArrayList<>();
         // Recorded pods first, so pods whose devices the device plugin chose take devices that are really free.
         java.util.Set<String> seen = new java.util.HashSet<>();
         List<Pod> unrecorded = new ArrayList<>();
-        for (Pod p : pods.getStore().list()) {
+        for (Pod p : pods.getIndexer().byIndex(BY_NODE, name)) {
             PodRecord r = record(p);
             if (r != null) seen.add(r.podKey());
-            String nodeName = nodeName(p);
-            if (nodeName == null || terminal(p)) continue;
-            NodeState ns = state.node(nodeName);
-            if (ns == null) continue;
+            if (terminal(p)) continue;
             ns.usePod();
             ns.useResources(PodRequests.milli(p, "cpu"), PodRequests.bytes(p, "memory"));
-            PoolProfile profile = poolOfNode.get(nodeName);
             if (profile == null) continue;
             if (r != null && profile.name().equals(r.pool())) {
                 useRecorded(ns, r, profile);
@@ -450,11 +549,9 @@ public class ClusterSnapshot {
                 unrecorded.add(p);
             }
             TaskShape shape = runningShape(p, r, profile);
-            if (shape != null) state.addRunningShape(shape);
+            if (shape != null) shapes.add(shape);
         }
         for (Pod p : unrecorded) {
-            PoolProfile profile = poolOfNode.get(nodeName(p));
-            NodeState ns = state.node(nodeName(p));
             // What the API server enforces: extended-resource requests, which the device plugin fills.
             if (profile.sharing() == SharingMode.MIG) {
                 for (var s : profile.migSlices()) ns.useMig(s.resourceName(), (int) Math.min(Integer.MAX_VALUE, PodRequests.count(p, s.resourceName())));
@@ -466,23 +563,13 @@ public class ClusterSnapshot {
             for (int d : PodRequests.visibleDevices(p, ns.deviceCount())) ns.useDevice(d, 1000);
         }
         // Placements decided whose pods the informer has not seen yet (or that failed and will be released).
-        for (var it = records.values().iterator(); it.hasNext(); ) {
-            PodRecord r = it.next();
-            if (seen.contains(r.podKey())) continue;
-            if (r.at().plus(RESERVATION_TTL).isBefore(now)) {
-                // Its creation never went through, or its pod came and went unseen (the informer reports the deletion
-                // of every pod it saw, so a record whose pod it never saw in this long has nothing left to hold).
-                it.remove();
-                continue;
-            }
-            NodeState ns = state.node(r.node());
-            if (ns == null) continue;
-            PoolProfile profile = poolOfNode.get(r.node());
+        for (PodRecord r : records.onNode(name)) {
+            if (seen.contains(r.podKey()) || r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
             ns.usePod();
             ns.useResources(r.slot().cpuMilli(), r.slot().memoryBytes());
             if (profile != null && profile.name().equals(r.pool())) useRecorded(ns, r, profile);
         }
-        return state;
+        views.put(name, new NodeView(ns, shapes));
     }
 
     private static void useRecorded(NodeState ns, PodRecord r, PoolProfile profile) {
@@ -503,28 +590,27 @@ public class ClusterSnapshot {
         if (d.placed()) {
             for (int i = 0; i < d.slots().size(); i++) {
                 PodClaim c = claims.get(i);
-                records.put(c.podKey(), new PodRecord(c.podKey(), null, c.workloadKey(), c.replica(), d.pool(),
+                records.put(new PodRecord(c.podKey(), null, c.workloadKey(), c.replica(), d.pool(),
                         d.slots().get(i), 0, null, Instant.now()));
             }
-            version.incrementAndGet();
         }
         return d;
     }
 
     /** Forgets the record of a pod that will not be created (creation failed) or was deleted. */
     public void release(String podKey) {
-        if (records.remove(podKey) != null) version.incrementAndGet();
+        if (records.remove(podKey) != null) freed.incrementAndGet();
     }
 
     /** Forgets every record of a workload (it is being deleted). */
     public void releaseWorkload(String workloadKey) {
-        if (records.values().removeIf(r -> r.workloadKey().equals(workloadKey))) version.incrementAndGet();
+        if (records.removeWorkload(workloadKey)) freed.incrementAndGet();
     }
 
     /** True while a pod for this replica is being created and the informer has not seen it yet. */
     public boolean isReserved(String workloadKey, int replica) {
-        for (PodRecord r : records.values()) {
-            if (r.workloadKey().equals(workloadKey) && r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null
+        for (PodRecord r : records.ofWorkload(workloadKey)) {
+            if (r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null
                     && r.at().plus(RESERVATION_TTL).isAfter(Instant.now())) return true;
         }
         return false;
@@ -533,7 +619,7 @@ public class ClusterSnapshot {
     /** Placements decided whose pods the informer has not seen yet. */
     public int reservationCount() {
         int n = 0;
-        for (PodRecord r : records.values()) if (pods.getStore().getByKey(r.podKey()) == null) n++;
+        for (PodRecord r : records.all()) if (pods.getStore().getByKey(r.podKey()) == null) n++;
         return n;
     }
 

@@ -1,0 +1,141 @@
+package io.plimsoll.snapshot;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * Plimsoll's records of its pods, by pod key (namespace/name), with indexes by workload and by node so a look at one
+ * workload or one node costs what it holds, not what the cluster holds. Every change tells {@code touched} the node
+ * it concerns, so the snapshot rebuilds that node only. Thread-safe: one lock for all three maps.
+ */
+final class RecordBook {
+    private final Map<String, PodRecord> byPod = new HashMap<>();
+    private final Map<String, Set<String>> byWorkload = new HashMap<>();
+    private final Map<String, Set<String>> byNode = new HashMap<>();
+    private final Consumer<String> touched;
+
+    RecordBook(Consumer<String> touched) {
+        this.touched = touched;
+    }
+
+    synchronized PodRecord get(String podKey) {
+        return byPod.get(podKey);
+    }
+
+    synchronized int size() {
+        return byPod.size();
+    }
+
+    /** Adds or replaces the record of its pod. */
+    void put(PodRecord r) {
+        PodRecord old;
+        synchronized (this) {
+            old = byPod.put(r.podKey(), r);
+            if (old != null) unindex(old);
+            index(r);
+        }
+        if (old != null && !old.node().equals(r.node())) touched.accept(old.node());
+        touched.accept(r.node());
+    }
+
+    /** Adds the record unless its pod has one; true if added. */
+    boolean putIfAbsent(PodRecord r) {
+        synchronized (this) {
+            if (byPod.containsKey(r.podKey())) return false;
+            byPod.put(r.podKey(), r);
+            index(r);
+        }
+        touched.accept(r.node());
+        return true;
+    }
+
+    /** Replaces the pod's record by {@code f} of it, if it has one. */
+    void update(String podKey, UnaryOperator<PodRecord> f) {
+        PodRecord now;
+        synchronized (this) {
+            PodRecord old = byPod.get(podKey);
+            if (old == null) return;
+            now = f.apply(old);
+            unindex(old);
+            byPod.put(podKey, now);
+            index(now);
+        }
+        touched.accept(now.node());
+    }
+
+    /** Removes the pod's record if {@code which} holds for it; the removed record, or null. */
+    PodRecord removeIf(String podKey, Predicate<PodRecord> which) {
+        PodRecord r;
+        synchronized (this) {
+            r = byPod.get(podKey);
+            if (r == null || !which.test(r)) return null;
+            byPod.remove(podKey);
+            unindex(r);
+        }
+        touched.accept(r.node());
+        return r;
+    }
+
+    PodRecord remove(String podKey) {
+        return removeIf(podKey, r -> true);
+    }
+
+    /** Removes every record of the workload; true if there was one. */
+    boolean removeWorkload(String workloadKey) {
+        List<PodRecord> gone = new ArrayList<>();
+        synchronized (this) {
+            for (String k : List.copyOf(byWorkload.getOrDefault(workloadKey, Set.of()))) {
+                PodRecord r = byPod.remove(k);
+                if (r != null) {
+                    unindex(r);
+                    gone.add(r);
+                }
+            }
+        }
+        gone.forEach(r -> touched.accept(r.node()));
+        return !gone.isEmpty();
+    }
+
+    synchronized List<PodRecord> ofWorkload(String workloadKey) {
+        return recordsOf(byWorkload.get(workloadKey));
+    }
+
+    synchronized List<PodRecord> onNode(String node) {
+        return recordsOf(byNode.get(node));
+    }
+
+    synchronized List<PodRecord> all() {
+        return new ArrayList<>(byPod.values());
+    }
+
+    private List<PodRecord> recordsOf(Set<String> keys) {
+        if (keys == null) return List.of();
+        List<PodRecord> out = new ArrayList<>(keys.size());
+        for (String k : keys) out.add(byPod.get(k));
+        return out;
+    }
+
+    private void index(PodRecord r) {
+        byWorkload.computeIfAbsent(r.workloadKey(), k -> new HashSet<>()).add(r.podKey());
+        byNode.computeIfAbsent(r.node(), k -> new HashSet<>()).add(r.podKey());
+    }
+
+    private void unindex(PodRecord r) {
+        drop(byWorkload, r.workloadKey(), r.podKey());
+        drop(byNode, r.node(), r.podKey());
+    }
+
+    private static void drop(Map<String, Set<String>> index, String at, String podKey) {
+        Set<String> s = index.get(at);
+        if (s == null) return;
+        s.remove(podKey);
+        if (s.isEmpty()) index.remove(at);
+    }
+}
