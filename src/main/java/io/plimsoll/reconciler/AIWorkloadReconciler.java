@@ -370,12 +370,21 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held)));
             // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
             // of it rather than "Queued" first.
-            PlacementLoop.Result first = loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
-            if (first != null && first.outcome() == PlacementLoop.Outcome.PLACED) {
-                missing.removeIf(i -> snapshot.isReserved(workloadKey, i));
+            if (loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS) != null) {
+                // Pods may have been reserved, or shown up, meanwhile: look again.
+                byIndex.clear();
+                byIndex.putAll(ownPods(wl));
+                missing.removeIf(i -> byIndex.containsKey(i) || snapshot.isReserved(workloadKey, i));
             }
         }
 
+        boolean inFlight = false;
+        for (int i = 0; i < replicas && !inFlight; i++) inFlight = !byIndex.containsKey(i) && snapshot.isReserved(workloadKey, i);
+        if (inFlight) {
+            // Some of its pods are being created: the status is written once the cache shows them (their creation ends
+            // with a reconcile), so it never reports a placement without the pods that were decided with it.
+            return new Outcome(false, System.currentTimeMillis() + 1_000, true);
+        }
         status.setPlacement(placementOf(byIndex));
         status.setDevices(devicesOf(byIndex));
         int ready = (int) byIndex.values().stream().filter(p -> "Running".equals(podPhase(p))).count();
@@ -900,7 +909,9 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             PodRecord r = snapshot.record(p);
             if (r != null && r.workloadKey().equals(key)) {
                 Pod other = byIndex.put(r.replica(), p);
-                if (other != null) binder.delete(other); // never two pods for one replica
+                if (other != null && !other.getMetadata().getName().equals(p.getMetadata().getName())) {
+                    binder.delete(other); // never two pods for one replica
+                }
                 continue;
             }
             if (key.equals(ClusterSnapshot.controllerWorkload(p)) && ownedBy(p, wl)) {

@@ -362,13 +362,14 @@ public class ClusterSnapshot {
     public List<Pod> podsOf(String namespace, String workload) {
         ensureStarted();
         String wanted = namespace + "/" + workload;
-        List<Pod> out = new ArrayList<>();
-        for (Pod p : pods.getIndexer().byIndex(BY_WORKLOAD, wanted)) out.add(p);
+        // By pod key: the index and the store may hand out two versions of one pod (an update in between).
+        Map<String, Pod> out = new java.util.LinkedHashMap<>();
+        for (Pod p : pods.getIndexer().byIndex(BY_WORKLOAD, wanted)) out.put(key(p), p);
         for (PodRecord r : records.ofWorkload(wanted)) {
             Pod p = pods.getStore().getByKey(r.podKey());
-            if (p != null && !out.contains(p)) out.add(p);
+            if (p != null) out.putIfAbsent(r.podKey(), p);
         }
-        return out;
+        return new ArrayList<>(out.values());
     }
 
     // ---- Plimsoll's records of its pods ----------------------------------------------------------------------
