@@ -370,12 +370,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held)));
             // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
             // of it rather than "Queued" first.
-            if (loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS) != null) {
-                // Pods may have been reserved, or shown up, meanwhile: look again.
-                byIndex.clear();
-                byIndex.putAll(ownPods(wl));
-                missing.removeIf(i -> byIndex.containsKey(i) || snapshot.isReserved(workloadKey, i));
-            }
+            loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
+            // Pods may have been reserved, or shown up, meanwhile: look again, so what is written is one moment's view.
+            byIndex.clear();
+            byIndex.putAll(ownPods(wl));
+            missing.removeIf(i -> byIndex.containsKey(i) || snapshot.isReserved(workloadKey, i));
         }
 
         boolean inFlight = false;
@@ -595,6 +594,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 try {
                     m = binder.create(pod);
                 } catch (RuntimeException e) {
+                    // The back-off first: releasing and deleting below wake the workload's reconcile, which must see it.
+                    Refusal refusal = Refusal.of(e);
+                    if (refusal != null) {
+                        refused(wl, refusal, pod.getMetadata().getName(), made.size());
+                    } else {
+                        creationFailed(wl, pod.getMetadata().getName(), e);
+                    }
                     for (int j = i; j < c.claims().size(); j++) snapshot.release(c.claims().get(j).podKey());
                     for (Pod p : made) {
                         try {
@@ -602,12 +608,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                         } catch (RuntimeException gone) {
                             LOG.warnf("could not delete gang member %s/%s after a failed creation: %s", ns, p.getMetadata().getName(), gone.getMessage());
                         }
-                    }
-                    Refusal refusal = Refusal.of(e);
-                    if (refusal != null) {
-                        refused(wl, refusal, pod.getMetadata().getName(), made.size());
-                    } else {
-                        creationFailed(wl, pod.getMetadata().getName(), e);
                     }
                     return;
                 }
