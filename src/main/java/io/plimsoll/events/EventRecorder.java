@@ -71,7 +71,7 @@ public class EventRecorder {
                     .withNewSource().withComponent(COMPONENT).endSource()
                     .withReportingComponent(COMPONENT)
                     .build()).create();
-        } catch (KubernetesClientException e) {
+        } catch (RuntimeException e) { // the API's refusal, or a client closed while the operator stops
             LOG.warnf("could not record event %s on %s: %s", reason, objKey, e.getMessage());
         }
     }
