@@ -1,10 +1,16 @@
 package io.plimsoll.sandbox;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -19,6 +25,8 @@ import java.util.function.Function;
  *   <li>API discovery and server-side tables, so kubectl works against the sandbox;</li>
  *   <li>the /scale subresource of custom resources and pod eviction, which the mock server lacks.</li>
  * </ul>
+ * Its store is indexed ({@link IndexedObjectStore}): a request looks only at the objects of its name, or of its kind
+ * and namespace, instead of every object the mock server holds.
  */
 public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     private static final String RULES_REVIEW = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
@@ -26,9 +34,79 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     private final List<Consumer<RecordedRequest>> observers = new CopyOnWriteArrayList<>();
     private final List<Function<RecordedRequest, MockResponse>> interceptors = new CopyOnWriteArrayList<>();
     private volatile KubectlSupport kubectl;
+    private final IndexedObjectStore store = IndexedObjectStore.installIn(this);
 
     public EmbeddedApiDispatcher() {
         super(List.of());
+    }
+
+    // Fabric8 scans its whole store in these four places; each scan now sees only the bucket the request can match.
+
+    @Override
+    public MockResponse handleGet(String path) {
+        return store.narrowedTo(getKey(path), () -> super.handleGet(path));
+    }
+
+    @Override
+    public MockResponse handleDelete(String path) {
+        return store.narrowedTo(getKey(path), () -> super.handleDelete(path));
+    }
+
+    @Override
+    public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
+        return store.narrowedTo(attributes, () -> super.findResource(attributes));
+    }
+
+    /** A watch sends the objects it matches when it opens: that scan too sees only the watched kind (or name). */
+    @Override
+    public MockResponse handleWatch(String path) {
+        MockResponse response = super.handleWatch(path);
+        WebSocketListener watch = response.getWebSocketListener();
+        AttributeSet query = getKey(path);
+        return watch == null ? response : response.withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onBeforeAccept(WebSocket ws, Response r) {
+                watch.onBeforeAccept(ws, r);
+            }
+
+            @Override
+            public void onOpen(WebSocket ws, Response r) {
+                store.narrowedTo(query, () -> {
+                    watch.onOpen(ws, r);
+                    return null;
+                });
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, String text) {
+                watch.onMessage(ws, text);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, ByteString bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, byte[] bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onClosing(WebSocket ws, int code, String reason) {
+                watch.onClosing(ws, code, reason);
+            }
+
+            @Override
+            public void onClosed(WebSocket ws, int code, String reason) {
+                watch.onClosed(ws, code, reason);
+            }
+
+            @Override
+            public void onFailure(WebSocket ws, Throwable t, Response r) {
+                watch.onFailure(ws, t, r);
+            }
+        });
     }
 
     public void observe(Consumer<RecordedRequest> observer) {
