@@ -18,9 +18,10 @@ public final class NodeState {
     private long cpuMilliUsed;
     private long memoryBytesUsed;
     private final int[] deviceUsedMilli;
-    /** MIG resource name to instances advertised / in use. */
+    /** MIG resource name to instances advertised (never changed, so copies share it) / in use (copied when changed). */
     private final Map<String, Integer> migCapacity;
-    private final Map<String, Integer> migUsed;
+    private Map<String, Integer> migUsed;
+    private boolean migUsedShared;
     /** Pods the node admits (its allocatable {@code pods}); unlimited unless set. */
     private int podCapacity = Integer.MAX_VALUE;
     private int podsUsed;
@@ -35,7 +36,7 @@ public final class NodeState {
         this.cpuMilliCapacity = cpuMilliCapacity;
         this.memoryBytesCapacity = memoryBytesCapacity;
         this.deviceUsedMilli = new int[Math.max(0, devices)];
-        this.migCapacity = new LinkedHashMap<>(migCapacity == null ? Map.of() : migCapacity);
+        this.migCapacity = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(migCapacity == null ? Map.of() : migCapacity));
         this.migUsed = new LinkedHashMap<>();
     }
 
@@ -48,8 +49,11 @@ public final class NodeState {
         this.cpuMilliUsed = o.cpuMilliUsed;
         this.memoryBytesUsed = o.memoryBytesUsed;
         this.deviceUsedMilli = o.deviceUsedMilli.clone();
-        this.migCapacity = new LinkedHashMap<>(o.migCapacity);
-        this.migUsed = new LinkedHashMap<>(o.migUsed);
+        // Copies are made for every what-if: share what they do not change (most nodes have no MIG at all).
+        this.migCapacity = o.migCapacity;
+        this.migUsed = o.migUsed;
+        this.migUsedShared = true;
+        o.migUsedShared = true;
         this.podCapacity = o.podCapacity;
         this.podsUsed = o.podsUsed;
         this.traits = o.traits;
@@ -150,6 +154,10 @@ public final class NodeState {
     }
 
     public void useMig(String resource, int n) {
+        if (migUsedShared) {
+            migUsed = new LinkedHashMap<>(migUsed);
+            migUsedShared = false;
+        }
         migUsed.merge(resource, n, Integer::sum);
     }
 
