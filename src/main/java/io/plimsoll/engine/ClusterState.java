@@ -12,8 +12,12 @@ import io.plimsoll.engine.packing.TypicalDistribution;
 public final class ClusterState {
     private final Map<String, PoolProfile> pools = new LinkedHashMap<>();
     private final Map<String, NodeState> nodes = new LinkedHashMap<>();
-    /** Shapes of the accelerator work running now: FGD's "typical workload". */
-    private final List<TaskShape> runningShapes = new ArrayList<>();
+    /**
+     * Shapes of the accelerator work running now, tallied (how many of each, memory summed): FGD's "typical workload".
+     * A tally, so a decision costs the distinct shapes, not every running task.
+     */
+    private final Map<TaskShape.ShapeKey, Long> shapeCounts = new java.util.HashMap<>();
+    private final Map<TaskShape.ShapeKey, Double> shapeMemory = new java.util.HashMap<>();
 
     public ClusterState addPool(PoolProfile pool) {
         pools.put(pool.name(), pool);
@@ -27,15 +31,22 @@ public final class ClusterState {
 
     /** Records the shape of a running task (CPU, memory, devices) for the typical-workload distribution. */
     public ClusterState addRunningShape(TaskShape shape) {
-        runningShapes.add(shape);
+        shapeCounts.merge(shape.key(), 1L, Long::sum);
+        shapeMemory.merge(shape.key(), (double) shape.memMib(), Double::sum);
         return this;
     }
 
-    /** The typical workload (FGD's target distribution) from what runs now plus {@code also}; never empty. */
+    /** The typical workload (FGD's target distribution) from what runs now plus {@code also}; null when both are none. */
     public TypicalDistribution typicalWorkload(TaskShape also) {
-        List<TaskShape> all = new ArrayList<>(runningShapes);
-        if (also != null) all.add(also);
-        return all.isEmpty() ? null : TypicalDistribution.fromTasks(all);
+        if (also == null) {
+            return shapeCounts.isEmpty() ? null
+                    : TypicalDistribution.fromTally(shapeCounts, shapeMemory, TypicalDistribution.DEFAULT_CUTOFF);
+        }
+        Map<TaskShape.ShapeKey, Long> counts = new java.util.HashMap<>(shapeCounts);
+        Map<TaskShape.ShapeKey, Double> memory = new java.util.HashMap<>(shapeMemory);
+        counts.merge(also.key(), 1L, Long::sum);
+        memory.merge(also.key(), (double) also.memMib(), Double::sum);
+        return TypicalDistribution.fromTally(counts, memory, TypicalDistribution.DEFAULT_CUTOFF);
     }
 
     public Collection<PoolProfile> pools() { return pools.values(); }
@@ -68,7 +79,8 @@ public final class ClusterState {
     public ClusterState excluding(java.util.Set<String> held) {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);
-        c.runningShapes.addAll(runningShapes);
+        c.shapeCounts.putAll(shapeCounts);
+        c.shapeMemory.putAll(shapeMemory);
         nodes.forEach((k, v) -> {
             if (!held.contains(k)) c.nodes.put(k, v.copy());
         });
@@ -85,7 +97,8 @@ public final class ClusterState {
     public ClusterState copy() {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);
-        c.runningShapes.addAll(runningShapes);
+        c.shapeCounts.putAll(shapeCounts);
+        c.shapeMemory.putAll(shapeMemory);
         nodes.forEach((k, v) -> c.nodes.put(k, v.copy()));
         return c;
     }

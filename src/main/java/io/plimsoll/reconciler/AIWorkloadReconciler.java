@@ -164,8 +164,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
 
-    /** @param recheckAt when idleness should be looked at again (epoch ms), Long.MAX_VALUE for never */
-    /** @param deferStatus pods are being created: the status is written when they show (the next reconcile) */
+    /**
+     * @param recheckAt   when idleness should be looked at again (epoch ms), Long.MAX_VALUE for never
+     * @param deferStatus pods are being created: the status is written when they show (the next reconcile)
+     */
     private record Outcome(boolean retry, long recheckAt, boolean deferStatus) {
         Outcome(boolean retry) {
             this(retry, Long.MAX_VALUE, false);

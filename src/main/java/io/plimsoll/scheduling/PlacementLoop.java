@@ -81,6 +81,12 @@ public final class PlacementLoop {
     private final Map<String, Tried> unplaceable = new ConcurrentHashMap<>();
 
     private record Tried(long freedCount, Set<String> held) {}
+
+    /**
+     * Work no pool could take even empty (so nothing is nominated for it), with the count of capacity changes then:
+     * while that count holds, the costly what-if is not made again for it.
+     */
+    private final Map<String, Long> notNominable = new ConcurrentHashMap<>();
     private final PlacementEngine engine = new PlacementEngine();
 
     /**
@@ -105,6 +111,7 @@ public final class PlacementLoop {
         Request before = requests.put(r.entry().key(), r);
         if (before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())) {
             unplaceable.remove(r.entry().key());
+            notNominable.remove(r.entry().key());
         }
         queue.offer(r.entry());
         wake();
@@ -114,6 +121,9 @@ public final class PlacementLoop {
     public void withdraw(String key) {
         requests.remove(key);
         unplaceable.remove(key);
+        notNominable.remove(key);
+        var answer = answers.remove(key);
+        if (answer != null) answer.complete(null);
         queue.remove(key);
         results.remove(key);
     }
@@ -122,6 +132,9 @@ public final class PlacementLoop {
     public void cancel(String key) {
         requests.remove(key);
         unplaceable.remove(key);
+        notNominable.remove(key);
+        var answer = answers.remove(key);
+        if (answer != null) answer.complete(null);
         queue.remove(key);
     }
 
@@ -193,13 +206,17 @@ public final class PlacementLoop {
                 requests.remove(e.key(), r);
                 queue.remove(e.key());
             }
-            if (res.outcome() == Outcome.UNPLACEABLE && headNow == null) {
+            if (res.outcome() == Outcome.UNPLACEABLE && headNow == null
+                    && !Objects.equals(notNominable.get(e.key()), freedCount)) {
                 // First in line and no room: hold nodes for it, if some pool could take it at all.
                 Set<String> nominated = Nomination.nodesFor(r.need(), state.get(), r.rules(), engine,
                         e.key().equals(head) ? held : null);
                 if (!nominated.isEmpty()) {
                     headNow = e.key();
                     holdNow = nominated;
+                    notNominable.remove(e.key());
+                } else {
+                    notNominable.put(e.key(), freedCount);
                 }
             }
             if (before == null || before.outcome() != res.outcome() || !Objects.equals(before.detail(), res.detail())) {

@@ -45,6 +45,14 @@ public final class TypicalDistribution {
             counts.merge(t.key(), 1L, Long::sum);
             mem.merge(t.key(), (double) t.memMib(), Double::sum);
         }
+        return fromTally(counts, mem, cutoff);
+    }
+
+    /**
+     * Build from tasks already tallied: how many of each shape, and their memory (MiB) summed. The same result as
+     * {@link #fromTasks} for the tasks tallied, at the cost of the distinct shapes, not of the tasks.
+     */
+    public static TypicalDistribution fromTally(Map<TaskShape.ShapeKey, Long> counts, Map<TaskShape.ShapeKey, Double> mem, double cutoff) {
         TypicalDistribution d = fromCounts(counts, cutoff);
         List<Entry> withMem = new ArrayList<>();
         for (Entry e : d.entries) withMem.add(new Entry(e.key(), e.count(), e.probability(), mem.get(e.key()) / e.count()));
