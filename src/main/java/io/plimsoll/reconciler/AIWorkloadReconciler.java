@@ -356,7 +356,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Backoff backoff = admissionRetries.get(workloadKey);
         if (!missing.isEmpty() && backoff != null && backoff.until() > System.currentTimeMillis()) {
             // The API server refused this workload's pods a moment ago: wait out the back-off before asking again.
-            showRefused(status, gen, backoff.message());
+            showRefused(status, gen, backoff);
             status.setPlacement(placementOf(byIndex));
             status.setDevices(devicesOf(byIndex));
             return new Outcome(false, backoff.until());
@@ -641,8 +641,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         Backoff prev = admissionRetries.get(key);
         String msg = "creating pod " + pod + " failed (" + e.getMessage() + "); next try in " + (CREATION_RETRY_MS / 1000) + "s";
-        admissionRetries.put(key, new Backoff(prev == null ? 0 : prev.attempts(), System.currentTimeMillis() + CREATION_RETRY_MS, msg));
+        admissionRetries.put(key, new Backoff(prev == null ? 0 : prev.attempts(), System.currentTimeMillis() + CREATION_RETRY_MS, msg,
+                "PodCreationFailed"));
         LOG.warnf("%s: %s", key, msg);
+        events.warning(wl, "PodCreationFailed", msg);
     }
 
     /**
@@ -942,17 +944,18 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     /** Back-off of a workload whose pods the API server refuses: attempts so far, and when to try again. */
-    private record Backoff(int attempts, long until, String message) {}
+    /** @param reason the condition reason shown meanwhile: PodRefused (admission said no) or PodCreationFailed (5xx, timeout) */
+    private record Backoff(int attempts, long until, String message, String reason) {}
 
     private final Map<String, Backoff> admissionRetries = new java.util.concurrent.ConcurrentHashMap<>();
     static final long REFUSAL_FIRST_RETRY_MS = 10_000;
     static final long REFUSAL_MAX_RETRY_MS = 600_000;
 
     /** The refusal in status; shown again by every reconcile during the back-off (it may start from a stale copy). */
-    private static void showRefused(AIWorkloadStatus status, Long gen, String msg) {
-        setState(status, WorkloadState.Pending, msg);
-        Conditions.set(status.getConditions(), "Placed", false, "PodRefused", msg, gen);
-        Conditions.set(status.getConditions(), "Ready", false, "PodRefused", msg, gen);
+    private static void showRefused(AIWorkloadStatus status, Long gen, Backoff backoff) {
+        setState(status, WorkloadState.Pending, backoff.message());
+        Conditions.set(status.getConditions(), "Placed", false, backoff.reason(), backoff.message(), gen);
+        Conditions.set(status.getConditions(), "Ready", false, backoff.reason(), backoff.message(), gen);
     }
 
     private void refused(AIWorkload wl, Refusal refusal, String pod, int rolledBack) {
@@ -963,7 +966,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String msg = "the API server refused pod " + pod + " (HTTP " + refusal.code() + "): " + refusal.message()
                 + (rolledBack > 0 ? "; the " + rolledBack + " gang member(s) already created were deleted (a gang starts whole or not at all)" : "")
                 + "; fix spec.template or the namespace's policy; next try in " + (delay / 1000) + "s";
-        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg));
+        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg, "PodRefused"));
         events.warning(wl, "PodRefused", msg);
         metrics.pending(key, wl.getSpec().getPhase().name(), "PodRefused");
     }
