@@ -93,11 +93,15 @@ public class ClusterSnapshot {
     /** Starts the informers and waits until their caches are filled. Safe to call more than once. */
     public synchronized void start() {
         if (started) return;
-        nodes = client.nodes().inform(handler(n -> {
-            dirty.add(n.getMetadata().getName());
-            freed.incrementAndGet();
-            return new ClusterChange(null, null, true);
-        }));
+        nodes = client.nodes().inform(new ResourceEventHandler<>() {
+            @Override public void onAdd(Node n) { nodeChanged(n); }
+            @Override public void onDelete(Node n, boolean unknownFinalState) { nodeChanged(n); }
+            @Override public void onUpdate(Node old, Node n) {
+                // Kubelets update their node's status often (heartbeats, images, conditions): only what placement reads
+                // counts as a change.
+                if (!placementView(old).equals(placementView(n))) nodeChanged(n);
+            }
+        });
         pods = client.pods().inAnyNamespace().runnableInformer(0);
         pods.addIndexers(Map.of(BY_WORKLOAD, p -> {
             String w = controllerWorkload(p);
@@ -168,6 +172,19 @@ public class ClusterSnapshot {
 
     public void removeListener(Consumer<ClusterChange> listener) {
         listeners.remove(listener);
+    }
+
+    private void nodeChanged(Node n) {
+        dirty.add(n.getMetadata().getName());
+        freed.incrementAndGet();
+        fire(new ClusterChange(null, null, true));
+    }
+
+    /** What placement reads of a node: labels, taints, cordon, allocatable and readiness. */
+    private static List<Object> placementView(Node n) {
+        return java.util.Arrays.asList(n.getMetadata().getLabels(), n.getSpec() == null ? null : n.getSpec().getTaints(),
+                n.getSpec() == null ? null : n.getSpec().getUnschedulable(),
+                n.getStatus() == null ? null : n.getStatus().getAllocatable(), ready(n));
     }
 
     private void recheckPodsOf(io.plimsoll.api.AIWorkload w) {

@@ -88,6 +88,23 @@ class IncrementalSnapshotTest {
     }
 
     @Test
+    void aNodeHeartbeatIsNotACapacityChange() {
+        long before = incremental.capacityFreedCount();
+        client.nodes().withName("t4-0").editStatus(n -> {
+            n.getStatus().getConditions().forEach(c -> c.setLastHeartbeatTime(java.time.Instant.now().toString()));
+            n.getStatus().setImages(List.of(new io.fabric8.kubernetes.api.model.ContainerImageBuilder().withNames("example.org/x:1").build()));
+            return n;
+        });
+        client.nodes().withName("t4-1").edit(n -> {
+            n.getSpec().setUnschedulable(true);
+            return n;
+        });
+        // The cordon comes after the heartbeat: once it is counted, the heartbeat was seen too.
+        await().atMost(Duration.ofSeconds(20)).until(() -> incremental.capacityFreedCount() > before);
+        assertEquals(before + 1, incremental.capacityFreedCount(), "the cordon counts, the heartbeat does not");
+    }
+
+    @Test
     void aSeriesOfChangesEndsWhereAFreshStartWould() {
         Random random = new Random(7);
         List<String> live = new ArrayList<>();
