@@ -913,9 +913,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             PodRecord r = snapshot.record(p);
             if (r != null && r.workloadKey().equals(key)) {
                 Pod other = byIndex.put(r.replica(), p);
-                if (other != null && !other.getMetadata().getName().equals(p.getMetadata().getName())) {
-                    binder.delete(other); // never two pods for one replica
-                }
+                if (other != null) binder.delete(other); // never two pods for one replica (podsOf lists each pod once)
                 continue;
             }
             if (key.equals(ClusterSnapshot.controllerWorkload(p)) && ownedBy(p, wl)) {

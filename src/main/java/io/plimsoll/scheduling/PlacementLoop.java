@@ -119,12 +119,7 @@ public final class PlacementLoop {
 
     /** The workload needs nothing placed any more (all placed, scaled down, deleted). */
     public void withdraw(String key) {
-        requests.remove(key);
-        unplaceable.remove(key);
-        notNominable.remove(key);
-        var answer = answers.remove(key);
-        if (answer != null) answer.complete(null);
-        queue.remove(key);
+        cancel(key);
         results.remove(key);
     }
 
