@@ -22,6 +22,7 @@ import io.plimsoll.api.Placement;
 import io.plimsoll.api.PlacementPolicy;
 import io.plimsoll.api.PoolRejection;
 import io.plimsoll.api.ReplicaPlacement;
+import io.plimsoll.engine.MakeRoomFromParked;
 import io.plimsoll.engine.Need;
 import io.plimsoll.engine.PhaseRules;
 import io.plimsoll.engine.PlacementDecision;
@@ -662,55 +663,56 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         int myPriority = wl.getStatus() == null || wl.getStatus().getPriority() == null ? 0 : wl.getStatus().getPriority();
         PhaseRules fractional = fractionalOnly(rules, need.phase());
         if (fractional == null) return null;
-        record Victims(String node, int device, List<Pod> pods, List<String> workloads, int milli, String oldest) {}
-        Victims best = null;
+        // Every device of the phase's Fractional pools that Plimsoll's records place replicas on, with what holds it.
+        var state = snapshot.state();
+        Map<String, Pod> podOf = new java.util.HashMap<>();
+        List<MakeRoomFromParked.Device> devices = new ArrayList<>();
         for (var node : snapshot.podsByDevice(java.util.Set.copyOf(fractional.pools())).entrySet()) {
-            devices:
+            var ns = state.node(node.getKey());
+            if (ns == null) continue;
             for (var e : node.getValue().entrySet()) {
-                List<Pod> pods = e.getValue();
-                List<String> owners = new ArrayList<>();
-                int milli = 0;
-                String oldest = null;
-                for (Pod p : pods) {
+                if (e.getKey() >= ns.deviceCount()) continue;
+                List<MakeRoomFromParked.Holder> holders = new ArrayList<>();
+                for (Pod p : e.getValue()) {
                     PodRecord r = snapshot.record(p);
-                    // Only parked replicas of other workloads, none of higher priority than this one.
-                    if (r == null || !r.parked() || me.equals(r.workloadKey()) || priorityOf(r.workloadKey()) > myPriority) continue devices;
-                    owners.add(r.workloadKey());
-                    milli += r.milliPerDevice();
-                    String since = r.parkedSince() == null ? "" : r.parkedSince();
-                    if (oldest == null || since.compareTo(oldest) < 0) oldest = since;
+                    String key = ClusterSnapshot.key(p);
+                    podOf.put(key, p);
+                    holders.add(new MakeRoomFromParked.Holder(key, r.workloadKey(), r.parked(), priorityOf(r.workloadKey()),
+                            r.milliPerDevice(), parkedSince(r)));
                 }
-                if (owners.isEmpty()) continue;
-                if (best == null || milli < best.milli() || (milli == best.milli() && oldest.compareTo(best.oldest()) < 0)) {
-                    best = new Victims(node.getKey(), e.getKey(), pods, owners, milli, oldest);
-                }
+                devices.add(new MakeRoomFromParked.Device(node.getKey(), e.getKey(), ns.deviceUsedMilli(e.getKey()), holders));
             }
         }
-        if (best == null) return null;
-        // Would the replica fit with that device free? (CPU and memory of the parked pods are not counted back.)
-        var whatIf = snapshot.state();
-        var ns = whatIf.node(best.node());
-        if (ns == null) return null;
-        ns.freeDevice(best.device());
-        if (!engine.place(need.withReplicas(1), whatIf, rules).placed()) return null;
-        String pool = snapshot.record(best.pods().get(0)).pool();
+        var chosen = MakeRoomFromParked.choose(devices, me, myPriority,
+                c -> MakeRoomFromParked.fitsOnceFree(c, engine, need, state, rules));
+        if (chosen.isEmpty()) return null;
+        var taken = chosen.get();
+        String pool = null;
         List<String> names = new ArrayList<>();
         int elsewhere = 0;
-        for (int i = 0; i < best.pods().size(); i++) {
-            String victim = best.workloads().get(i);
+        for (MakeRoomFromParked.Holder h : taken.victims()) {
+            Pod pod = podOf.get(h.replica());
+            if (pool == null) pool = snapshot.record(pod).pool();
+            String victim = h.workload();
             // Messages never name another namespace's objects, on either side.
             boolean sameNs = victim.startsWith(myNs + "/");
             parkedReplicaTaken.put(victim, "its parked replica's device was needed by "
                     + (sameNs ? "workload " + wl.getMetadata().getName() : "a workload of equal or higher priority"));
-            binder.delete(best.pods().get(i));
+            binder.delete(pod);
             if (sameNs) names.add(victim.substring(myNs.length() + 1));
             else elsewhere++;
         }
         snapshot.recordParkedEviction(pool, me);
-        return "took " + best.node() + " device " + best.device() + " from " + best.pods().size() + " parked, idle replica(s)"
+        return "took " + taken.node() + " device " + taken.device() + " from " + taken.victims().size() + " parked, idle replica(s)"
                 + (names.isEmpty() ? "" : " of " + names.stream().distinct().toList())
                 + (elsewhere == 0 ? "" : (names.isEmpty() ? "" : " and") + " of workloads in other namespaces")
                 + "; they scale to zero and come back on their next activity";
+    }
+
+    /** When the record says the replica parked (epoch ms), Long.MIN_VALUE when it does not say or cannot be read. */
+    private static long parkedSince(PodRecord r) {
+        Instant at = parseInstant(r.parkedSince());
+        return at == null ? Long.MIN_VALUE : at.toEpochMilli();
     }
 
     /** A workload's priority as its status records it (0 when unknown). */

@@ -2,6 +2,7 @@ package io.plimsoll.simulate.serving;
 
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.MakeRoomFromParked;
 import io.plimsoll.engine.Need;
 import io.plimsoll.engine.NodeState;
 import io.plimsoll.engine.PhaseRules;
@@ -63,8 +64,8 @@ public final class ServingReplay {
     }
 
     static final class Replica {
-        final Model m; St s; Node node; int device = -1; int alloc; long since; long idleSince; long token;
-        Replica(Model m) { this.m = m; }
+        final Model m; final int id; St s; Node node; int device = -1; int alloc; long since; long idleSince; long parkedAt; long token;
+        Replica(Model m, int id) { this.m = m; this.id = id; }
     }
 
     static final class Model {
@@ -99,7 +100,7 @@ public final class ServingReplay {
     private final Map<String, Node> nodesByName = new HashMap<>();
     private final ArrayDeque<Replica> pending = new ArrayDeque<>();
     private Model[] models;
-    private int nodeIds;
+    private int nodeIds, replicaIds;
     // accounting (GPU-milli x ms)
     private double busyMs, idleMs, parkedMs, loadMs, nodeMs;
     /** Operator pace: when the pool last grew, and last drained a parked-only node. */
@@ -154,7 +155,7 @@ public final class ServingReplay {
         }
         if (startWarm) {
             for (Model m : models) {
-                Replica r = new Replica(m);
+                Replica r = new Replica(m, replicaIds++);
                 r.s = St.PENDING_START; m.reps.add(r);
                 if (!placeAnywhere(r, FULL)) throw new IllegalStateException("always-on: no GPU for " + trace.models().get(m.idx));
                 r.since = t0; r.s = St.IDLE; r.idleSince = t0;
@@ -289,25 +290,32 @@ public final class ServingReplay {
     private static boolean evictable(Replica r) { return r.s == St.PARKED; }
 
     /**
-     * Frees one whole device for a replica with work waiting: scales to zero the parked replicas of the device
-     * where that costs the least warm capacity (a device held only by parked replicas), as the operator does.
+     * Frees one whole device for {@code waiting}, by the operator's own rule ({@link MakeRoomFromParked}): the parked
+     * replicas of the device where that costs the least warm capacity (a device held only by parked replicas of other
+     * models; the oldest parking breaks ties) are scaled to zero, if the waiting replica would then fit.
      */
-    private boolean evictForWholeDevice() {
-        Node best = null; int bestDevice = -1, bestCost = Integer.MAX_VALUE;
+    private boolean evictForWholeDevice(Replica waiting) {
+        List<MakeRoomFromParked.Device> devices = new ArrayList<>();
+        Map<String, Replica> byId = new HashMap<>();
         for (Node n : nodes) {
             if (!n.ready) continue;
-            int[] evictable = new int[n.deviceMilli.length];
-            for (Replica r : n.reps) if (evictable(r)) evictable[r.device] += r.alloc;
-            for (int d = 0; d < evictable.length; d++) {
-                if (evictable[d] > 0 && evictable[d] == n.deviceMilli[d] && evictable[d] < bestCost) {
-                    best = n; bestDevice = d; bestCost = evictable[d];
-                }
+            List<List<MakeRoomFromParked.Holder>> holders = new ArrayList<>();
+            for (int d = 0; d < n.deviceMilli.length; d++) holders.add(new ArrayList<>());
+            for (Replica r : n.reps) {
+                String id = String.valueOf(r.id);
+                byId.put(id, r);
+                holders.get(r.device).add(new MakeRoomFromParked.Holder(id, String.valueOf(r.m.idx), evictable(r), 0, r.alloc, r.parkedAt));
+            }
+            for (int d = 0; d < n.deviceMilli.length; d++) {
+                if (!holders.get(d).isEmpty()) devices.add(new MakeRoomFromParked.Device(n.name, d, n.deviceMilli[d], holders.get(d)));
             }
         }
-        if (best == null) return false;
-        for (Replica r : new ArrayList<>(best.reps)) {
-            if (r.device != bestDevice) continue;
-            remove(r);
+        ClusterState s = state(n -> true);
+        var chosen = MakeRoomFromParked.choose(devices, String.valueOf(waiting.m.idx), 0,
+                c -> { placements++; return MakeRoomFromParked.fitsOnceFree(c, engine, need(FULL), s, rules); });
+        if (chosen.isEmpty()) return false;
+        for (MakeRoomFromParked.Holder h : chosen.get().victims()) {
+            remove(byId.get(h.replica()));
             parkEvictions++;
         }
         evictedNow = true;
@@ -339,7 +347,7 @@ public final class ServingReplay {
         for (Iterator<Replica> it = pending.iterator(); it.hasNext(); ) {
             Replica r = it.next();
             boolean placed = placeAnywhere(r, FULL);
-            if (!placed && !unlimited() && evictForWholeDevice()) placed = placeAnywhere(r, FULL);
+            if (!placed && !unlimited() && evictForWholeDevice(r)) placed = placeAnywhere(r, FULL);
             if (!placed) { unplaced++; continue; }
             it.remove();
             setState(r, St.LOADING);
@@ -491,7 +499,7 @@ public final class ServingReplay {
                 setState(parked, St.RESUMING);
                 push(now + cfg.parkResumeMillis(), READY, parked, parked.token);
             } else if (m.reps.size() < cfg.maxReplicas()) {
-                Replica r = new Replica(m);
+                Replica r = new Replica(m, replicaIds++);
                 r.since = now;
                 r.s = St.PENDING_START;
                 m.reps.add(r);
@@ -558,6 +566,7 @@ public final class ServingReplay {
             case PARK -> {
                 if (r.s == St.IDLE) {
                     setState(r, St.PARKED);
+                    r.parkedAt = now;
                     park(r);
                     if (!pending.isEmpty()) placePending();
                 }
