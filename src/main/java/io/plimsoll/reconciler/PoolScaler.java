@@ -15,6 +15,7 @@ import io.plimsoll.engine.PackingStrategy;
 import io.plimsoll.engine.PhaseRules;
 import io.plimsoll.engine.PlacementEngine;
 import io.plimsoll.engine.PoolOrder;
+import io.plimsoll.engine.PoolPlanner;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.events.EventRecorder;
 import io.plimsoll.metrics.PlimsollMetrics;
@@ -94,88 +95,49 @@ public class PoolScaler {
                 s.getScaleDownAfter() == null ? "10m" : s.getScaleDownAfter());
         boolean dryRun = Boolean.TRUE.equals(s.getDryRun());
         String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        int min = s.getMinNodes() == null ? 0 : s.getMinNodes();
 
+        // The facts: what each node holds, as the snapshot sees it, and since when it holds nothing (kept on the node).
         List<Node> members = snapshot.nodesOf(pool);
         java.util.Set<String> busy = snapshot.nodesHoldingWorkload();
-        List<Node> candidates = new ArrayList<>();
-        int schedulable = 0;
+        List<PoolPlanner.NodeFacts> facts = new ArrayList<>();
+        Map<String, Node> byName = new java.util.HashMap<>();
         for (Node n : members) {
             String name = n.getMetadata().getName();
+            byName.put(name, n);
             Map<String, String> ann = n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
             boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
             // Still in the pool: not removed, and not cordoned except by consolidation (which must still remove it).
             boolean inPool = !removed.contains(name)
                     && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
-            if (inPool) schedulable++;
-            if (busy.contains(name)) {
-                if (ann.containsKey(IDLE_SINCE)) nodes.annotate(name, IDLE_SINCE, null);
-                continue;
-            }
-            Instant since = parseOr(ann.get(IDLE_SINCE), null);
-            if (since == null) {
-                nodes.annotate(name, IDLE_SINCE, at);
-                since = now;
-            }
-            idle.add(name + " (no workload since " + since.truncatedTo(ChronoUnit.SECONDS) + ")");
-            Duration left = after.minus(Duration.between(since, now));
-            if (inPool && !left.isNegative()) recheck = Math.min(recheck, left.toMillis() + 500);
-            if (inPool && left.isNegative()) candidates.add(n);
+            Instant since = parseOr(ann.get(IDLE_SINCE), null); // unreadable: marked again from now
+            facts.add(new PoolPlanner.NodeFacts(name, inPool, busy.contains(name), since));
         }
-        int min = s.getMinNodes() == null ? 0 : s.getMinNodes();
-        if (!candidates.isEmpty() && schedulable - 1 >= min) {
-            Node n = candidates.get(0);
-            String name = n.getMetadata().getName();
-            // The idle start, not a running duration, so a dry run's repeated report stays one event.
-            String why = "held no workload since " + parseOr(n.getMetadata().getAnnotations() == null ? null
-                    : n.getMetadata().getAnnotations().get(IDLE_SINCE), now).truncatedTo(ChronoUnit.SECONDS)
-                    + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
-            actions.add(new ScaleAction("ScaleDown", name, why, profile.costPerNodeHour(), at, dryRun));
-            if (dryRun) {
-                events.normal(pool, "WouldScaleDown", "dry run: would remove node " + name + ", " + why + ", saving "
-                        + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
-            } else {
-                nodes.cordon(name);
-                nodes.annotate(name, SCALED_DOWN_AT, at);
-                removed.add(name);
-                String how = "cordoned; removal left to the cluster autoscaler";
-                if (s.getMode() == PoolScaling.Mode.ScaleTarget) {
-                    boolean marked = nodes.markMachineForDeletion(n.getMetadata().getAnnotations(), MACHINE_API);
-                    int replicas = nodes.replicas(s.getScaleTargetRef());
-                    nodes.setReplicas(s.getScaleTargetRef(), Math.max(min, replicas - 1));
-                    how = "cordoned" + (marked ? ", its Machine marked for deletion" : "") + ", " + s.getScaleTargetRef().getKind()
-                            + " " + s.getScaleTargetRef().getName() + " scaled " + replicas + " -> " + Math.max(min, replicas - 1);
-                }
-                metrics.scaledDown("node", pool.getMetadata().getName());
-                events.normal(pool, "ScaledDown", "node " + name + " " + why + ": " + how + ", saving "
-                        + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
-            }
-        } else if (s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null && members.size() < s.getMaxNodes()
-                && (lastUp == null || parseOr(lastUp, Instant.EPOCH).plus(SCALE_UP_COOLDOWN).isBefore(now))) {
-            String waiting = pendingThatFitsANewNode(pool, profile, state, pending.get());
-            String why = waiting + " would fit a new node";
-            var eviction = snapshot.lastParkedEviction(poolName).orElse(null);
-            if (waiting == null && eviction != null && eviction.at().plus(SCALE_UP_COOLDOWN).isAfter(now)
-                    && (lastUp == null || eviction.at().isAfter(parseOr(lastUp, Instant.EPOCH)))) {
-                // Plimsoll's pool rule: parked replicas had to make room, so the pool is short of warm capacity.
-                waiting = "parked replicas scaled to zero to make room for " + eviction.forWorkload();
-                why = "the pool ran out of room: " + waiting;
-            }
-            if (waiting == null) note = "no pending workload would fit a new node";
-            if (waiting != null) {
-                actions.add(new ScaleAction("ScaleUp", null, why, profile.costPerNodeHour(), at, dryRun));
-                if (dryRun) {
-                    events.normal(pool, "WouldScaleUp", "dry run: would add a node: " + why);
-                } else {
-                    int replicas = nodes.replicas(s.getScaleTargetRef());
-                    nodes.setReplicas(s.getScaleTargetRef(), replicas + 1);
-                    lastUp = at;
-                    lastUpSeen.put(poolName, at);
-                    metrics.scaledUp(poolName, why.startsWith("the pool ran out of room") ? "parked-evicted" : "pending");
-                    events.normal(pool, "ScaledUp", s.getScaleTargetRef().getKind() + " " + s.getScaleTargetRef().getName()
-                            + " scaled " + replicas + " -> " + (replicas + 1) + ": " + why);
-                }
+        var eviction = snapshot.lastParkedEviction(poolName).orElse(null);
+        PoolPlanner.Rules rules = new PoolPlanner.Rules(after, min, s.getMaxNodes() == null ? 0 : s.getMaxNodes(),
+                s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null, SCALE_UP_COOLDOWN);
+        PoolPlanner.Plan plan = PoolPlanner.plan(rules, new PoolPlanner.Facts(facts, 0,
+                lastUp == null ? null : parseOr(lastUp, Instant.EPOCH),
+                () -> pendingThatFitsANewNode(pool, profile, state, pending.get()),
+                eviction == null ? null : eviction.at(), eviction == null ? null : eviction.forWorkload()), now);
+        for (PoolPlanner.NodeFacts n : plan.idleNodes()) {
+            idle.add(n.name() + " (no workload since " + n.idleSince().truncatedTo(ChronoUnit.SECONDS) + ")");
+        }
+        if (plan.recheckAt() != null) recheck = Math.min(recheck, Duration.between(now, plan.recheckAt()).toMillis() + 500);
+
+        // The actions, applied.
+        for (PoolPlanner.Action action : plan.actions()) {
+            if (action instanceof PoolPlanner.MarkIdle m) {
+                nodes.annotate(m.node(), IDLE_SINCE, m.since().truncatedTo(ChronoUnit.SECONDS).toString());
+            } else if (action instanceof PoolPlanner.ClearIdle c) {
+                nodes.annotate(c.node(), IDLE_SINCE, null);
+            } else if (action instanceof PoolPlanner.ScaleDown d) {
+                scaleDown(pool, profile, s, byName.get(d.node()), d, min, dryRun, at, actions);
+            } else if (action instanceof PoolPlanner.ScaleUp u) {
+                lastUp = scaleUp(pool, profile, s, u, dryRun, at, actions, lastUp);
             }
         }
+        if (plan.hold() == PoolPlanner.Hold.NothingWaits) note = "no pending workload would fit a new node";
         if (!actions.isEmpty()) recheck = Math.min(recheck, 2_000);
         if (actions.isEmpty() && Boolean.TRUE.equals(s.getConsolidate())) {
             Duration every = IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.consolidationInterval",
@@ -189,10 +151,59 @@ public class PoolScaler {
                 }
             }
         }
-        if (!candidates.isEmpty() && actions.isEmpty() && note.equals("nothing to scale")) {
+        if (plan.hold() == PoolPlanner.Hold.AtMinNodes && actions.isEmpty() && note.equals("nothing to scale")) {
             note = "idle node(s) kept: the pool is at minNodes " + min;
         }
         return new Outcome(idle, actions, lastUp, lastConsolidation, recheck, actions.isEmpty() ? note : actions.size() + " scale action(s)");
+    }
+
+    /** Removes the node from the pool (or, in a dry run, says it would). */
+    private void scaleDown(AcceleratorPool pool, PoolProfile profile, PoolScaling s, Node n, PoolPlanner.ScaleDown d, int min,
+                           boolean dryRun, String at, List<ScaleAction> actions) {
+        String name = d.node();
+        // The idle start, not a running duration, so a dry run's repeated report stays one event.
+        String why = "held no workload since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
+        actions.add(new ScaleAction("ScaleDown", name, why, profile.costPerNodeHour(), at, dryRun));
+        if (dryRun) {
+            events.normal(pool, "WouldScaleDown", "dry run: would remove node " + name + ", " + why + ", saving "
+                    + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
+            return;
+        }
+        nodes.cordon(name);
+        nodes.annotate(name, SCALED_DOWN_AT, at);
+        removed.add(name);
+        String how = "cordoned; removal left to the cluster autoscaler";
+        if (s.getMode() == PoolScaling.Mode.ScaleTarget) {
+            boolean marked = n != null && nodes.markMachineForDeletion(n.getMetadata().getAnnotations(), MACHINE_API);
+            int replicas = nodes.replicas(s.getScaleTargetRef());
+            nodes.setReplicas(s.getScaleTargetRef(), Math.max(min, replicas - 1));
+            how = "cordoned" + (marked ? ", its Machine marked for deletion" : "") + ", " + s.getScaleTargetRef().getKind()
+                    + " " + s.getScaleTargetRef().getName() + " scaled " + replicas + " -> " + Math.max(min, replicas - 1);
+        }
+        metrics.scaledDown("node", pool.getMetadata().getName());
+        events.normal(pool, "ScaledDown", "node " + name + " " + why + ": " + how + ", saving "
+                + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
+    }
+
+    /** Grows the pool's scale target by one node (or, in a dry run, says it would); returns when it last grew. */
+    private String scaleUp(AcceleratorPool pool, PoolProfile profile, PoolScaling s, PoolPlanner.ScaleUp u, boolean dryRun,
+                           String at, List<ScaleAction> actions, String lastUp) {
+        String poolName = pool.getMetadata().getName();
+        String why = u.reason() == PoolPlanner.Reason.ParkedReplicasEvicted
+                ? "the pool ran out of room: parked replicas scaled to zero to make room for " + u.forWhom()
+                : u.forWhom() + " would fit a new node";
+        actions.add(new ScaleAction("ScaleUp", null, why, profile.costPerNodeHour(), at, dryRun));
+        if (dryRun) {
+            events.normal(pool, "WouldScaleUp", "dry run: would add a node: " + why);
+            return lastUp;
+        }
+        int replicas = nodes.replicas(s.getScaleTargetRef());
+        nodes.setReplicas(s.getScaleTargetRef(), replicas + 1);
+        lastUpSeen.put(poolName, at);
+        metrics.scaledUp(poolName, u.reason() == PoolPlanner.Reason.ParkedReplicasEvicted ? "parked-evicted" : "pending");
+        events.normal(pool, "ScaledUp", s.getScaleTargetRef().getKind() + " " + s.getScaleTargetRef().getName()
+                + " scaled " + replicas + " -> " + (replicas + 1) + ": " + why);
+        return at;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.plimsoll.engine.PhaseRules;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.PlacementEngine;
 import io.plimsoll.engine.PoolOrder;
+import io.plimsoll.engine.PoolPlanner;
 import io.plimsoll.engine.PoolProfile;
 import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.engine.SharingMode;
@@ -18,6 +19,8 @@ import io.plimsoll.engine.idle.IdlePolicy;
 import io.plimsoll.engine.idle.ModelActivity;
 import io.plimsoll.engine.packing.TaskShape;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -104,7 +107,9 @@ public final class ServingReplay {
     // accounting (GPU-milli x ms)
     private double busyMs, idleMs, parkedMs, loadMs, nodeMs;
     /** Operator pace: when the pool last grew, and last drained a parked-only node. */
-    private long lastScaleUp = Long.MIN_VALUE / 2, lastDrain = Long.MIN_VALUE / 2;
+    private Long lastScaleUp, lastParkedEviction;
+    private long lastDrain = Long.MIN_VALUE / 2;
+    private final PoolPlanner.Rules poolRules;
     private long coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements;
     private int maxNodes;
     private long[] waits;
@@ -123,6 +128,8 @@ public final class ServingReplay {
         this.pool = new PoolProfile(POOL, AcceleratorType.GPU, "GPU", 24, cfg.gpusPerNode(), "nvidia.com/gpu",
                 SharingMode.Fractional, List.of(), null, 0, Set.of(WorkloadPhase.Inference));
         this.rules = new PhaseRules(List.of(POOL), PoolOrder.Cheapest, true, cfg.strategy());
+        this.poolRules = new PoolPlanner.Rules(Duration.ofMillis(cfg.nodeEmptyGraceMillis()), 0, Integer.MAX_VALUE, true,
+                Duration.ofMillis(cfg.scaleUpCooldownMillis()));
     }
 
     public static PolicyResult run(ServingTrace trace, IdlePolicy policy, ServingConfig cfg, long[] latencies,
@@ -358,19 +365,15 @@ public final class ServingReplay {
             int booting = 0;
             for (Node n : nodes) if (!n.ready) booting += cfg.gpusPerNode();
             int missing = unplaced - booting;
-            if (cfg.scaleUpCooldownMillis() > 0 && !caRule) {
-                // the operator's pool scaler: one node per evaluation, then a cooldown (the scan retries)
-                if (missing > 0 && now - lastScaleUp >= cfg.scaleUpCooldownMillis()) {
+            if (caRule) {
+                while (missing > 0) { // the Cluster Autoscaler reference grows at once
                     Node n = addNode(now + cfg.nodeStartupMillis());
                     push(n.readyAt, NODE_READY, n, 0);
-                    lastScaleUp = now;
+                    missing -= cfg.gpusPerNode();
                 }
-                missing = 0;
-            }
-            while (missing > 0) {
-                Node n = addNode(now + cfg.nodeStartupMillis());
-                push(n.readyAt, NODE_READY, n, 0);
-                missing -= cfg.gpusPerNode();
+            } else {
+                // The operator's pool rule: one node per evaluation, then the cooldown (the scan retries).
+                while (missing > 0 && poolRule(true)) missing -= cfg.gpusPerNode();
             }
             maxNodes = Math.max(maxNodes, nodes.size());
         }
@@ -378,18 +381,46 @@ public final class ServingReplay {
 
     private void askForNodeAfterEviction() {
         if (nodeAfterEviction && !unlimited() && evictedNow) {
-            // Plimsoll pool rule: parked replicas had to make room, so ask for one more node (unless one is
-            // already starting); parked replicas are re-homed onto it by the parked-only drain / placement.
-            boolean booting = false;
-            for (Node n : nodes) if (!n.ready) { booting = true; break; }
-            if (!booting && now - lastScaleUp >= cfg.scaleUpCooldownMillis()) {
+            // Plimsoll pool rule: parked replicas had to make room, so the pool may ask for one more node (unless one
+            // is already starting); parked replicas are re-homed onto it by the parked-only drain / placement.
+            lastParkedEviction = now;
+            poolRule(false);
+            maxNodes = Math.max(maxNodes, nodes.size());
+        }
+        evictedNow = false;
+    }
+
+    /**
+     * Asks the operator's pool rule ({@link PoolPlanner}) what to do now and does it: marks nodes empty or not, removes
+     * one that stayed empty for the grace period, or adds one node.
+     *
+     * @param replicasWait replicas wait that a new node would take
+     * @return whether it changed the pool's size
+     */
+    private boolean poolRule(boolean replicasWait) {
+        List<PoolPlanner.NodeFacts> facts = new ArrayList<>();
+        int starting = 0;
+        for (Node n : nodes) {
+            if (!n.ready) { starting++; continue; }
+            facts.add(new PoolPlanner.NodeFacts(n.name, true, !n.reps.isEmpty(), n.emptySince < 0 ? null : Instant.ofEpochMilli(n.emptySince)));
+        }
+        PoolPlanner.Plan plan = PoolPlanner.plan(poolRules, new PoolPlanner.Facts(facts, starting,
+                lastScaleUp == null ? null : Instant.ofEpochMilli(lastScaleUp), () -> replicasWait ? "replicas waiting" : null,
+                lastParkedEviction == null ? null : Instant.ofEpochMilli(lastParkedEviction), "a waiting replica"), Instant.ofEpochMilli(now));
+        for (PoolPlanner.Action a : plan.actions()) {
+            if (a instanceof PoolPlanner.MarkIdle m) {
+                nodesByName.get(m.node()).emptySince = m.since().toEpochMilli();
+            } else if (a instanceof PoolPlanner.ClearIdle c) {
+                nodesByName.get(c.node()).emptySince = -1;
+            } else if (a instanceof PoolPlanner.ScaleDown d) {
+                removeNode(nodesByName.get(d.node()));
+            } else if (a instanceof PoolPlanner.ScaleUp) {
                 lastScaleUp = now;
                 Node n = addNode(now + cfg.nodeStartupMillis());
                 push(n.readyAt, NODE_READY, n, 0);
-                maxNodes = Math.max(maxNodes, nodes.size());
             }
         }
-        evictedNow = false;
+        return plan.resizes();
     }
 
     private void nodeReady(Node n) {
@@ -417,12 +448,10 @@ public final class ServingReplay {
                     for (Replica r : n.reps) if (r.s != St.PARKED) { allParked = false; break; }
                     if (allParked && now - lastDrain >= cfg.consolidationIntervalMillis() && drainParked(n)) lastDrain = now;
                 }
-                if (n.reps.isEmpty()) {
-                    if (n.emptySince < 0) n.emptySince = now;
-                    if (now - n.emptySince >= cfg.nodeEmptyGraceMillis()) removeNode(n);
-                } else n.emptySince = -1;
             }
         }
+        // The operator's pool rule: empty nodes go after the grace period (one per evaluation; it evaluates again).
+        if (!caRule) while (poolRule(false)) { }
     }
 
     /**

@@ -1,0 +1,141 @@
+package io.plimsoll.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Pool sizing as a pure function: from what a pool's nodes hold and when they emptied, what to do now. The operator's
+ * pool scaler ({@code PoolScaler}) applies the actions to nodes and scale targets; {@code simulate serving} applies them
+ * to its replayed nodes. Both call this, so the replay's node-hours come from the operator's own rule.
+ * <ul>
+ *   <li>A node that holds no work is marked idle when first seen so; one idle for {@code scaleDownAfter} is removed,
+ *       one per evaluation, never below {@code minNodes}.</li>
+ *   <li>Otherwise, when the pool may grow, is below {@code maxNodes} and the last growth is a cooldown ago, it grows by
+ *       one node if work waits that a new node would take, or if parked replicas had to be scaled to zero to make room
+ *       since it last grew (the pool is short of warm capacity) and no node is starting.</li>
+ * </ul>
+ */
+public final class PoolPlanner {
+    private PoolPlanner() {}
+
+    /**
+     * @param scaleDownAfter how long a node holds no work before it is removed
+     * @param minNodes       the pool never shrinks below this
+     * @param maxNodes       the pool never grows to more than this
+     * @param canGrow        whether the pool can grow at all (it has something to scale)
+     * @param scaleUpCooldown the least time between two growths
+     */
+    public record Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown) {}
+
+    /**
+     * @param name      the node
+     * @param inPool    still counted in the pool (not being removed)
+     * @param holdsWork some workload's pod is on it
+     * @param idleSince when it was first seen holding no work (null: not marked yet)
+     */
+    public record NodeFacts(String name, boolean inPool, boolean holdsWork, Instant idleSince) {}
+
+    /**
+     * @param nodes              the pool's nodes, in the order removal candidates are taken
+     * @param starting           nodes asked for that are not in the pool yet
+     * @param lastScaleUp        when the pool last grew (null: never)
+     * @param waitingForNewNode  asked only when the pool may grow now: who waits that a new node would take, or null
+     * @param lastParkedEviction when parked replicas were last scaled to zero to make room in the pool (null: never)
+     * @param evictedFor         for whom
+     */
+    public record Facts(List<NodeFacts> nodes, int starting, Instant lastScaleUp, Supplier<String> waitingForNewNode,
+                        Instant lastParkedEviction, String evictedFor) {}
+
+    /** Why a pool changes size. */
+    public enum Reason {
+        /** The node held no work for scaleDownAfter. */
+        NodeIdle,
+        /** Pending work would fit a new node. */
+        PendingFitsNewNode,
+        /** Parked replicas were scaled to zero to make room: the pool is short of warm capacity. */
+        ParkedReplicasEvicted
+    }
+
+    /** What to do to a pool. */
+    public sealed interface Action permits MarkIdle, ClearIdle, ScaleDown, ScaleUp {}
+
+    /** Remember that the node holds no work since {@code since}. */
+    public record MarkIdle(String node, Instant since) implements Action {}
+
+    /** The node holds work again. */
+    public record ClearIdle(String node) implements Action {}
+
+    /** Remove the node from the pool. */
+    public record ScaleDown(String node, Instant idleSince, Reason reason) implements Action {}
+
+    /** Add one node; {@code forWhom} is the waiting workload, or the one parked replicas made room for. */
+    public record ScaleUp(Reason reason, String forWhom) implements Action {}
+
+    /** Why a plan changes the pool's size in no way. */
+    public enum Hold { None, NothingToScale, AtMinNodes, NothingWaits }
+
+    /**
+     * @param actions   in order
+     * @param idleNodes the nodes holding no work, with since when
+     * @param recheckAt when an idle node's time runs out next (null: nothing to wait for)
+     * @param hold      why the size does not change, when it does not
+     */
+    public record Plan(List<Action> actions, List<NodeFacts> idleNodes, Instant recheckAt, Hold hold) {
+        public boolean resizes() {
+            return actions.stream().anyMatch(a -> a instanceof ScaleDown || a instanceof ScaleUp);
+        }
+    }
+
+    public static Plan plan(Rules rules, Facts facts, Instant now) {
+        List<Action> actions = new ArrayList<>();
+        List<NodeFacts> idle = new ArrayList<>();
+        NodeFacts candidate = null;
+        Instant recheckAt = null;
+        int inPool = 0;
+        for (NodeFacts n : facts.nodes()) {
+            if (n.inPool()) inPool++;
+            if (n.holdsWork()) {
+                if (n.idleSince() != null) actions.add(new ClearIdle(n.name()));
+                continue;
+            }
+            Instant since = n.idleSince();
+            if (since == null) {
+                since = now;
+                actions.add(new MarkIdle(n.name(), now));
+            }
+            idle.add(new NodeFacts(n.name(), n.inPool(), false, since));
+            Instant due = since.plus(rules.scaleDownAfter());
+            if (!n.inPool()) continue;
+            if (now.isAfter(due) || now.equals(due)) {
+                if (candidate == null) candidate = new NodeFacts(n.name(), true, false, since);
+            } else if (recheckAt == null || due.isBefore(recheckAt)) {
+                recheckAt = due;
+            }
+        }
+        if (candidate != null && inPool - 1 >= rules.minNodes()) {
+            actions.add(new ScaleDown(candidate.name(), candidate.idleSince(), Reason.NodeIdle));
+            return new Plan(actions, idle, recheckAt, Hold.None);
+        }
+        Hold hold = candidate != null ? Hold.AtMinNodes : Hold.NothingToScale;
+        boolean cooled = facts.lastScaleUp() == null || !now.isBefore(facts.lastScaleUp().plus(rules.scaleUpCooldown()));
+        if (rules.canGrow() && facts.nodes().size() + facts.starting() < rules.maxNodes() && cooled) {
+            String waiting = facts.waitingForNewNode() == null ? null : facts.waitingForNewNode().get();
+            if (waiting != null) {
+                actions.add(new ScaleUp(Reason.PendingFitsNewNode, waiting));
+                return new Plan(actions, idle, recheckAt, Hold.None);
+            }
+            Instant evicted = facts.lastParkedEviction();
+            // One growth per eviction: only an eviction since the last growth, and recent (within a cooldown) counts.
+            if (evicted != null && facts.starting() == 0 && now.isBefore(evicted.plus(rules.scaleUpCooldown()).plusMillis(1))
+                    && (facts.lastScaleUp() == null || evicted.isAfter(facts.lastScaleUp()))) {
+                actions.add(new ScaleUp(Reason.ParkedReplicasEvicted, facts.evictedFor()));
+                return new Plan(actions, idle, recheckAt, Hold.None);
+            }
+            if (hold == Hold.NothingToScale) hold = Hold.NothingWaits;
+        }
+        return new Plan(actions, idle, recheckAt, hold);
+    }
+}

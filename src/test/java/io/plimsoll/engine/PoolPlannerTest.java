@@ -1,0 +1,80 @@
+package io.plimsoll.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plimsoll.engine.PoolPlanner.Facts;
+import io.plimsoll.engine.PoolPlanner.NodeFacts;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The pool sizing rule that the operator's pool scaler and {@code simulate serving} share, without any API server. */
+class PoolPlannerTest {
+    static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
+    static final PoolPlanner.Rules RULES = new PoolPlanner.Rules(Duration.ofMinutes(10), 1, 4, true, Duration.ofMinutes(3));
+
+    static Facts facts(List<NodeFacts> nodes, Instant lastUp, String waiting, Instant evicted) {
+        return new Facts(nodes, 0, lastUp, () -> waiting, evicted, "ns/w");
+    }
+
+    @Test
+    void marksNewlyIdleNodesClearsBusyOnesAndRemovesOneDueNodeAboveMinNodes() {
+        var plan = PoolPlanner.plan(RULES, facts(List.of(
+                new NodeFacts("busy", true, true, NOW.minusSeconds(60)),
+                new NodeFacts("fresh", true, false, null),
+                new NodeFacts("due-1", true, false, NOW.minus(Duration.ofMinutes(11))),
+                new NodeFacts("due-2", true, false, NOW.minus(Duration.ofMinutes(12))),
+                new NodeFacts("waiting", true, false, NOW.minus(Duration.ofMinutes(4)))), null, null, null), NOW);
+        assertEquals(List.of(new PoolPlanner.ClearIdle("busy"), new PoolPlanner.MarkIdle("fresh", NOW),
+                new PoolPlanner.ScaleDown("due-1", NOW.minus(Duration.ofMinutes(11)), PoolPlanner.Reason.NodeIdle)), plan.actions());
+        assertEquals(NOW.plus(Duration.ofMinutes(6)), plan.recheckAt(), "the next idle node is due in 6 minutes");
+        assertEquals(4, plan.idleNodes().size());
+    }
+
+    @Test
+    void keepsTheLastNodeAtMinNodesAndDoesNotCountNodesLeavingThePool() {
+        var plan = PoolPlanner.plan(RULES, facts(List.of(
+                new NodeFacts("leaving", false, false, NOW.minus(Duration.ofHours(1))),
+                new NodeFacts("last", true, false, NOW.minus(Duration.ofHours(1)))), null, null, null), NOW);
+        assertFalse(plan.resizes());
+        assertEquals(PoolPlanner.Hold.AtMinNodes, plan.hold());
+    }
+
+    @Test
+    void growsForWaitingWorkOnlyAfterTheCooldownAndBelowMaxNodes() {
+        List<NodeFacts> one = List.of(new NodeFacts("n0", true, true, null));
+        assertEquals(List.of(new PoolPlanner.ScaleUp(PoolPlanner.Reason.PendingFitsNewNode, "ns/big")),
+                PoolPlanner.plan(RULES, facts(one, NOW.minus(Duration.ofMinutes(3)), "ns/big", null), NOW).actions());
+        assertFalse(PoolPlanner.plan(RULES, facts(one, NOW.minus(Duration.ofMinutes(2)), "ns/big", null), NOW).resizes(), "cooldown");
+        List<NodeFacts> four = List.of(new NodeFacts("a", true, true, null), new NodeFacts("b", true, true, null),
+                new NodeFacts("c", true, true, null), new NodeFacts("d", true, true, null));
+        assertFalse(PoolPlanner.plan(RULES, facts(four, null, "ns/big", null), NOW).resizes(), "maxNodes");
+        assertEquals(PoolPlanner.Hold.NothingWaits, PoolPlanner.plan(RULES, facts(one, null, null, null), NOW).hold());
+    }
+
+    @Test
+    void growsOnceAfterParkedReplicasWereEvictedUnlessANodeIsStarting() {
+        List<NodeFacts> one = List.of(new NodeFacts("n0", true, true, null));
+        Instant evicted = NOW.minusSeconds(30);
+        var plan = PoolPlanner.plan(RULES, facts(one, NOW.minus(Duration.ofHours(1)), null, evicted), NOW);
+        assertEquals(List.of(new PoolPlanner.ScaleUp(PoolPlanner.Reason.ParkedReplicasEvicted, "ns/w")), plan.actions());
+        // Grown since that eviction: not again for it.
+        assertTrue(PoolPlanner.plan(RULES, facts(one, evicted.plusSeconds(1), null, evicted), NOW.plus(Duration.ofMinutes(4)))
+                .actions().isEmpty());
+        // A node already starting takes the room the eviction showed was missing.
+        assertFalse(PoolPlanner.plan(RULES, new Facts(one, 1, null, () -> null, evicted, "ns/w"), NOW).resizes());
+        // An eviction older than a cooldown no longer says the pool is short now.
+        assertFalse(PoolPlanner.plan(RULES, facts(one, null, null, NOW.minus(Duration.ofMinutes(4))), NOW).resizes());
+    }
+
+    @Test
+    void aPoolThatCannotGrowNeverAsksWhoWaits() {
+        var rules = new PoolPlanner.Rules(Duration.ofMinutes(10), 0, 0, false, Duration.ofMinutes(3));
+        var plan = PoolPlanner.plan(rules, new Facts(List.of(new NodeFacts("n0", true, true, null)), 0, null,
+                () -> { throw new AssertionError("asked"); }, null, null), NOW);
+        assertEquals(PoolPlanner.Hold.NothingToScale, plan.hold());
+    }
+}
