@@ -158,7 +158,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         status.setObservedGeneration(gen);
         long delay = outcome.retry ? PENDING_RETRY_MS : Long.MAX_VALUE;
         if (outcome.recheckAt != Long.MAX_VALUE) {
-            delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - System.currentTimeMillis()));
+            delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - snapshot.clock().millis()));
         }
         if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
         UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
@@ -229,7 +229,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         Instant lastActive = null;
         int parkMilli = parkMilli(policy.orElse(null), phase);
         if (!phase.runsToCompletion()) {
-            Instant now = Instant.now();
+            Instant now = snapshot.clock().instant();
             String key = ns + "/" + name;
             Instant zeroAt = parseInstant(status.getScaledToZeroAt());
             if (zeroAt == null) zeroAt = scaledToZero.get(key);
@@ -355,7 +355,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
         }
         Backoff backoff = admissionRetries.get(workloadKey);
-        if (!missing.isEmpty() && backoff != null && backoff.until() > System.currentTimeMillis()) {
+        if (!missing.isEmpty() && backoff != null && backoff.until() > snapshot.clock().millis()) {
             // The API server refused this workload's pods a moment ago: wait out the back-off before asking again.
             showRefused(status, gen, backoff);
             status.setPlacement(placementOf(byIndex));
@@ -385,7 +385,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (inFlight) {
             // Some of its pods are being created: the status is written once the cache shows them (their creation ends
             // with a reconcile), so it never reports a placement without the pods that were decided with it.
-            return new Outcome(false, System.currentTimeMillis() + 1_000, true);
+            return new Outcome(false, snapshot.clock().millis() + 1_000, true);
         }
         status.setPlacement(placementOf(byIndex));
         status.setDevices(devicesOf(byIndex));
@@ -414,13 +414,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             // Not tried yet (the loop is usually a few milliseconds behind): the state stays what it was until the loop
             // has placed it or found no room; status.queue says where it waits meanwhile.
             queue.setReason(QueueStatus.Reason.Queued);
-            return new Outcome(true, System.currentTimeMillis() + QUEUED_RECHECK_MS);
+            return new Outcome(true, snapshot.clock().millis() + QUEUED_RECHECK_MS);
         }
         status.setQueue(null);
         if (byIndex.size() < replicas) {
             // Placed, and its pods are being created: the state moves on when the cache shows them (an event follows),
             // and the status is written then, once, with the pods in it.
-            return new Outcome(false, System.currentTimeMillis() + 1_000, true);
+            return new Outcome(false, snapshot.clock().millis() + 1_000, true);
         }
         metrics.pending(workloadKey, phase.name(), null);
         status.setUnplaceable(new ArrayList<>());
@@ -505,7 +505,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         if (missing.isEmpty()) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
         Backoff backoff = admissionRetries.get(workloadKey);
-        if (backoff != null && backoff.until() > System.currentTimeMillis()) return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+        if (backoff != null && backoff.until() > snapshot.clock().millis()) return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
         PlacementDecision unplaced = null;
         int batch = need.gang() ? missing.size() : 1;
         // A parked workload's missing replica (moved to make room for another one's resume, or by consolidation)
@@ -547,7 +547,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 String podName = claims.get(i).podKey().substring(ns.length() + 1);
                 Pod pod = PodBinder.buildPod(wl, podName, indexes.get(i), pool, slot, parsed.cpu(), parsed.memory());
                 if (placedParked) {
-                    pod.getMetadata().getAnnotations().put(Annotations.PARKED, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                    pod.getMetadata().getAnnotations().put(Annotations.PARKED, snapshot.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
                     pod.getMetadata().getAnnotations().put(Annotations.SERVING_COST, String.format(java.util.Locale.ROOT, "%.4f",
                             pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode()));
                 }
@@ -642,7 +642,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         Backoff prev = admissionRetries.get(key);
         String msg = "creating pod " + pod + " failed (" + e.getMessage() + "); next try in " + (CREATION_RETRY_MS / 1000) + "s";
-        admissionRetries.put(key, new Backoff(prev == null ? 0 : prev.attempts(), System.currentTimeMillis() + CREATION_RETRY_MS, msg,
+        admissionRetries.put(key, new Backoff(prev == null ? 0 : prev.attempts(), snapshot.clock().millis() + CREATION_RETRY_MS, msg,
                 "PodCreationFailed"));
         LOG.warnf("%s: %s", key, msg);
         events.warning(wl, "PodCreationFailed", msg);
@@ -790,7 +790,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (!need.wantsAccelerator()) return parked;
         List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
         int moved = 0;
-        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant now = snapshot.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             Pod p = e.getValue();
@@ -966,7 +966,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String msg = "the API server refused pod " + pod + " (HTTP " + refusal.code() + "): " + refusal.message()
                 + (rolledBack > 0 ? "; the " + rolledBack + " gang member(s) already created were deleted (a gang starts whole or not at all)" : "")
                 + "; fix spec.template or the namespace's policy; next try in " + (delay / 1000) + "s";
-        admissionRetries.put(key, new Backoff(attempts, System.currentTimeMillis() + delay, msg, "PodRefused"));
+        admissionRetries.put(key, new Backoff(attempts, snapshot.clock().millis() + delay, msg, "PodRefused"));
         events.warning(wl, "PodRefused", msg);
         metrics.pending(key, wl.getSpec().getPhase().name(), "PodRefused");
     }

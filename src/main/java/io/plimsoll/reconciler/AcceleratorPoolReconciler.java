@@ -91,7 +91,7 @@ public class AcceleratorPoolReconciler implements Reconciler<AcceleratorPool> {
         long recheck = Long.MAX_VALUE;
         if (pool.getSpec().getScaling() != null) {
             try {
-                PoolScaler.Outcome o = scaler.evaluate(pool, profile, state, context.getClient(), java.time.Instant.now());
+                PoolScaler.Outcome o = scaler.evaluate(pool, profile, state, context.getClient(), snapshot.clock().instant());
                 status.setLastConsolidationAt(o.lastConsolidationAt());
                 status.setIdleNodes(o.idleNodes());
                 status.setScaleActions(o.actions());

@@ -78,6 +78,7 @@ public class ClusterSnapshot {
     /** The views put together; null after any of them changed. */
     private ClusterState assembled;
     private Instant lastSweep = Instant.EPOCH;
+    private final java.time.Clock clock;
 
     /** One node as the engine sees it, and the shapes of the accelerator work on it (for FGD's typical workload). */
     private record NodeView(NodeState state, List<TaskShape> shapes) {}
@@ -87,7 +88,18 @@ public class ClusterSnapshot {
 
     @Inject
     public ClusterSnapshot(KubernetesClient client) {
+        this(client, java.time.Clock.systemUTC());
+    }
+
+    /** With the given clock: the operator's one time source (reservations, idle and back-off times, pool sizing). */
+    public ClusterSnapshot(KubernetesClient client, java.time.Clock clock) {
         this.client = client;
+        this.clock = clock;
+    }
+
+    /** The operator's time: every reconciler reads it here, so tests can set it. */
+    public java.time.Clock clock() {
+        return clock;
     }
 
     /** Starts the informers and waits until their caches are filled. Safe to call more than once. */
@@ -353,7 +365,7 @@ public class ClusterSnapshot {
 
     /** Records that parked replicas of a pool had to make room (the pool's scaler then asks for a node). */
     public void recordParkedEviction(String pool, String forWorkload) {
-        parkedEvictions.put(pool, new ParkedEviction(Instant.now(), forWorkload));
+        parkedEvictions.put(pool, new ParkedEviction(clock.instant(), forWorkload));
     }
 
     public Optional<ParkedEviction> lastParkedEviction(String pool) {
@@ -432,14 +444,14 @@ public class ClusterSnapshot {
             if (!p.getMetadata().getName().equals(rp.getPod()) || !java.util.Objects.equals(nodeName(p), rp.getNode())) continue;
             // Written by earlier versions without the UID: the name (random suffix) and the node must do.
             if (rp.getPodUid() != null && !rp.getPodUid().equals(p.getMetadata().getUid())) return null;
-            return PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile);
+            return PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile, clock.instant());
         }
         return null;
     }
 
     /** Records that the pod was created: from now on only the pod with this UID matches the record. */
     public void created(Pod pod) {
-        records.update(key(pod), r -> r.withUid(pod.getMetadata().getUid()));
+        records.update(key(pod), r -> r.withUid(pod.getMetadata().getUid(), clock.instant()));
     }
 
     /** Counts the replica as parked at {@code milli} of its device from now on (nothing restarts). */
@@ -489,7 +501,7 @@ public class ClusterSnapshot {
     public ClusterState state() {
         ensureStarted();
         synchronized (views) {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             if (lastSweep.plus(SWEEP_EVERY).isBefore(now)) {
                 lastSweep = now;
                 dropUnseen(now);
@@ -609,7 +621,7 @@ public class ClusterSnapshot {
             for (int i = 0; i < d.slots().size(); i++) {
                 PodClaim c = claims.get(i);
                 records.put(new PodRecord(c.podKey(), null, c.workloadKey(), c.replica(), d.pool(),
-                        d.slots().get(i), 0, null, Instant.now()));
+                        d.slots().get(i), 0, null, clock.instant()));
             }
         }
         return d;
@@ -629,7 +641,7 @@ public class ClusterSnapshot {
     public boolean isReserved(String workloadKey, int replica) {
         for (PodRecord r : records.ofWorkload(workloadKey)) {
             if (r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null
-                    && r.at().plus(RESERVATION_TTL).isAfter(Instant.now())) return true;
+                    && r.at().plus(RESERVATION_TTL).isAfter(clock.instant())) return true;
         }
         return false;
     }

@@ -39,8 +39,8 @@ public record PodRecord(String podKey, String podUid, String workloadKey, int re
     }
 
     /** The pod exists: its UID from now on, and the wait for the informer to show it starts now. */
-    PodRecord withUid(String uid) {
-        return new PodRecord(podKey, uid, workloadKey, replica, pool, slot, parkedMilli, parkedSince, Instant.now());
+    PodRecord withUid(String uid, Instant now) {
+        return new PodRecord(podKey, uid, workloadKey, replica, pool, slot, parkedMilli, parkedSince, now);
     }
 
     /** Back to its whole device (a replica placed parked, as a share, becomes whole too). */

@@ -38,7 +38,7 @@ public final class PodRecords {
 
     /** The record a status entry stands for, or null when it does not read (a MIG profile the pool lacks, ...). */
     static PodRecord fromStatus(ReplicaPlacement rp, String podKey, String podUid, String workloadKey,
-                                Function<String, Optional<PoolProfile>> pools) {
+                                Function<String, Optional<PoolProfile>> pools, Instant now) {
         if (rp.getPool() == null || rp.getNode() == null || rp.getIndex() == null) return null;
         PoolProfile pool = pools.apply(rp.getPool()).orElse(null);
         if (pool == null) return null;
@@ -59,6 +59,6 @@ public final class PodRecords {
         if (parked) cost = pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode();
         ReplicaSlot slot = new ReplicaSlot(rp.getNode(), devices, parked || milli >= 1000 ? 0 : milli, mig, 0, 0, cost);
         return new PodRecord(podKey, podUid, workloadKey, rp.getIndex(), rp.getPool(), slot, parked ? milli : 0,
-                null, Instant.now());
+                null, now);
     }
 }

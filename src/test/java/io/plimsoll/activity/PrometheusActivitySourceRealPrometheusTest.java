@@ -110,13 +110,10 @@ class PrometheusActivitySourceRealPrometheusTest {
 
         // Wait until the busy pod has been idle for a few scrapes, then one more scrape interval so that
         // Prometheus has ingested what the exporter served.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
-        while (exporter.currentIndex() < WAIT_FOR_INDEX || exporter.served().isEmpty()) {
-            if (System.nanoTime() > deadline) fail("exporter not scraped in time; " + promLogTail());
-            if (!prometheus.isAlive()) fail("prometheus exited; " + promLogTail());
-            Thread.sleep(200);
-        }
-        Thread.sleep(1500);
+        awaitProm(Duration.ofSeconds(25), "exporter not scraped in time",
+                () -> exporter.currentIndex() >= WAIT_FOR_INDEX && !exporter.served().isEmpty());
+        Instant served = Instant.now();
+        awaitProm(Duration.ofSeconds(10), "no scrape after the last sample was served", () -> lastScrapeAfter(served));
         queriedAt = Instant.now();
     }
 
@@ -266,19 +263,38 @@ class PrometheusActivitySourceRealPrometheusTest {
         }
     }
 
-    static void waitReady(Duration max) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
+    static void waitReady(Duration max) {
         HttpRequest ready = HttpRequest.newBuilder(URI.create(promUrl + "/-/ready")).timeout(Duration.ofSeconds(1)).build();
-        while (System.nanoTime() < deadline) {
-            if (!prometheus.isAlive()) fail("prometheus exited with " + prometheus.exitValue() + "; " + promLogTail());
+        awaitProm(max, "prometheus not ready within " + max, () -> {
             try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+                return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
             } catch (IOException notYet) {
-                // not listening yet
+                return false; // not listening yet
             }
-            Thread.sleep(150);
+        });
+    }
+
+    /** Polls {@code done} until it holds; fails with Prometheus's log when Prometheus exits or time runs out. */
+    static void awaitProm(Duration max, String what, java.util.concurrent.Callable<Boolean> done) {
+        try {
+            org.awaitility.Awaitility.await().atMost(max).pollInterval(Duration.ofMillis(150)).until(() -> {
+                if (!prometheus.isAlive()) fail("prometheus exited with " + prometheus.exitValue() + "; " + promLogTail());
+                return done.call();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail(what + "; " + promLogTail());
         }
-        fail("prometheus not ready within " + max + "; " + promLogTail());
+    }
+
+    /** Whether Prometheus's last scrape of the exporter began after {@code t} (its targets API says when). */
+    static boolean lastScrapeAfter(Instant t) throws Exception {
+        HttpRequest targets = HttpRequest.newBuilder(URI.create(promUrl + "/api/v1/targets")).timeout(Duration.ofSeconds(1)).build();
+        String body = http.send(targets, HttpResponse.BodyHandlers.ofString()).body();
+        var m = java.util.regex.Pattern.compile("\"lastScrape\":\"([^\"]+)\"").matcher(body);
+        while (m.find()) {
+            if (java.time.OffsetDateTime.parse(m.group(1)).toInstant().isAfter(t)) return true;
+        }
+        return false;
     }
 
     static String promLogTail() {

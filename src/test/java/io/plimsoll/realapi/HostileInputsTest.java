@@ -1081,7 +1081,9 @@ class HostileInputsTest {
             for (String ns : namespaces) {
                 await().atMost(WAIT).pollInterval(POLL).until(() -> history.first(ns, "gang", w -> "PodRefused".equals(reason(w, "Placed"))), Objects::nonNull);
             }
-            Thread.sleep(2000); // well inside the first 10 s back-off
+            // Well inside the first 10 s back-off: the refusal stands for 2 s (and the history below shows no moment it did not).
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).pollInterval(POLL).until(() -> namespaces.stream()
+                    .allMatch(ns -> "PodRefused".equals(reason(admin.resources(AIWorkload.class).inNamespace(ns).withName("gang").get(), "Placed"))));
             for (String ns : namespaces) {
                 boolean refused = false;
                 for (AIWorkload w : history.of(ns, "gang")) {

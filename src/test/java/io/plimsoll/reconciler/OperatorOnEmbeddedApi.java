@@ -23,6 +23,8 @@ abstract class OperatorOnEmbeddedApi {
     KubernetesClient client;
     TestOperator operator;
     SimulatedKubelet kubelet;
+    /** The operator's time: real time until a test moves it forward. */
+    final SettableClock clock = new SettableClock();
 
     @BeforeEach
     void start() {
@@ -30,7 +32,7 @@ abstract class OperatorOnEmbeddedApi {
         client = k8s.client();
         Fixtures.h100AndT4(client, 1, 2);
         kubelet = new SimulatedKubelet(client);
-        operator = new TestOperator(client);
+        operator = new TestOperator(client, null, null, clock);
     }
 
     @AfterEach

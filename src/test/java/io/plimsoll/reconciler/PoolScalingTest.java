@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 import static io.plimsoll.reconciler.Fixtures.NS;
+import java.time.Duration;
+
 import static io.plimsoll.reconciler.Fixtures.workload;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,8 +79,32 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         // The H100 pool's only node is idle, but minNodes 1 keeps it.
         scaling("h100", cordonOnly(1, false));
         await().atMost(WAIT).untilAsserted(() -> assertTrue(pool("h100").getStatus().getIdleNodes().stream().anyMatch(n -> n.startsWith("h100-0"))));
-        Thread.sleep(2500);
+        // Past its scaleDownAfter, the evaluation says why the node stays.
+        await().atMost(WAIT).until(() -> scalingNote("h100").startsWith("idle node(s) kept: the pool is at minNodes 1"));
         assertFalse(cordoned("h100-0"), "minNodes respected");
+    }
+
+    String scalingNote(String pool) {
+        var c = Conditions.get(pool(pool).getStatus().getConditions(), "ScalingReady");
+        return c == null || c.getMessage() == null ? "" : c.getMessage();
+    }
+
+    @Test
+    void anIdleNodeLeavesWhenScaleDownAfterHasPassedOnTheOperatorsClock() {
+        PoolScaling s = cordonOnly(0, false);
+        s.setScaleDownAfter("10m");
+        scaling("t4", s);
+        await().atMost(WAIT).until(() -> client.nodes().withName("t4-0").get().getMetadata().getAnnotations() != null
+                && client.nodes().withName("t4-0").get().getMetadata().getAnnotations().containsKey(PoolScaler.IDLE_SINCE));
+        await().atMost(WAIT).until(() -> scalingNote("t4").equals("nothing to scale"));
+        assertFalse(cordoned("t4-0") || cordoned("t4-1"), "idle for less than 10 minutes: both stay");
+
+        clock.advance(Duration.ofMinutes(11));
+        // Anything the pool's scaler watches makes it look again; a relabelled node will do.
+        client.nodes().withName("t4-1").edit(n -> { n.getMetadata().getLabels().put("touched", "1"); return n; });
+        await().atMost(WAIT).until(() -> cordoned("t4-0") || cordoned("t4-1"));
+        assertNotNull(client.nodes().withName(cordoned("t4-0") ? "t4-0" : "t4-1").get().getMetadata().getAnnotations()
+                .get(PoolScaler.SCALED_DOWN_AT));
     }
 
     @Test

@@ -31,7 +31,13 @@ public final class TestOperator implements AutoCloseable {
     /** With a Prometheus activity source when {@code prometheus} is given. */
     public TestOperator(KubernetesClient client, LeaderElectionConfiguration leaderElection,
                         io.plimsoll.activity.PrometheusActivitySource prometheus) {
-        snapshot = new ClusterSnapshot(client);
+        this(client, leaderElection, prometheus, java.time.Clock.systemUTC());
+    }
+
+    /** With {@code clock} as the operator's time (a {@link SettableClock} lets a test move it forward). */
+    public TestOperator(KubernetesClient client, LeaderElectionConfiguration leaderElection,
+                        io.plimsoll.activity.PrometheusActivitySource prometheus, java.time.Clock clock) {
+        snapshot = new ClusterSnapshot(client, clock);
         operator = new Operator(o -> {
             o.withKubernetesClient(client).withCloseClientOnStop(false).withUseSSAToPatchPrimaryResource(false);
             if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
