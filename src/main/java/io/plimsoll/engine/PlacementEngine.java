@@ -159,10 +159,11 @@ public final class PlacementEngine {
         TaskShape shape = packingShape(need, use, pool);
         PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
                 : Policies.create(strategy.packingPolicy(), state.typicalWorkload(shape));
-        Cluster view = packer == null ? null : packingView(ready, pool);
+        // The nodes the packing policy chooses from: a node leaves the view when a gang has filled its pod slots.
+        List<NodeState> roomy = ready;
+        Cluster view = packer == null ? null : packingView(roomy, pool);
         for (int r = 0; r < need.replicas(); r++) {
-            Candidate best = packer != null ? packed(packer, view, shape, need, use, ready) : null;
-            if (best != null && nodeNamed(ready, best.slot().node()).podsFree() <= 0) best = null; // a gang filled its pod slots
+            Candidate best = packer != null ? packed(packer, view, shape, need, use, roomy) : null;
             if (packer == null) {
                 for (NodeState n : ready) {
                     if (n.podsFree() <= 0) continue;
@@ -178,6 +179,10 @@ public final class PlacementEngine {
             NodeState n = nodeNamed(ready, best.slot().node());
             slots.add(best.slot().withCost(slotCost(pool, best.slot(), n)));
             n.apply(best.slot());
+            if (packer != null && n.podsFree() <= 0 && r + 1 < need.replicas()) {
+                roomy = roomy.stream().filter(o -> o != n).toList();
+                view = packingView(roomy, pool);
+            }
         }
         return slots;
     }

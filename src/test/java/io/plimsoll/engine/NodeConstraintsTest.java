@@ -184,6 +184,20 @@ class NodeConstraintsTest {
     }
 
     @Test
+    void aGangMovesOnWhenItHasFilledANodesPodSlotsWithEveryStrategy() {
+        for (PackingStrategy strategy : PackingStrategy.values()) {
+            ClusterState s = new ClusterState().addPool(PlacementEngineTest.gpuPool("t4", "T4", 16, 4, SharingMode.Exclusive, 2.0))
+                    .addNode(new NodeState("tight", "t4", true, 64_000, 512 * GIB, 4, Map.of()).limitPods(1))
+                    .addNode(new NodeState("roomy", "t4", true, 64_000, 512 * GIB, 4, Map.of()));
+            s.node("tight").useDevice(0, 1000); // the fuller node: best fit starts there
+            Need gang = PlacementEngineTest.gpus(WorkloadPhase.Training, 2, 1, 8);
+            PlacementDecision d = new PlacementEngine().place(gang, s, new PhaseRules(List.of(), PoolOrder.Cheapest, true, strategy));
+            assertTrue(d.placed(), strategy + ": " + d.explain());
+            assertTrue(d.slots().stream().filter(x -> x.node().equals("tight")).count() <= 1, strategy + ": one pod slot on tight: " + d.slots());
+        }
+    }
+
+    @Test
     void requiredAffinityNotInExcludesANodeAndTheShortageSaysSo() {
         ClusterState s = new ClusterState().addPool(PlacementEngineTest.gpuPool("h100", "H100", 80, 8, SharingMode.Exclusive, 88.0))
                 .addNode(new NodeState("h-0", "h100", true, 64_000, 512 * GIB, 8, Map.of()).withTraits(new NodeTraits(Map.of("zone", "a"), List.of())))
