@@ -28,6 +28,7 @@ import io.plimsoll.engine.PhaseRules;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.PlacementEngine;
 import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaPlanner;
 import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.engine.Units;
 import io.plimsoll.engine.WorkloadPhase;
@@ -296,64 +297,39 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             recheckAt = v.recheckAt();
         }
         TreeMap<Integer, Pod> byIndex = ownPods(wl);
+        String workloadKey = ns + "/" + name;
 
-        if (phase.runsToCompletion()) {
-            Optional<Map.Entry<Integer, Pod>> failed = byIndex.entrySet().stream()
-                    .filter(e -> "Failed".equals(podPhase(e.getValue()))).findFirst();
-            if (failed.isPresent()) {
-                String msg = "replica " + failed.get().getKey() + " (pod " + failed.get().getValue().getMetadata().getName()
-                        + ") failed: " + failureReason(failed.get().getValue());
-                // A gang cannot go on without a member: free the others' devices now.
-                byIndex.values().stream().filter(p -> !ClusterSnapshot.terminal(p)).forEach(binder::delete);
-                setState(status, WorkloadState.Failed, msg);
-                Conditions.set(status.getConditions(), "Complete", false, "Failed", msg, gen);
-                Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
-                events.warning(wl, "Failed", msg);
-                status.setReadyReplicas(0);
-                loop.cancel(ns + "/" + name); // nothing more to place for it
-                return new Outcome(false);
-            }
-            int wanted = replicas;
-            long done = byIndex.entrySet().stream().filter(e -> e.getKey() < wanted && "Succeeded".equals(podPhase(e.getValue()))).count();
-            if (replicas > 0 && done == replicas) {
-                String msg = "all " + replicas + " replicas succeeded";
-                setState(status, WorkloadState.Succeeded, msg);
-                Conditions.set(status.getConditions(), "Complete", true, "Succeeded", msg, gen);
-                Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
-                status.setReadyReplicas(0);
-                events.normal(wl, "Succeeded", msg);
-                loop.cancel(ns + "/" + name); // nothing more to place for it
-                return new Outcome(false);
-            }
-        } else {
-            // Long-running phases replace failed replicas.
-            for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
-                var e = it.next();
-                if (ClusterSnapshot.terminal(e.getValue())) {
-                    binder.delete(e.getValue());
-                    events.normal(wl, "ReplicaReplaced", "replica " + e.getKey() + " (pod " + e.getValue().getMetadata().getName()
-                            + ") ended with " + podPhase(e.getValue()) + "; a new pod will be placed");
-                    it.remove();
-                }
-            }
+        // Plan what happens to the existing replicas (a pure function of the facts), then apply it.
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(wl, need, byIndex, replicas, park, holdParked, parkMilli));
+        applyReplicaPlan(wl, plan, byIndex, need, lastActive);
+        if (plan.outcome() == ReplicaPlanner.Outcome.Failed) {
+            Pod failedPod = byIndex.get(plan.failed().index());
+            String msg = "replica " + plan.failed().index() + " (pod " + failedPod.getMetadata().getName() + ") failed: " + failureReason(failedPod);
+            setState(status, WorkloadState.Failed, msg);
+            Conditions.set(status.getConditions(), "Complete", false, "Failed", msg, gen);
+            Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
+            events.warning(wl, "Failed", msg);
+            status.setReadyReplicas(0);
+            loop.cancel(workloadKey); // nothing more to place for it
+            return new Outcome(false);
         }
-        // Scale down: replicas above the desired count go away.
-        for (var it = byIndex.tailMap(replicas, true).entrySet().iterator(); it.hasNext(); ) {
-            binder.delete(it.next().getValue());
-            it.remove();
+        if (plan.outcome() == ReplicaPlanner.Outcome.Succeeded) {
+            String msg = "all " + replicas + " replicas succeeded";
+            setState(status, WorkloadState.Succeeded, msg);
+            Conditions.set(status.getConditions(), "Complete", true, "Succeeded", msg, gen);
+            Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
+            status.setReadyReplicas(0);
+            events.normal(wl, "Succeeded", msg);
+            loop.cancel(workloadKey); // nothing more to place for it
+            return new Outcome(false);
         }
-        java.util.Set<Integer> parkedIdx = phase.runsToCompletion() ? new java.util.HashSet<>()
-                : parkOrResume(wl, byIndex, park, holdParked, parkMilli, need, lastActive);
+        byIndex.keySet().retainAll(plan.remaining());
+        java.util.Set<Integer> parkedIdx = plan.parked();
         if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
             Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
                     .replace(IdleScaler.PARKED, "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
         }
-
-        String workloadKey = ns + "/" + name;
-        List<Integer> missing = new ArrayList<>();
-        for (int i = 0; i < replicas; i++) {
-            if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
-        }
+        List<Integer> missing = new ArrayList<>(plan.missing());
         Backoff backoff = admissionRetries.get(workloadKey);
         if (!missing.isEmpty() && backoff != null && backoff.until() > snapshot.clock().millis()) {
             // The API server refused this workload's pods a moment ago: wait out the back-off before asking again.
@@ -773,63 +749,83 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return new PhaseRules(pools, rules.poolOrder(), true, rules.strategy());
     }
 
-    /**
-     * Parks the workload's running whole-device replicas in place ({@code park}), or brings parked ones back to
-     * their whole device. Parking re-annotates the pod: it is counted as a share of its device, sized by the policy's
-     * parkFraction or the workload's accelerator memory if larger, and nothing restarts. Coming back is in place
-     * too; parked replicas of other workloads that the engine packed onto the rest of the device are moved away (their
-     * pods deleted, their reconcilers place them again, parked), and if an active share holds the device the replica
-     * is replaced by a new whole-device pod instead. With {@code hold} (no usable activity signal) parked replicas
-     * stay as they are.
-     *
-     * @return the replica indexes that are parked now
-     */
-    private java.util.Set<Integer> parkOrResume(AIWorkload wl, TreeMap<Integer, Pod> byIndex, boolean park, boolean hold,
-                                                int parkMilli, Need need, Instant lastActive) {
-        java.util.Set<Integer> parked = new java.util.TreeSet<>();
-        if (!need.wantsAccelerator()) return parked;
-        List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
-        int moved = 0;
-        Instant now = snapshot.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        for (var it = byIndex.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
+    /** The facts {@link ReplicaPlanner} decides from: the workload's replica pods as the API and Plimsoll's records show them. */
+    private ReplicaPlanner.Input replicaFacts(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, int desired, boolean park,
+                                              boolean holdParked, int parkMilli) {
+        String workloadKey = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        List<ReplicaPlanner.Replica> replicas = new ArrayList<>();
+        for (var e : byIndex.entrySet()) {
             Pod p = e.getValue();
             PodRecord rec = snapshot.record(p);
-            if (rec == null) continue;
-            PoolProfile pool = snapshot.poolProfile(rec.pool()).orElse(null);
+            PoolProfile pool = rec == null ? null : snapshot.poolProfile(rec.pool()).orElse(null);
             // Pinned by Plimsoll to one device of a Fractional pool; a pod from before whole devices were pinned there
             // got its device from the device plugin: never parked.
             boolean pinnedOne = pool != null && pool.sharing() == io.plimsoll.engine.SharingMode.Fractional
                     && rec.slot().mig() == null && rec.slot().devices().size() == 1 && !requestsDevicePlugin(p, pool);
-            if (rec.parked()) {
-                if (park || hold || !pinnedOne) {
-                    parked.add(e.getKey());
-                    continue;
+            List<String> others = new ArrayList<>();
+            boolean othersAllParked = true;
+            if (pinnedOne && rec.parked()) {
+                for (Pod o : snapshot.podsOnDevice(rec.node(), pool.name(), rec.slot().devices().get(0))) {
+                    if (ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))) continue;
+                    others.add(ClusterSnapshot.key(o));
+                    if (snapshot.record(o) == null || !snapshot.record(o).parked()) othersAllParked = false;
                 }
-                String node = rec.node();
-                int device = rec.slot().devices().get(0);
-                List<Pod> others = snapshot.podsOnDevice(node, pool.name(), device).stream()
-                        .filter(o -> !ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))).toList();
-                if (others.stream().allMatch(o -> snapshot.record(o) != null && snapshot.record(o).parked())) {
-                    // The record first: from now on the device counts whole, before anyone else can place on it.
-                    snapshot.unpark(p, pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
-                    e.setValue(binder.unpark(p)); // status below shows the pod as it is now
-                    for (Pod o : others) binder.delete(o);
-                    moved += others.size();
-                    resumed.add(String.valueOf(e.getKey()));
-                } else {
-                    binder.delete(p);
-                    it.remove();
-                    events.normal(wl, "ReplicaReplaced", "replica " + e.getKey() + " was parked on " + node + " device " + device
-                            + ", which now also serves another workload's share: a new whole-device replica will be placed");
+            }
+            replicas.add(new ReplicaPlanner.Replica(e.getKey(), ClusterSnapshot.key(p), phaseOf(p), ClusterSnapshot.terminal(p),
+                    rec != null, rec != null && rec.parked(), pinnedOne, rec != null && rec.slot().fractionMilli() == 0,
+                    pool == null ? 1000 : shareFor(need, parkMilli, pool), others, othersAllParked));
+        }
+        java.util.Set<Integer> reserved = new java.util.HashSet<>();
+        for (int i = 0; i < desired; i++) if (!byIndex.containsKey(i) && snapshot.isReserved(workloadKey, i)) reserved.add(i);
+        return new ReplicaPlanner.Input(need.phase().runsToCompletion(), need.wantsAccelerator(), parkable(need), desired, park,
+                holdParked, replicas, reserved);
+    }
+
+    private static ReplicaPlanner.PodPhase phaseOf(Pod p) {
+        String phase = podPhase(p);
+        for (ReplicaPlanner.PodPhase ph : ReplicaPlanner.PodPhase.values()) if (ph.name().equals(phase)) return ph;
+        return ReplicaPlanner.PodPhase.Unknown;
+    }
+
+    /**
+     * Applies a replica plan: deletes pods; parks replicas in place (the record first, then the pod's annotations for
+     * people: it is counted as a share of its device and nothing restarts); brings parked ones back to their whole
+     * device in place (the record first, so the device counts whole before anyone else can place on it), moving the
+     * parked replicas of other workloads off that device (their reconcilers place them again, parked). {@code byIndex}
+     * shows the pods as they are afterwards.
+     */
+    private void applyReplicaPlan(AIWorkload wl, ReplicaPlanner.Plan plan, TreeMap<Integer, Pod> byIndex, Need need, Instant lastActive) {
+        List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
+        int moved = 0;
+        Instant now = snapshot.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        for (ReplicaPlanner.Action action : plan.actions()) {
+            if (action instanceof ReplicaPlanner.DeletePod d) {
+                Pod p = byIndex.get(d.index());
+                binder.delete(p);
+                if (d.reason() == ReplicaPlanner.DeleteReason.ReplicaEnded) {
+                    events.normal(wl, "ReplicaReplaced", "replica " + d.index() + " (pod " + p.getMetadata().getName()
+                            + ") ended with " + podPhase(p) + "; a new pod will be placed");
+                } else if (d.reason() == ReplicaPlanner.DeleteReason.ParkedDeviceShared) {
+                    PodRecord rec = snapshot.record(p);
+                    events.normal(wl, "ReplicaReplaced", "replica " + d.index() + " was parked on " + rec.node() + " device "
+                            + rec.slot().devices().get(0) + ", which now also serves another workload's share: a new whole-device replica will be placed");
                 }
-            } else if (park && pinnedOne && parkable(need) && rec.slot().fractionMilli() == 0 && "Running".equals(podPhase(p))) {
-                int share = shareFor(need, parkMilli, pool);
-                if (share >= 1000) continue; // its memory fills the device: nothing to gain
-                snapshot.park(p, share, now.toString());
-                e.setValue(binder.park(p, share, now)); // annotations for people; the record is what counts
-                parked.add(e.getKey());
-                parkedNow.add(e.getKey() + " (" + Units.fraction(share) + " of " + rec.node() + " device " + rec.slot().devices().get(0) + ")");
+            } else if (action instanceof ReplicaPlanner.Park k) {
+                Pod p = byIndex.get(k.index());
+                PodRecord rec = snapshot.record(p);
+                snapshot.park(p, k.share(), now.toString());
+                byIndex.put(k.index(), binder.park(p, k.share(), now)); // annotations for people; the record is what counts
+                parkedNow.add(k.index() + " (" + Units.fraction(k.share()) + " of " + rec.node() + " device " + rec.slot().devices().get(0) + ")");
+            } else if (action instanceof ReplicaPlanner.Resume r) {
+                Pod p = byIndex.get(r.index());
+                PodRecord rec = snapshot.record(p);
+                PoolProfile pool = snapshot.poolProfile(rec.pool()).orElseThrow();
+                List<Pod> onDevice = snapshot.podsOnDevice(rec.node(), pool.name(), rec.slot().devices().get(0));
+                snapshot.unpark(p, pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
+                byIndex.put(r.index(), binder.unpark(p)); // status below shows the pod as it is now
+                for (Pod o : onDevice) if (r.moveOff().contains(ClusterSnapshot.key(o))) binder.delete(o);
+                moved += r.moveOff().size();
+                resumed.add(String.valueOf(r.index()));
             }
         }
         if (!parkedNow.isEmpty()) {
@@ -843,7 +839,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.normal(wl, "Resumed", "replica(s) " + String.join(", ", resumed) + " back on their whole device, in place"
                     + (moved == 0 ? "" : "; " + moved + " parked replica(s) of other workloads moved off it"));
         }
-        return parked;
     }
 
     @Override
