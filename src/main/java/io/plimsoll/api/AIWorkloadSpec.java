@@ -19,7 +19,7 @@ public class AIWorkloadSpec {
     @Required
     private WorkloadPhase phase;
 
-    @JsonPropertyDescription("Number of replicas (pods). A Training workload's replicas are placed all or nothing (gang). Default 1. Also the /scale subresource's replicas, so a HorizontalPodAutoscaler or KEDA ScaledObject can set it; whoever sets it owns it: Plimsoll never writes it. It places each new replica and removes those above the count; idle scale-to-zero and parking keep it as it is (a workload idled to zero comes back on activity).")
+    @JsonPropertyDescription("Number of replicas (pods). A Training workload's replicas are placed all or nothing (gang). Default 1. Also the /scale subresource's replicas, so a HorizontalPodAutoscaler or KEDA ScaledObject can set it; whoever sets it owns it: Plimsoll never writes it. It places each new replica and removes those above the count; idle scale-to-zero and parking never change it, and a workload idled to zero comes back on activity or when spec.replicas changes (the change counts as activity).")
     @SpecReplicas
     @Min(0)
     @Max(512)

@@ -1,6 +1,7 @@
 package io.plimsoll.reconciler;
 
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.Annotations;
@@ -10,6 +11,9 @@ import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.WorkloadPhase;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -85,5 +89,33 @@ class ScaleSubresourceTest extends OperatorOnEmbeddedApi {
             assertEquals(0, scale("serve").getStatus().getReplicas());
         });
         assertEquals(0, get(client, "serve").getSpec().getReplicas(), "Plimsoll left spec.replicas where the autoscaler put it");
+    }
+
+    @Test
+    void aWorkloadIdledToZeroKeepsSpecReplicasAndAnAutoscalersNewCountBringsItBack() {
+        AIWorkload w = workload("chat", WorkloadPhase.Inference, 2, AcceleratorType.GPU, null, 0.5, null);
+        w.getMetadata().setAnnotations(Map.of(IdleScaler.LAST_ACTIVITY, Instant.now().minus(Duration.ofHours(2)).toString()));
+        w.getSpec().setIdleTimeout("30m");
+        client.resource(w).create();
+        awaitState("chat", WorkloadState.Idle);
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload got = get(client, "chat");
+            assertEquals(0, got.getStatus().getReplicas(), "no pods while idle at zero");
+            assertEquals(2, got.getSpec().getReplicas(), "the autoscaler's count is kept");
+            assertEquals(2, scale("chat").getSpec().getReplicas());
+            assertEquals(0, scale("chat").getStatus().getReplicas());
+        });
+        scaleTo("chat", 3);
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload got = get(client, "chat");
+            assertEquals(WorkloadState.Running, got.getStatus().getState(), got.getStatus().getMessage());
+            assertEquals(3, got.getStatus().getReplicas());
+        });
+        List<Pod> pods = Fixtures.pods(client, "chat");
+        assertEquals(3, pods.size());
+        // The new count counts as activity: not sent back to zero on its two-hour-old activity time.
+        assertEquals(1, client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "chat".equals(e.getInvolvedObject().getName()) && "ScaledToZero".equals(e.getReason())).count());
+        assertEquals("Active", Conditions.get(get(client, "chat").getStatus().getConditions(), "Idle").getReason());
     }
 }
