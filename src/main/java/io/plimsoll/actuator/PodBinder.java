@@ -61,6 +61,15 @@ public class PodBinder {
         return sb.toString();
     }
 
+    /**
+     * The label selector, as a string, that matches exactly the pods {@link #buildPod} makes for this workload: the
+     * labels Plimsoll sets on them itself (a template's plimsoll.io/ labels are dropped, its managed-by is overwritten).
+     * The workload's /scale subresource reports it, so an autoscaler reads the metrics of these pods.
+     */
+    public static String selector(AIWorkload wl) {
+        return Annotations.MANAGED_BY + "=" + Annotations.MANAGER + "," + Annotations.WORKLOAD + "=" + wl.getMetadata().getName();
+    }
+
     /** Builds the pod for one replica; pure, for tests and dry runs. */
     public static Pod buildPod(AIWorkload wl, String name, int replica, PoolProfile pool, ReplicaSlot slot, Quantity cpu, Quantity memory) {
         PodTemplateSpec template = wl.getSpec().getTemplate();

@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AIWorkloadSpec {
@@ -18,7 +19,8 @@ public class AIWorkloadSpec {
     @Required
     private WorkloadPhase phase;
 
-    @JsonPropertyDescription("Number of replicas (pods). A Training workload's replicas are placed all or nothing (gang). Default 1.")
+    @JsonPropertyDescription("Number of replicas (pods). A Training workload's replicas are placed all or nothing (gang). Default 1. Also the /scale subresource's replicas, so a HorizontalPodAutoscaler or KEDA ScaledObject can set it; whoever sets it owns it: Plimsoll never writes it. It places each new replica and removes those above the count; idle scale-to-zero and parking never change it, and a workload idled to zero comes back on activity or when spec.replicas changes (the change counts as activity).")
+    @SpecReplicas
     @Min(0)
     @Max(512)
     @Default("1")

@@ -3,6 +3,8 @@ package io.plimsoll.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,12 @@ public class AIWorkloadStatus {
     private List<PoolRejection> unplaceable = new ArrayList<>();
     @JsonPropertyDescription("Replicas whose pods are running.")
     private Integer readyReplicas;
+    @JsonPropertyDescription("Replica pods that exist now (created by Plimsoll for this workload, not finished, not being deleted); the /scale subresource's status.replicas.")
+    @StatusReplicas
+    private Integer replicas;
+    @JsonPropertyDescription("Label selector (as a string) that matches exactly this workload's pods, from the labels Plimsoll puts on them; the /scale subresource's selector, which an autoscaler uses to read the pods' metrics.")
+    @LabelSelector
+    private String selector;
     @JsonPropertyDescription("Effective priority: spec.priority, else the policy's default for the phase, else 0. Pending workloads are retried highest first.")
     private Integer priority;
     @JsonPropertyDescription("When an idle Inference or Workbench workload went to zero replicas (its spec.replicas is kept); unset while active.")
@@ -50,6 +58,10 @@ public class AIWorkloadStatus {
     public void setUnplaceable(List<PoolRejection> unplaceable) { this.unplaceable = unplaceable; }
     public Integer getReadyReplicas() { return readyReplicas; }
     public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
+    public Integer getReplicas() { return replicas; }
+    public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public String getSelector() { return selector; }
+    public void setSelector(String selector) { this.selector = selector; }
     public Integer getPriority() { return priority; }
     public void setPriority(Integer priority) { this.priority = priority; }
     public String getScaledToZeroAt() { return scaledToZeroAt; }

@@ -161,6 +161,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (outcome.recheckAt != Long.MAX_VALUE) {
             delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - snapshot.clock().millis()));
         }
+        setScaleStatus(wl, status);
         if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
         UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
@@ -1005,5 +1006,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private static boolean sameStatus(AIWorkloadStatus a, AIWorkloadStatus b) {
         if (a == null) return false;
         return JSON.valueToTree(a).equals(JSON.valueToTree(b));
+    }
+
+    /** What the /scale subresource reports to autoscalers: the replica pods that exist, and the selector of its pods. */
+    private void setScaleStatus(AIWorkload wl, AIWorkloadStatus status) {
+        status.setReplicas(snapshot.liveReplicas(wl.getMetadata().getNamespace(), wl.getMetadata().getName()));
+        status.setSelector(PodBinder.selector(wl));
     }
 }

@@ -5,6 +5,7 @@ import io.plimsoll.activity.PrometheusActivitySource;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.PhaseRule;
 import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.engine.idle.Action;
 import io.plimsoll.engine.idle.AdaptiveKeepAlive;
@@ -42,6 +43,8 @@ public class IdleScaler {
 
     private final Map<String, ModelActivity> activity = new ConcurrentHashMap<>();
     private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    /** Workloads a spec change brought back from zero: the generation that did, and when (it counts as activity). */
+    private final Map<String, SpecResume> specResumes = new ConcurrentHashMap<>();
     private final PrometheusActivitySource prometheus;
 
     /** @param prometheus the Prometheus activity source, or null when the operator has none */
@@ -77,6 +80,7 @@ public class IdleScaler {
      * @param scaledToZeroAt when the workload went to zero for the current generation, or null
      */
     public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
+        noteSpecResume(wl, scaledToZeroAt, now);
         Verdict v = decide(wl, policy, scaledToZeroAt, now);
         if (v.signalProblem() && scaledToZeroAt != null) {
             // A lost or stale signal changes nothing in either direction: what is at zero stays at zero.
@@ -88,6 +92,25 @@ public class IdleScaler {
             return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(), v.lastActive());
         }
         return v;
+    }
+
+    private record SpecResume(long generation, Instant at) {}
+
+    /**
+     * A workload that was at zero (state Idle) and whose spec changed since (say an autoscaler set spec.replicas through
+     * /scale), and that the reconciler therefore brings back ({@code scaledToZeroAt} null), was asked to run again: that
+     * moment counts as activity, so it is idle-timed from then instead of going back to zero at once on its old activity
+     * time. Kept in memory: after a restart only the activity signal counts.
+     */
+    private void noteSpecResume(AIWorkload wl, Instant scaledToZeroAt, Instant now) {
+        var status = wl.getStatus();
+        Long gen = wl.getMetadata().getGeneration();
+        if (scaledToZeroAt != null || status == null || status.getState() != WorkloadState.Idle || gen == null
+                || status.getObservedGeneration() == null || gen.equals(status.getObservedGeneration())) {
+            return;
+        }
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        specResumes.compute(key, (k, old) -> old != null && old.generation() == gen ? old : new SpecResume(gen, now));
     }
 
     private Verdict decide(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
@@ -147,6 +170,8 @@ public class IdleScaler {
             return new Verdict(false, false, Long.MAX_VALUE, "NoActivitySignal",
                     "no " + LAST_ACTIVITY + " annotation and no Prometheus source: set the annotation (RFC 3339) from the workload, a sidecar or the gateway, or give the operator plimsoll.prometheus.url, to enable idle scale-down", true);
         }
+        SpecResume resumed = specResumes.get(key);
+        if (resumed != null && resumed.at().isAfter(last)) last = resumed.at();
         ModelActivity history = activity.computeIfAbsent(key, k -> new ModelActivity());
         long t = last.toEpochMilli();
         Long seen = lastSeen.get(key);
@@ -191,6 +216,7 @@ public class IdleScaler {
     public void forget(String workloadKey) {
         activity.remove(workloadKey);
         lastSeen.remove(workloadKey);
+        specResumes.remove(workloadKey);
     }
 
     /** The workload's own idleTimeout, else its phase rule's, else the default for its phase; null = never. */

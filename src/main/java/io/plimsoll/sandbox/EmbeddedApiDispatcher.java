@@ -132,7 +132,8 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
 
     /**
      * The /scale subresource of custom resources (e.g. a Cluster API MachineDeployment), which the mock server does
-     * not implement: replicas are the object's spec.replicas, as a CRD's scale subresource usually declares.
+     * not implement: replicas are the object's spec.replicas and status.replicas, the selector its status.selector, as a
+     * CRD's scale subresource usually declares.
      */
     private MockResponse scaleSubresource(RecordedRequest request) {
         String path = request.getPath().replaceFirst("\\?.*$", "");
@@ -153,7 +154,8 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
             var scale = json.createObjectNode().put("apiVersion", "autoscaling/v1").put("kind", "Scale");
             scale.set("metadata", obj.path("metadata"));
             scale.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt());
-            scale.putObject("status").put("replicas", obj.path("status").path("replicas").asInt(obj.path("spec").path("replicas").asInt()));
+            var scaleStatus = scale.putObject("status").put("replicas", obj.path("status").path("replicas").asInt(obj.path("spec").path("replicas").asInt()));
+            if (obj.path("status").path("selector").isTextual()) scaleStatus.put("selector", obj.path("status").path("selector").asText());
             return new MockResponse().setResponseCode(200).setBody(scale.toString());
         } catch (Exception e) {
             return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");

@@ -404,6 +404,21 @@ public class ClusterSnapshot {
     // ---- Plimsoll's records of its pods ----------------------------------------------------------------------
 
     /**
+     * How many replica pods of the workload exist now: pods Plimsoll recorded for it that have not finished and are
+     * not being deleted (what the workload's /scale subresource reports as status.replicas).
+     */
+    public int liveReplicas(String namespace, String workload) {
+        String wanted = namespace + "/" + workload;
+        int n = 0;
+        for (Pod p : podsOf(namespace, workload)) {
+            if (p.getMetadata().getDeletionTimestamp() != null || terminal(p)) continue;
+            PodRecord r = record(p);
+            if (r != null && r.workloadKey().equals(wanted)) n++;
+        }
+        return n;
+    }
+
+    /**
      * Plimsoll's record of a pod, or null when Plimsoll did not place it: the one made when it was placed (this
      * process), or the one in its workload's status (after a restart), matched by the pod's UID (which the API
      * server assigns) and node, with the workload as the pod's controller. Labels and annotations play no part.
