@@ -153,8 +153,9 @@ public final class PlacementEngine {
         var excluded = NodeConstraints.sort(need.constraints(), all, eligible);
         if (eligible.isEmpty()) return NodeConstraints.summary(excluded);
         String alsoExcluded = excluded.isEmpty() ? "" : "; " + NodeConstraints.summary(excluded);
-        List<NodeState> ready = new ArrayList<>();
-        for (NodeState n : eligible) ready.add(n.copy());
+        // The caller's nodes, copied only when a replica is applied to one (a decision touches few of many nodes).
+        List<NodeState> ready = new ArrayList<>(eligible);
+        java.util.Set<NodeState> copies = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<ReplicaSlot> slots = new ArrayList<>();
         TaskShape shape = packingShape(need, use, pool);
         PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
@@ -176,19 +177,28 @@ public final class PlacementEngine {
                 return (need.gang() ? "gang of " : "") + need.replicas() + " replicas, only " + r + " fit at once ("
                         + capacity(use, eligible) + ")" + alsoExcluded;
             }
-            NodeState n = nodeNamed(ready, best.slot().node());
+            int at = indexNamed(ready, best.slot().node());
+            NodeState n = ready.get(at);
+            if (!copies.contains(n)) {
+                NodeState original = n, copy = n.copy();
+                copies.add(copy);
+                ready.set(at, copy);
+                if (roomy != ready) roomy = roomy.stream().map(o -> o == original ? copy : o).toList();
+                n = copy;
+            }
             slots.add(best.slot().withCost(slotCost(pool, best.slot(), n)));
             n.apply(best.slot());
             if (packer != null && n.podsFree() <= 0 && r + 1 < need.replicas()) {
-                roomy = roomy.stream().filter(o -> o != n).toList();
+                NodeState full = n;
+                roomy = roomy.stream().filter(o -> o != full).toList();
                 view = packingView(roomy, pool);
             }
         }
         return slots;
     }
 
-    private static NodeState nodeNamed(List<NodeState> nodes, String name) {
-        for (NodeState n : nodes) if (n.name().equals(name)) return n;
+    private static int indexNamed(List<NodeState> nodes, String name) {
+        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).name().equals(name)) return i;
         throw new IllegalStateException("node " + name + " is not in the pool");
     }
 

@@ -46,6 +46,22 @@ class PlacementEngineTest {
     }
 
     @Test
+    void aDecisionLeavesTheCallersStateAsItWasUnderEveryStrategy() {
+        for (PackingStrategy strategy : PackingStrategy.values()) {
+            ClusterState s = t4h100();
+            String before = s.nodes().toString();
+            PhaseRules rules = new PhaseRules(java.util.List.of(), PoolOrder.Cheapest, true, strategy);
+            PlacementDecision d = engine.place(gpus(WorkloadPhase.Training, 2, 6, 40), s, rules);
+            assertTrue(d.placed(), strategy + ": " + d.explain());
+            d = engine.place(share(6, 500, 0), s, rules);
+            assertTrue(d.placed(), strategy + ": " + d.explain());
+            assertEquals(before, s.nodes().toString(), strategy + ": the engine works on copies");
+            s.apply(d);
+            assertFalse(before.equals(s.nodes().toString()), "applying the decision changes the state");
+        }
+    }
+
+    @Test
     void picksTheCheapestPoolThatFits() {
         PlacementDecision d = engine.place(gpus(WorkloadPhase.Inference, 1, 1, 8), t4h100(), PhaseRules.DEFAULT);
         assertEquals("t4", d.pool(), "a job a T4 can serve must not land on an H100");
