@@ -8,10 +8,18 @@ import java.util.Map;
 import io.plimsoll.engine.packing.TaskShape;
 import io.plimsoll.engine.packing.TypicalDistribution;
 
-/** The engine's whole view: pools and the nodes in each. Plain data; copy it for what-if placement. */
+/**
+ * The engine's whole view: pools and the nodes in each. Plain data; copy it for what-if placement.
+ * <p>
+ * A copy shares its nodes with the state it was copied from and copies a node only when it is about to change it
+ * ({@link #node} and {@link #apply}), so copying costs the map, not every node. {@link #nodes()} and {@link #nodesOf}
+ * are for reading: change a node through {@link #node}.
+ */
 public final class ClusterState {
     private final Map<String, PoolProfile> pools = new LinkedHashMap<>();
     private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+    /** The nodes this state may change in place: those added to it and its own copies; the others are shared. */
+    private final java.util.Set<NodeState> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /**
      * Shapes of the accelerator work running now, tallied (how many of each, memory summed): FGD's "typical workload".
      * A tally, so a decision costs the distinct shapes, not every running task.
@@ -26,6 +34,7 @@ public final class ClusterState {
 
     public ClusterState addNode(NodeState node) {
         nodes.put(node.name(), node);
+        own.add(node);
         return this;
     }
 
@@ -51,7 +60,15 @@ public final class ClusterState {
 
     public Collection<PoolProfile> pools() { return pools.values(); }
     public PoolProfile pool(String name) { return pools.get(name); }
-    public NodeState node(String name) { return nodes.get(name); }
+    /** The node, to read or change (a node shared with the state this one was copied from is copied first). */
+    public NodeState node(String name) {
+        NodeState n = nodes.get(name);
+        if (n == null || own.contains(n)) return n;
+        NodeState mine = n.copy();
+        nodes.put(name, mine);
+        own.add(mine);
+        return mine;
+    }
     public Collection<NodeState> nodes() { return nodes.values(); }
 
     public List<NodeState> nodesOf(String pool) {
@@ -63,7 +80,7 @@ public final class ClusterState {
     /** Records an accepted placement so the next decision sees it. */
     public void apply(PlacementDecision decision) {
         for (ReplicaSlot s : decision.slots()) {
-            NodeState n = nodes.get(s.node());
+            NodeState n = node(s.node());
             if (n != null) n.apply(s);
         }
     }
@@ -82,7 +99,7 @@ public final class ClusterState {
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
         nodes.forEach((k, v) -> {
-            if (!held.contains(k)) c.nodes.put(k, v.copy());
+            if (!held.contains(k)) c.nodes.put(k, v);
         });
         return c;
     }
@@ -90,7 +107,7 @@ public final class ClusterState {
     /** A copy in which the given pool's nodes hold nothing (what-if: could the pool take it at all?). */
     public ClusterState withPoolEmptied(String pool) {
         ClusterState c = copy();
-        for (NodeState n : nodesOf(pool)) c.nodes.put(n.name(), n.emptied());
+        for (NodeState n : nodesOf(pool)) c.addNode(n.emptied());
         return c;
     }
 
@@ -99,7 +116,7 @@ public final class ClusterState {
         c.pools.putAll(pools);
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
-        nodes.forEach((k, v) -> c.nodes.put(k, v.copy()));
+        c.nodes.putAll(nodes);
         return c;
     }
 }
