@@ -32,8 +32,10 @@ public final class ClusterState {
         return this;
     }
 
+    /** Adds a node, or replaces the one of that name in its place. */
     public ClusterState addNode(NodeState node) {
-        nodes.put(node.name(), node);
+        NodeState before = nodes.put(node.name(), node);
+        if (before != null) own.remove(before);
         own.add(node);
         return this;
     }
@@ -42,6 +44,28 @@ public final class ClusterState {
     public ClusterState addRunningShape(TaskShape shape) {
         shapeCounts.merge(shape.key(), 1L, Long::sum);
         shapeMemory.merge(shape.key(), (double) shape.memMib(), Double::sum);
+        return this;
+    }
+
+    /** Forgets the shape of a task that no longer runs (the reverse of {@link #addRunningShape}). */
+    public ClusterState removeRunningShape(TaskShape shape) {
+        TaskShape.ShapeKey k = shape.key();
+        Long n = shapeCounts.get(k);
+        if (n == null) return this;
+        if (n <= 1) {
+            shapeCounts.remove(k);
+            shapeMemory.remove(k);
+        } else {
+            shapeCounts.put(k, n - 1);
+            shapeMemory.merge(k, -(double) shape.memMib(), Double::sum);
+        }
+        return this;
+    }
+
+    /** Removes a node (it left the cluster, or is about to be replaced by its new state). */
+    public ClusterState removeNode(String name) {
+        NodeState n = nodes.remove(name);
+        if (n != null) own.remove(n);
         return this;
     }
 

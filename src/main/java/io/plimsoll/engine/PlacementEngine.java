@@ -159,7 +159,8 @@ public final class PlacementEngine {
         List<ReplicaSlot> slots = new ArrayList<>();
         TaskShape shape = packingShape(need, use, pool);
         PackingPolicy packer = shape == null || strategy.packingPolicy() == null ? null
-                : Policies.create(strategy.packingPolicy(), state.typicalWorkload(shape));
+                // Best fit scores nodes by what they have left; only FGD and Plimsoll weigh the typical workload.
+                : Policies.create(strategy.packingPolicy(), strategy == PackingStrategy.BestFit ? null : state.typicalWorkload(shape));
         // The nodes the packing policy chooses from: a node leaves the view when a gang has filled its pod slots.
         List<NodeState> roomy = ready;
         Cluster view = packer == null ? null : packingView(roomy, pool);

@@ -532,8 +532,20 @@ public class ClusterSnapshot {
             for (var it = dirty.iterator(); it.hasNext(); ) {
                 String node = it.next();
                 it.remove();
+                NodeView old = views.get(node);
                 rebuild(node, now);
-                assembled = null;
+                if (assembled != null) {
+                    // The assembled state follows the one node: its state (in its place) and its running shapes replaced.
+                    if (old != null) {
+                        old.shapes().forEach(assembled::removeRunningShape);
+                        if (views.get(node) == null) assembled.removeNode(node);
+                    }
+                    NodeView fresh = views.get(node);
+                    if (fresh != null) {
+                        assembled.addNode(fresh.state());
+                        fresh.shapes().forEach(assembled::addRunningShape);
+                    }
+                }
             }
             if (assembled == null) {
                 ClusterState state = new ClusterState();

@@ -58,6 +58,13 @@ class IncrementalSnapshotTest {
                     + " schedulable=" + n.schedulable());
         }
         s.pools().forEach(p -> out.put("pool " + p.name(), p.toString()));
+        // The running shapes, tallied (FGD's typical workload): kept up to date node by node, like the nodes.
+        var typical = s.typicalWorkload(null);
+        if (typical != null) {
+            for (var e : typical.entries()) {
+                out.put("shape " + e.key(), e.count() + " x, mean " + Math.round(e.meanMemMib() * 1000) / 1000.0 + " MiB");
+            }
+        }
         return out;
     }
 

@@ -19,7 +19,7 @@ public final class FragmentationModel {
     private final double[] tp;
     private final String[][] tspec;
     private final Map<String, Integer> modelIds = new HashMap<>();
-    private final LongPairDoubleMap memo = new LongPairDoubleMap(1 << 16);
+    private final LongPairDoubleMap memo = new LongPairDoubleMap(1 << 10); // grows; a decision in the operator makes a new model
     private final int[] sortBuf = new int[8];
     /** Upper bound on memoised states (a full openb replay needs far fewer). */
     static final int MAX_MEMO = 1 << 20;
