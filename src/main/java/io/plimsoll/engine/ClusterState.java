@@ -20,6 +20,8 @@ public final class ClusterState {
     private final Map<String, NodeState> nodes = new LinkedHashMap<>();
     /** The nodes this state may change in place: those added to it and its own copies; the others are shared. */
     private final java.util.Set<NodeState> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Node names by pool, made on first use and shared by copies while no node joins, leaves or changes pool. */
+    private Map<String, List<String>> byPool;
     /**
      * Shapes of the accelerator work running now, tallied (how many of each, memory summed): FGD's "typical workload".
      * A tally, so a decision costs the distinct shapes, not every running task.
@@ -36,6 +38,7 @@ public final class ClusterState {
     public ClusterState addNode(NodeState node) {
         NodeState before = nodes.put(node.name(), node);
         if (before != null) own.remove(before);
+        if (before == null || !java.util.Objects.equals(before.pool(), node.pool())) byPool = null;
         own.add(node);
         return this;
     }
@@ -65,7 +68,10 @@ public final class ClusterState {
     /** Removes a node (it left the cluster, or is about to be replaced by its new state). */
     public ClusterState removeNode(String name) {
         NodeState n = nodes.remove(name);
-        if (n != null) own.remove(n);
+        if (n != null) {
+            own.remove(n);
+            byPool = null;
+        }
         return this;
     }
 
@@ -96,8 +102,17 @@ public final class ClusterState {
     public Collection<NodeState> nodes() { return nodes.values(); }
 
     public List<NodeState> nodesOf(String pool) {
-        List<NodeState> out = new ArrayList<>();
-        for (NodeState n : nodes.values()) if (pool.equals(n.pool())) out.add(n);
+        Map<String, List<String>> index = byPool;
+        if (index == null) {
+            index = new java.util.HashMap<>();
+            for (NodeState n : nodes.values()) {
+                if (n.pool() != null) index.computeIfAbsent(n.pool(), k -> new ArrayList<>()).add(n.name());
+            }
+            byPool = index;
+        }
+        List<String> names = index.getOrDefault(pool, List.of());
+        List<NodeState> out = new ArrayList<>(names.size());
+        for (String name : names) out.add(nodes.get(name));
         return out;
     }
 
@@ -112,7 +127,7 @@ public final class ClusterState {
     /** A copy without one node (what-if: the node's work has to go elsewhere). */
     public ClusterState without(String node) {
         ClusterState c = copy();
-        c.nodes.remove(node);
+        c.removeNode(node);
         return c;
     }
 
@@ -141,6 +156,7 @@ public final class ClusterState {
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
         c.nodes.putAll(nodes);
+        c.byPool = byPool;
         return c;
     }
 }

@@ -27,6 +27,8 @@ public final class NodeState {
     private int podsUsed;
     /** Labels and taints, matched against the pod's nodeSelector, affinity and tolerations. */
     private NodeTraits traits = NodeTraits.NONE;
+    /** The node as the packing policies see it, made on first use and dropped on every change (never changed itself). */
+    private io.plimsoll.engine.packing.NodeState packing;
 
     public NodeState(String name, String pool, boolean schedulable, long cpuMilliCapacity, long memoryBytesCapacity,
                      int devices, Map<String, Integer> migCapacity) {
@@ -57,6 +59,7 @@ public final class NodeState {
         this.podCapacity = o.podCapacity;
         this.podsUsed = o.podsUsed;
         this.traits = o.traits;
+        this.packing = o.packing; // the same node until one of them changes
     }
 
     public NodeState copy() {
@@ -76,12 +79,14 @@ public final class NodeState {
 
     /** Limits the pods the node admits (the kubelet refuses more than its allocatable {@code pods}). */
     public NodeState limitPods(int capacity) {
+        packing = null;
         this.podCapacity = Math.max(0, capacity);
         return this;
     }
 
     /** Sets the node's labels and taints (none unless set). */
     public NodeState withTraits(NodeTraits traits) {
+        packing = null;
         this.traits = traits == null ? NodeTraits.NONE : traits;
         return this;
     }
@@ -90,6 +95,7 @@ public final class NodeState {
 
     /** Counts one more pod bound to the node. */
     public void usePod() {
+        packing = null;
         podsUsed++;
     }
     public int deviceCount() { return deviceUsedMilli.length; }
@@ -119,6 +125,7 @@ public final class NodeState {
 
     /** Records CPU and memory used by a pod (Plimsoll's or not). */
     public void useResources(long cpuMilli, long memoryBytes) {
+        packing = null;
         // Saturating: requests are bounded when read, but a sum of many must not wrap round to free capacity.
         cpuMilliUsed = saturatingAdd(cpuMilliUsed, cpuMilli);
         memoryBytesUsed = saturatingAdd(memoryBytesUsed, memoryBytes);
@@ -134,17 +141,20 @@ public final class NodeState {
      * one, so a stale or foreign annotation cannot corrupt the count.
      */
     public void useDevice(int device, int milli) {
+        packing = null;
         if (device < 0 || device >= deviceUsedMilli.length) return;
         deviceUsedMilli[device] = Math.min(1000, deviceUsedMilli[device] + milli);
     }
 
     /** What-if: the device as if nothing held it (its holders are about to go). */
     public void freeDevice(int device) {
+        packing = null;
         if (device >= 0 && device < deviceUsedMilli.length) deviceUsedMilli[device] = 0;
     }
 
     /** Marks {@code n} whole devices used, lowest free first, for pods whose devices are not known (not placed by Plimsoll). */
     public void useAnyWholeDevices(int n) {
+        packing = null;
         for (int i = 0; i < deviceUsedMilli.length && n > 0; i++) {
             if (deviceUsedMilli[i] == 0) {
                 deviceUsedMilli[i] = 1000;
@@ -154,6 +164,7 @@ public final class NodeState {
     }
 
     public void useMig(String resource, int n) {
+        packing = null;
         if (migUsedShared) {
             migUsed = new LinkedHashMap<>(migUsed);
             migUsedShared = false;
@@ -163,6 +174,7 @@ public final class NodeState {
 
     /** Applies a slot chosen by the engine. */
     public void apply(ReplicaSlot slot) {
+        packing = null;
         usePod();
         useResources(slot.cpuMilli(), slot.memoryBytes());
         if (slot.mig() != null) {
@@ -173,13 +185,20 @@ public final class NodeState {
         }
     }
 
-    /** This node as the packing engine (FGD, Plimsoll policies, fragmentation) sees it. */
+    /**
+     * This node as the packing engine (FGD, Plimsoll policies, fragmentation) sees it. Made once per state of the node
+     * and shared: read it, or bind a {@code copy()} of it.
+     */
     public io.plimsoll.engine.packing.NodeState forPacking(String model) {
+        io.plimsoll.engine.packing.NodeState p = packing;
+        if (p != null && p.model().equals(model == null ? "" : model)) return p;
         int[] free = new int[deviceUsedMilli.length];
         for (int d = 0; d < free.length; d++) free[d] = 1000 - deviceUsedMilli[d];
-        return io.plimsoll.engine.packing.NodeState.inUse(name, model, (int) Math.min(Integer.MAX_VALUE, cpuMilliCapacity),
+        p = io.plimsoll.engine.packing.NodeState.inUse(name, model, (int) Math.min(Integer.MAX_VALUE, cpuMilliCapacity),
                 (int) Math.min(Integer.MAX_VALUE, cpuMilliFree()), memoryBytesCapacity / (1024L * 1024),
                 memoryBytesFree() / (1024L * 1024), free);
+        packing = p;
+        return p;
     }
 
     /** Free device indexes, lowest first. */

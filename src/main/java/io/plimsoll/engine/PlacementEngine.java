@@ -163,9 +163,8 @@ public final class PlacementEngine {
                 : Policies.create(strategy.packingPolicy(), strategy == PackingStrategy.BestFit ? null : state.typicalWorkload(shape));
         // The nodes the packing policy chooses from: a node leaves the view when a gang has filled its pod slots.
         List<NodeState> roomy = ready;
-        Cluster view = packer == null ? null : packingView(roomy, pool);
         for (int r = 0; r < need.replicas(); r++) {
-            Candidate best = packer != null ? packed(packer, view, shape, need, use, roomy) : null;
+            Candidate best = packer != null ? packed(packer, packingView(roomy, pool), shape, need, use, roomy) : null;
             if (packer == null) {
                 for (NodeState n : ready) {
                     if (n.podsFree() <= 0) continue;
@@ -192,7 +191,6 @@ public final class PlacementEngine {
             if (packer != null && n.podsFree() <= 0 && r + 1 < need.replicas()) {
                 NodeState full = n;
                 roomy = roomy.stream().filter(o -> o != full).toList();
-                view = packingView(roomy, pool);
             }
         }
         return slots;
@@ -222,12 +220,12 @@ public final class PlacementEngine {
     }
 
     /**
-     * Asks a packing policy (FGD, Plimsoll) for the node and devices of one replica and binds it in the view, so
-     * the next replica of a gang sees it (the caller applies the same slot to the engine's own node state).
+     * Asks a packing policy (best fit, FGD, Plimsoll) for the node and devices of one replica. The view is not changed:
+     * the caller applies the slot to its copy of the engine's node, whose packing view the next replica of a gang sees.
      */
     private static Candidate packed(PackingPolicy packer, Cluster view, TaskShape shape, Need need, DeviceUse use,
                                     List<NodeState> ready) {
-        io.plimsoll.engine.packing.Placement p = view.place(packer, shape);
+        io.plimsoll.engine.packing.Placement p = packer.choose(view, shape);
         if (p == null) return null;
         List<Integer> devices = Arrays.stream(p.devices()).boxed().toList();
         int milli = use instanceof Share s ? s.milli() : 0;

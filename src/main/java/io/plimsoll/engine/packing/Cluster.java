@@ -18,14 +18,16 @@ public final class Cluster {
     public Cluster(List<NodeState> nodes, int[] ranks) {
         this.nodes = Collections.unmodifiableList(new ArrayList<>(nodes));
         int n = nodes.size();
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) idx[i] = i;
-        if (ranks != null) {
-            if (ranks.length != n) throw new IllegalArgumentException("ranks length " + ranks.length + " != nodes " + n);
-            Arrays.sort(idx, (a, b) -> ranks[a] != ranks[b] ? Integer.compare(ranks[a], ranks[b]) : Integer.compare(a, b));
-        }
         this.order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = idx[i];
+        if (ranks == null) {
+            for (int i = 0; i < n; i++) order[i] = i;
+        } else {
+            if (ranks.length != n) throw new IllegalArgumentException("ranks length " + ranks.length + " != nodes " + n);
+            Integer[] idx = new Integer[n];
+            for (int i = 0; i < n; i++) idx[i] = i;
+            Arrays.sort(idx, (a, b) -> ranks[a] != ranks[b] ? Integer.compare(ranks[a], ranks[b]) : Integer.compare(a, b));
+            for (int i = 0; i < n; i++) order[i] = idx[i];
+        }
         long cap = 0;
         for (NodeState s : nodes) cap += s.gpuCapacityMilli();
         this.gpuCapacityMilli = cap;
