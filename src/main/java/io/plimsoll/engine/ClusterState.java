@@ -68,10 +68,7 @@ public final class ClusterState {
     /** Removes a node (it left the cluster, or is about to be replaced by its new state). */
     public ClusterState removeNode(String name) {
         NodeState n = nodes.remove(name);
-        if (n != null) {
-            own.remove(n);
-            byPool = null;
-        }
+        if (n != null) own.remove(n); // the pool index keeps the name; nodesOf skips it
         return this;
     }
 
@@ -112,7 +109,10 @@ public final class ClusterState {
         }
         List<String> names = index.getOrDefault(pool, List.of());
         List<NodeState> out = new ArrayList<>(names.size());
-        for (String name : names) out.add(nodes.get(name));
+        for (String name : names) {
+            NodeState n = nodes.get(name);
+            if (n != null) out.add(n);
+        }
         return out;
     }
 
@@ -133,19 +133,20 @@ public final class ClusterState {
 
     /** A copy without the given nodes (what-if: they are held for someone else). */
     public ClusterState excluding(java.util.Set<String> held) {
+        ClusterState c = copy();
+        for (String name : held) c.removeNode(name);
+        return c;
+    }
+
+    /**
+     * The given pool alone, its nodes holding nothing (what-if: could the pool take it at all?). Only that pool's nodes
+     * are in it: ask it about that pool only.
+     */
+    public ClusterState withPoolEmptied(String pool) {
         ClusterState c = new ClusterState();
         c.pools.putAll(pools);
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
-        nodes.forEach((k, v) -> {
-            if (!held.contains(k)) c.nodes.put(k, v);
-        });
-        return c;
-    }
-
-    /** A copy in which the given pool's nodes hold nothing (what-if: could the pool take it at all?). */
-    public ClusterState withPoolEmptied(String pool) {
-        ClusterState c = copy();
         for (NodeState n : nodesOf(pool)) c.addNode(n.emptied());
         return c;
     }
