@@ -640,11 +640,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         int myPriority = wl.getStatus() == null || wl.getStatus().getPriority() == null ? 0 : wl.getStatus().getPriority();
         PhaseRules fractional = fractionalOnly(rules, need.phase());
         if (fractional == null) return null;
-        // Every device of the phase's Fractional pools that Plimsoll's records place replicas on, with what holds it.
+        // The devices of the phase's Fractional pools where a parked replica is, with what holds each.
         var state = snapshot.state();
         Map<String, Pod> podOf = new java.util.HashMap<>();
         List<MakeRoomFromParked.Device> devices = new ArrayList<>();
-        for (var node : snapshot.podsByDevice(java.util.Set.copyOf(fractional.pools())).entrySet()) {
+        for (var node : snapshot.devicesWithParked(java.util.Set.copyOf(fractional.pools())).entrySet()) {
             var ns = state.node(node.getKey());
             if (ns == null) continue;
             for (var e : node.getValue().entrySet()) {
@@ -765,7 +765,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     && rec.slot().mig() == null && rec.slot().devices().size() == 1 && !requestsDevicePlugin(p, pool);
             List<String> others = new ArrayList<>();
             boolean othersAllParked = true;
-            if (pinnedOne && rec.parked()) {
+            if (pinnedOne && rec.parked() && !park && !holdParked) { // only a replica that may resume needs to know
                 for (Pod o : snapshot.podsOnDevice(rec.node(), pool.name(), rec.slot().devices().get(0))) {
                     if (ClusterSnapshot.key(o).equals(ClusterSnapshot.key(p))) continue;
                     others.add(ClusterSnapshot.key(o));

@@ -340,19 +340,26 @@ public class ClusterSnapshot {
     }
 
     /**
-     * In one pass over the pods: for every node of the given pools, the pods Plimsoll pinned to each of its devices
-     * (live pods with a record only). Node name to device index to pods.
+     * The devices of the given pools that hold a parked replica, with every pod Plimsoll's records place on each (by
+     * node, then device): where parked replicas could make room. Costs the parked replicas and the pods of their nodes.
      */
-    public Map<String, Map<Integer, List<Pod>>> podsByDevice(java.util.Set<String> poolNames) {
+    public Map<String, Map<Integer, List<Pod>>> devicesWithParked(java.util.Set<String> poolNames) {
         ensureStarted();
+        Map<String, java.util.Set<Integer>> wanted = new HashMap<>();
+        for (PodRecord r : records.parked()) {
+            if (!poolNames.contains(r.pool()) || r.slot().mig() != null) continue;
+            wanted.computeIfAbsent(r.node(), k -> new java.util.HashSet<>()).addAll(r.slot().devices());
+        }
         Map<String, Map<Integer, List<Pod>>> out = new HashMap<>();
-        for (Pod p : pods.getStore().list()) {
-            if (p.getSpec() == null || p.getSpec().getNodeName() == null || terminal(p) || p.getMetadata().getDeletionTimestamp() != null) continue;
-            PodRecord r = record(p);
-            if (r == null || !poolNames.contains(r.pool()) || r.slot().mig() != null) continue;
-            for (int d : r.slot().devices()) {
-                out.computeIfAbsent(p.getSpec().getNodeName(), k -> new java.util.TreeMap<>())
-                        .computeIfAbsent(d, k -> new ArrayList<>()).add(p);
+        for (var node : wanted.entrySet()) {
+            for (Pod p : pods.getIndexer().byIndex(BY_NODE, node.getKey())) {
+                if (terminal(p) || p.getMetadata().getDeletionTimestamp() != null) continue;
+                PodRecord r = record(p);
+                if (r == null || !poolNames.contains(r.pool()) || r.slot().mig() != null) continue;
+                for (int d : r.slot().devices()) {
+                    if (!node.getValue().contains(d)) continue;
+                    out.computeIfAbsent(node.getKey(), k -> new java.util.TreeMap<>()).computeIfAbsent(d, k -> new ArrayList<>()).add(p);
+                }
             }
         }
         return out;

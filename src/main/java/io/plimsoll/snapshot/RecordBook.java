@@ -19,6 +19,8 @@ final class RecordBook {
     private final Map<String, PodRecord> byPod = new HashMap<>();
     private final Map<String, Set<String>> byWorkload = new HashMap<>();
     private final Map<String, Set<String>> byNode = new HashMap<>();
+    /** The pods whose record says parked. */
+    private final Set<String> parked = new HashSet<>();
     private final Consumer<String> touched;
 
     RecordBook(Consumer<String> touched) {
@@ -111,6 +113,10 @@ final class RecordBook {
         return recordsOf(byNode.get(node));
     }
 
+    synchronized List<PodRecord> parked() {
+        return recordsOf(parked);
+    }
+
     synchronized List<PodRecord> all() {
         return new ArrayList<>(byPod.values());
     }
@@ -125,11 +131,13 @@ final class RecordBook {
     private void index(PodRecord r) {
         byWorkload.computeIfAbsent(r.workloadKey(), k -> new HashSet<>()).add(r.podKey());
         byNode.computeIfAbsent(r.node(), k -> new HashSet<>()).add(r.podKey());
+        if (r.parked()) parked.add(r.podKey());
     }
 
     private void unindex(PodRecord r) {
         drop(byWorkload, r.workloadKey(), r.podKey());
         drop(byNode, r.node(), r.podKey());
+        parked.remove(r.podKey());
     }
 
     private static void drop(Map<String, Set<String>> index, String at, String podKey) {
