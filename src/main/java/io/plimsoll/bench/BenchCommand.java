@@ -67,6 +67,7 @@ public final class BenchCommand {
     static final String USAGE = """
             usage: plimsoll bench [--nodes NODES.csv] [--pods PODS.csv] [--workloads N] [--node-count M | --repeat-nodes K]
                                   [--api embedded|kubeconfig] [--json OUT.json] [--timeout SECONDS] [--seed S]
+                                  [--without-operator]
               --nodes FILE       openb node list (sn,cpu_milli,memory_mib,gpu,model; .csv or .csv.gz). Default: the bundled
                                  copy of openb_node_list_gpu_node.csv (1,213 GPU nodes)
               --pods FILE        openb pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli[,gpu_spec]). Default: the bundled
@@ -79,6 +80,8 @@ public final class BenchCommand {
               --json FILE        write the figures as JSON
               --timeout SECONDS  how long to wait for every workload to settle (default 300)
               --seed S           shuffle and gang draw (default 42)
+              --without-operator only apply the workloads, with no operator running: how fast this API server takes
+                                 them in, the bound on pods per second for any operator on this machine
             Exit status: 0 all settled, 1 timed out (figures still reported), 2 bad input.
             """;
 
@@ -86,7 +89,11 @@ public final class BenchCommand {
 
     /** Parsed options. */
     record Options(Path nodes, Path pods, int workloads, int nodeCount, int repeat, String api, Path json,
-                   int timeoutSeconds, long seed) {}
+                   int timeoutSeconds, long seed, boolean withoutOperator) {
+        Options(Path nodes, Path pods, int workloads, int nodeCount, int repeat, String api, Path json, int timeoutSeconds, long seed) {
+            this(nodes, pods, workloads, nodeCount, repeat, api, json, timeoutSeconds, seed, false);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -145,6 +152,7 @@ public final class BenchCommand {
         int workloads = 1000, nodeCount = 0, repeat = 0, timeout = 300;
         long seed = 42;
         String api = "embedded";
+        boolean withoutOperator = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -166,6 +174,7 @@ public final class BenchCommand {
                         throw new IllegalArgumentException("--seed '" + v + "' is not a whole number");
                     }
                 }
+                case "--without-operator" -> withoutOperator = true;
                 case "--api" -> {
                     api = value(args, ++i, a);
                     if (!api.equals("embedded") && !api.equals("kubeconfig")) {
@@ -176,7 +185,7 @@ public final class BenchCommand {
             }
         }
         if (nodeCount > 0 && repeat > 0) throw new IllegalArgumentException("give --node-count or --repeat-nodes, not both");
-        return new Options(nodes, pods, workloads, nodeCount, repeat, api, json, timeout, seed);
+        return new Options(nodes, pods, workloads, nodeCount, repeat, api, json, timeout, seed, withoutOperator);
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -261,6 +270,7 @@ public final class BenchCommand {
             if (admin.resources(PlacementPolicy.class).withName(policy.getMetadata().getName()).get() == null) admin.resource(policy).create();
             out.printf(Locale.ROOT, "Seeded %,d nodes and %d pools in %.1f s%n", cluster.nodeSpecs().size(), cluster.pools().size(), secondsSince(t0));
 
+            if (o.withoutOperator()) return intakeOnly(api, admin, pool);
             SimpleMeterRegistry registry = registry();
             ClusterSnapshot snapshot = new ClusterSnapshot(api.operatorClient());
             Operator operator = new Operator(c -> c.withKubernetesClient(api.operatorClient()).withCloseClientOnStop(false)
@@ -304,6 +314,25 @@ public final class BenchCommand {
                 if (!stopped) operator.stop();
                 snapshot.stop();
             }
+        }
+
+        /** Applies the workloads with no operator running: the API server's intake on this machine, nothing else. */
+        private Map<String, Object> intakeOnly(BenchApi api, KubernetesClient admin, ExecutorService pool) throws InterruptedException {
+            long start = System.nanoTime();
+            long cpuBefore = processCpuNanos();
+            applied = parallel(pool, batch.workloads(), w -> admin.resource(w).create(), start + TimeUnit.SECONDS.toNanos(o.timeoutSeconds()));
+            double seconds = secondsSince(start);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("workloads", batch.workloads().size());
+            r.put("nodes", cluster.nodeSpecs().size());
+            r.put("api", api.mode());
+            r.put("withoutOperator", true);
+            r.put("applied", applied);
+            r.put("settled", applied == batch.workloads().size());
+            r.put("applySeconds", round(seconds, 2));
+            r.put("appliedPerSecond", round(applied / Math.max(1e-9, seconds), 1));
+            r.put("cpuSeconds", round((processCpuNanos() - cpuBefore) / 1e9, 1));
+            return r;
         }
 
         private void awaitPools(KubernetesClient admin) throws InterruptedException {
@@ -448,6 +477,13 @@ public final class BenchCommand {
     /** The human summary. */
     static String table(Map<String, Object> r) {
         StringBuilder sb = new StringBuilder("\n");
+        if (Boolean.TRUE.equals(r.get("withoutOperator"))) {
+            row(sb, "workloads / nodes / API", String.format(Locale.ROOT, "%,d (%,d applied) / %,d / %s, no operator", r.get("workloads"),
+                    r.get("applied"), r.get("nodes"), r.get("api")));
+            row(sb, "applying took", String.format(Locale.ROOT, "%s s: %s workloads per second (this JVM used %s CPU-seconds)",
+                    r.get("applySeconds"), r.get("appliedPerSecond"), r.get("cpuSeconds")));
+            return sb.toString();
+        }
         row(sb, "workloads / nodes / API", String.format(Locale.ROOT, "%,d (%,d applied) / %,d / %s", r.get("workloads"), r.get("applied"),
                 r.get("nodes"), r.get("api")));
         row(sb, "bound / pending / failed", String.format(Locale.ROOT, "%,d / %,d / %,d workloads (%,d pods bound)",

@@ -50,6 +50,24 @@ class BenchCommandTest {
     }
 
     @Test
+    void withoutTheOperatorItMeasuresTheApiServersIntakeAlone() throws Exception {
+        Path json = tmp.resolve("intake.json");
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int status = BenchCommand.run(new String[]{"--nodes", slice("openb_node_list_small.csv").toString(),
+                        "--pods", slice("openb_pod_list_small.csv").toString(), "--workloads", "40", "--without-operator",
+                        "--json", json.toString()},
+                new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        String out = o.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out + e.toString(StandardCharsets.UTF_8));
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        assertTrue(r.get("withoutOperator").asBoolean(), r.toString());
+        assertEquals(40, r.get("applied").asInt());
+        assertTrue(r.get("appliedPerSecond").asDouble() > 0, r.toString());
+        assertTrue(!r.has("bound"), "nothing is placed without the operator: " + r);
+        assertTrue(out.contains("no operator"), out);
+    }
+
+    @Test
     void theNodeListRepeatsToTheWantedCount() throws Exception {
         var nodes = TraceLoader.loadNodes(slice("openb_node_list_small.csv"));
         BenchCluster c = BenchCluster.of(nodes, 100);
