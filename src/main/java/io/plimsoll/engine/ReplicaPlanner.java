@@ -92,6 +92,15 @@ public final class ReplicaPlanner {
     public record Plan(Outcome outcome, Replica failed, List<Action> actions, Set<Integer> remaining, Set<Integer> parked,
                        List<Integer> missing) {}
 
+    /**
+     * The share of one device a parked replica is counted for: the policy's parkFraction ({@code parkMilli}), or the
+     * memory its model keeps on the device if that is more (a parked replica keeps its weights in device memory, so it
+     * never counts for less than the memory it holds). 1000 or more: parking gains nothing.
+     */
+    public static int parkedShare(double modelMemoryGiB, int parkMilli, int deviceMemoryGiB) {
+        return Math.max(parkMilli, (int) Math.ceil(Math.max(0, modelMemoryGiB) * 1000 / Math.max(1, deviceMemoryGiB)));
+    }
+
     public static Plan plan(Input in) {
         List<Replica> replicas = new ArrayList<>(in.replicas());
         replicas.sort(java.util.Comparator.comparingInt(Replica::index));

@@ -722,7 +722,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     /** The parked share of one device of this pool: parkFraction, or the workload's memory if that is more. */
     private static int shareFor(Need need, int parkMilli, PoolProfile pool) {
-        return Math.max(parkMilli, (int) Math.ceil(need.minMemoryGiB() * 1000 / Math.max(1, pool.deviceMemoryGiB())));
+        return ReplicaPlanner.parkedShare(need.minMemoryGiB(), parkMilli, pool.deviceMemoryGiB());
     }
 
     /** The policy's parkFraction for the phase (default 0.25) in thousandths; 0 = parking off. */

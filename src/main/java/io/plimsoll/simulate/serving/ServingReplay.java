@@ -11,6 +11,7 @@ import io.plimsoll.engine.PlacementEngine;
 import io.plimsoll.engine.PoolOrder;
 import io.plimsoll.engine.PoolPlanner;
 import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaPlanner;
 import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.engine.SharingMode;
 import io.plimsoll.engine.WorkloadPhase;
@@ -522,12 +523,11 @@ public final class ServingReplay {
         while (need > 0) {
             Replica parked = null;
             for (Replica r : m.reps) if (r.s == St.PARKED) { parked = r; break; }
-            if (parked != null) {
+            if (parked != null && resume(parked)) {
                 resumes++;
-                resume(parked);
                 setState(parked, St.RESUMING);
                 push(now + cfg.parkResumeMillis(), READY, parked, parked.token);
-            } else if (m.reps.size() < cfg.maxReplicas()) {
+            } else if (parked != null || m.reps.size() < cfg.maxReplicas()) {
                 Replica r = new Replica(m, replicaIds++);
                 r.since = now;
                 r.s = St.PENDING_START;
@@ -547,14 +547,20 @@ public final class ServingReplay {
      * moved away (the engine re-places them, all or nothing, anywhere else in the pool) or, when they fit nowhere,
      * scaled to zero.
      */
-    private void resume(Replica r) {
+    private boolean resume(Replica r) {
+        List<Replica> sharing = new ArrayList<>();
+        if (!unlimited()) for (Replica o : r.node.reps) if (o != r && o.device == r.device) sharing.add(o);
+        // The operator's rule for a parked replica with work to do.
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(r, false, sharing));
+        if (plan.actions().size() != 1 || !(plan.actions().get(0) instanceof ReplicaPlanner.Resume)) {
+            remove(r); // its device also serves active work: replaced by a new whole-device replica
+            return false;
+        }
         account(r);
-        if (unlimited()) { r.alloc = FULL; return; }
+        if (unlimited()) { r.alloc = FULL; return true; }
         Node home = r.node;
         int device = r.device;
         detach(r);
-        List<Replica> sharing = new ArrayList<>();
-        for (Replica o : home.reps) if (o.device == device) sharing.add(o);
         if (!sharing.isEmpty()) {
             List<ReplicaSlot> moved = placeAll(sharing, state(n -> true, home, device));
             for (int k = 0; k < sharing.size(); k++) {
@@ -569,6 +575,24 @@ public final class ServingReplay {
             askForNodeAfterEviction();
         }
         attach(r, new ReplicaSlot(home.name, List.of(device), 0, null, 0, 0, 0), FULL);
+        return true;
+    }
+
+    /**
+     * One replica as the operator's {@link ReplicaPlanner} sees it: a serving replica pinned to one device of the
+     * Fractional pool, running, parked or not, with the replicas that share its device.
+     */
+    private ReplicaPlanner.Input replicaFacts(Replica r, boolean park, List<Replica> sharing) {
+        List<String> others = new ArrayList<>();
+        boolean othersAllParked = true;
+        for (Replica o : sharing) {
+            others.add(String.valueOf(o.id));
+            if (o.s != St.PARKED) othersAllParked = false;
+        }
+        ReplicaPlanner.Replica facts = new ReplicaPlanner.Replica(0, String.valueOf(r.id), ReplicaPlanner.PodPhase.Running, false,
+                true, r.s == St.PARKED, true, r.s != St.PARKED, ReplicaPlanner.parkedShare(0, parkMilli, pool.deviceMemoryGiB()),
+                others, othersAllParked);
+        return new ReplicaPlanner.Input(false, true, true, 1, park, false, List.of(facts), Set.of());
     }
 
     private void ready(Replica r) {
@@ -594,9 +618,14 @@ public final class ServingReplay {
         switch (d.action()) {
             case PARK -> {
                 if (r.s == St.IDLE) {
-                    setState(r, St.PARKED);
-                    r.parkedAt = now;
-                    park(r);
+                    // The operator's rule: an idle running whole-device replica parks in place, at its parked share.
+                    for (ReplicaPlanner.Action a : ReplicaPlanner.plan(replicaFacts(r, true, List.of())).actions()) {
+                        if (a instanceof ReplicaPlanner.Park k) {
+                            setState(r, St.PARKED);
+                            r.parkedAt = now;
+                            park(r, k.share());
+                        }
+                    }
                     if (!pending.isEmpty()) placePending();
                 }
                 if (d.recheckAtMillis() != Long.MAX_VALUE) push(Math.max(now + 1, d.recheckAtMillis()), CHECK, r, r.token);
@@ -615,9 +644,9 @@ public final class ServingReplay {
      * Parks an idle replica in place, as the operator does: it keeps its device and is counted (and charged) as
      * a {@code parkFraction} share of it, so the engine can pack other parked replicas into the rest.
      */
-    private void park(Replica r) {
-        if (!unlimited()) r.node.deviceMilli[r.device] -= r.alloc - parkMilli;
-        r.alloc = parkMilli;
+    private void park(Replica r, int share) {
+        if (!unlimited()) r.node.deviceMilli[r.device] -= r.alloc - share;
+        r.alloc = share;
     }
 
     private void remove(Replica r) {
