@@ -63,6 +63,15 @@ public final class PrometheusActivitySource {
 
     public static final Duration DEFAULT_STEP = Duration.ofSeconds(60);
 
+    /**
+     * DCGM exporter framebuffer in use (MiB) on each device, by pod: the largest is what one replica's model holds in
+     * device memory (a parked replica keeps it there).
+     */
+    public static final String DEFAULT_DEVICE_MEMORY_QUERY =
+            "max(max_over_time(DCGM_FI_DEV_FB_USED{namespace=\"{{namespace}}\",pod=~\"{{workload}}-.*\"}[10m]))";
+    /** No GPU has more than this much memory (MiB); a larger reading is not believed. */
+    static final double MAX_DEVICE_MEMORY_MIB = 1 << 20;
+
     /** Prometheus refuses range queries with more than 11,000 points per series. */
     static final long MAX_POINTS = 11_000;
 
@@ -72,6 +81,7 @@ public final class PrometheusActivitySource {
 
     private final URI baseUrl;
     private final URI queryRangeUrl;
+    private final URI queryUrl;
     private final Duration timeout;
     private final HttpClient client;
     private final Duration step;
@@ -97,6 +107,56 @@ public final class PrometheusActivitySource {
         String s = baseUrl.toString();
         while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
         this.queryRangeUrl = URI.create(s + "/api/v1/query_range");
+        this.queryUrl = URI.create(s + "/api/v1/query");
+    }
+
+    /**
+     * The device memory (MiB) the workload's pods were measured to hold over the last 10 minutes, from the DCGM
+     * exporter: the largest of one device. Empty when Prometheus cannot say (no data, an error, a timeout, an answer
+     * that does not read, a number out of range): the caller then goes by what the workload declares.
+     */
+    public java.util.OptionalDouble deviceMemoryUsedMiB(String namespace, String workload, Instant now) {
+        try {
+            String query = render(DEFAULT_DEVICE_MEMORY_QUERY, Map.of("namespace", namespace, "workload", workload));
+            Map<String, String> form = new LinkedHashMap<>();
+            form.put("query", query);
+            form.put("time", seconds(now == null ? Instant.now() : now));
+            form.put("timeout", seconds(timeout));
+            HttpRequest req = HttpRequest.newBuilder(queryUrl).timeout(timeout)
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(formEncode(form))).build();
+            CompletableFuture<HttpResponse<String>> future = client.sendAsync(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> resp;
+            try {
+                resp = future.get(timeout.toMillis() + 250, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                future.cancel(true);
+                return java.util.OptionalDouble.empty();
+            }
+            if (resp.statusCode() != 200) return java.util.OptionalDouble.empty();
+            JsonNode root = JSON.readTree(resp.body() == null ? "" : resp.body());
+            if (root == null || !"success".equals(root.path("status").asText())) return java.util.OptionalDouble.empty();
+            double most = -1;
+            for (JsonNode series : root.path("data").path("result")) {
+                JsonNode value = series.path("value");
+                if (!value.isArray() || value.size() != 2) continue;
+                double v;
+                try {
+                    v = Double.parseDouble(value.get(1).asText());
+                } catch (NumberFormatException notANumber) {
+                    continue;
+                }
+                if (!Double.isFinite(v) || v < 0 || v > MAX_DEVICE_MEMORY_MIB) continue;
+                most = Math.max(most, v);
+            }
+            return most < 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(most);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.OptionalDouble.empty();
+        } catch (Exception e) {
+            // No reading is no reading: the declared memory stands.
+            return java.util.OptionalDouble.empty();
+        }
     }
 
     public URI baseUrl() { return baseUrl; }

@@ -98,7 +98,8 @@ public final class ReplicaPlanner {
      * never counts for less than the memory it holds). 1000 or more: parking gains nothing.
      */
     public static int parkedShare(double modelMemoryGiB, int parkMilli, int deviceMemoryGiB) {
-        return Math.max(parkMilli, (int) Math.ceil(Math.max(0, modelMemoryGiB) * 1000 / Math.max(1, deviceMemoryGiB)));
+        double milli = Math.ceil(Math.max(0, modelMemoryGiB) * 1000 / Math.max(1, deviceMemoryGiB));
+        return (int) Math.min(1000, Math.max(parkMilli, milli));
     }
 
     public static Plan plan(Input in) {

@@ -91,6 +91,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
     private final IdleScaler idle;
+    /** Device metrics, when the operator has a Prometheus: what a replica's model really holds in device memory. */
+    private final io.plimsoll.activity.PrometheusActivitySource prometheus;
     private final io.plimsoll.actuator.StatusWriter statusWriter;
     /** The one placement loop: every workload's missing replicas are placed there, in queue order. */
     private final PlacementLoop loop;
@@ -121,6 +123,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (change.capacityChanged()) loop.wake();
         });
         this.idle = new IdleScaler(activity.prometheus());
+        this.prometheus = activity.prometheus();
         this.snapshot = snapshot;
         this.binder = binder;
         this.events = events;
@@ -754,6 +757,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private ReplicaPlanner.Input replicaFacts(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, int desired, boolean park,
                                               boolean holdParked, int parkMilli) {
         String workloadKey = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        double modelGiB = modelMemoryGiB(wl, need, byIndex, park);
         List<ReplicaPlanner.Replica> replicas = new ArrayList<>();
         for (var e : byIndex.entrySet()) {
             Pod p = e.getValue();
@@ -774,12 +778,26 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             replicas.add(new ReplicaPlanner.Replica(e.getKey(), ClusterSnapshot.key(p), phaseOf(p), ClusterSnapshot.terminal(p),
                     rec != null, rec != null && rec.parked(), pinnedOne, rec != null && rec.slot().fractionMilli() == 0,
-                    pool == null ? 1000 : shareFor(need, parkMilli, pool), others, othersAllParked));
+                    pool == null ? 1000 : ReplicaPlanner.parkedShare(modelGiB, parkMilli, pool.deviceMemoryGiB()), others, othersAllParked));
         }
         java.util.Set<Integer> reserved = new java.util.HashSet<>();
         for (int i = 0; i < desired; i++) if (!byIndex.containsKey(i) && snapshot.isReserved(workloadKey, i)) reserved.add(i);
         return new ReplicaPlanner.Input(need.phase().runsToCompletion(), need.wantsAccelerator(), parkable(need), desired, park,
                 holdParked, replicas, reserved);
+    }
+
+    /**
+     * The device memory one replica's model holds (GiB): what the workload declares (accelerator minMemoryGiB), or, when
+     * replicas are about to park and device metrics are available, what its pods were measured to hold if that is more.
+     * A parked replica keeps its model in device memory, so its parked share is never smaller than this.
+     */
+    private double modelMemoryGiB(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, boolean park) {
+        double declared = need.minMemoryGiB();
+        if (!park || prometheus == null || !parkable(need)) return declared;
+        boolean someRunWhole = byIndex.values().stream().anyMatch(p -> snapshot.record(p) != null && !snapshot.record(p).parked());
+        if (!someRunWhole) return declared;
+        var measured = prometheus.deviceMemoryUsedMiB(wl.getMetadata().getNamespace(), wl.getMetadata().getName(), snapshot.clock().instant());
+        return measured.isPresent() ? Math.max(declared, measured.getAsDouble() / 1024.0) : declared;
     }
 
     private static ReplicaPlanner.PodPhase phaseOf(Pod p) {

@@ -304,6 +304,29 @@ class PrometheusActivitySourceStubTest {
     }
 
     @Test
+    void deviceMemoryIsTheLargestSeriesOfAnInstantQueryAndNothingWhenPrometheusCannotSay() {
+        status = 200;
+        body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                + "{\"metric\":{\"pod\":\"llm-0-abcde\"},\"value\":[1700000600,\"13312\"]},"
+                + "{\"metric\":{\"pod\":\"llm-1-fghij\"},\"value\":[1700000600,\"20480\"]},"
+                + "{\"metric\":{\"pod\":\"llm-2-klmno\"},\"value\":[1700000600,\"NaN\"]},"
+                + "{\"metric\":{\"pod\":\"llm-3-pqrst\"},\"value\":[1700000600,\"1e12\"]}]}}";
+        assertEquals(20480.0, source.deviceMemoryUsedMiB("team-a", "llm", NOW).orElseThrow(), "NaN and absurd readings are not believed");
+        assertEquals(List.of("POST /api/v1/query"), paths);
+        assertEquals("max(max_over_time(DCGM_FI_DEV_FB_USED{namespace=\"team-a\",pod=~\"llm-.*\"}[10m]))", requests.get(0).get("query"));
+        assertEquals("1700000600.000", requests.get(0).get("time"));
+
+        body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+        assertTrue(source.deviceMemoryUsedMiB("team-a", "llm", NOW).isEmpty(), "no data");
+        status = 503;
+        body = "down";
+        assertTrue(source.deviceMemoryUsedMiB("team-a", "llm", NOW).isEmpty(), "an outage");
+        status = 200;
+        body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}";
+        assertTrue(source.deviceMemoryUsedMiB("team-a", "llm", NOW).isEmpty(), "an error answer");
+    }
+
+    @Test
     void anOutageOrStaleDataKeepsAZeroedWorkloadAtZero() {
         var scaler = new io.plimsoll.reconciler.IdleScaler(source);
         var w = io.plimsoll.reconciler.Fixtures.workload("w", io.plimsoll.engine.WorkloadPhase.Inference, 1,

@@ -2,6 +2,7 @@ package io.plimsoll.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plimsoll.engine.ReplicaPlanner.DeletePod;
 import io.plimsoll.engine.ReplicaPlanner.DeleteReason;
@@ -28,6 +29,72 @@ class ReplicaPlannerTest {
 
     static Input longRunning(int desired, boolean park, boolean hold, Replica... pods) {
         return new Input(false, true, true, desired, park, hold, List.of(pods), Set.of());
+    }
+
+    @Test
+    void aParkedShareIsNeverSmallerThanTheMemoryItsModelHolds() {
+        assertEquals(250, ReplicaPlanner.parkedShare(2, 250, 16), "a small model: the policy's parkFraction");
+        assertEquals(625, ReplicaPlanner.parkedShare(10, 250, 16), "10 of 16 GiB");
+        assertEquals(1000, ReplicaPlanner.parkedShare(16, 250, 16), "fills the device: parking gains nothing");
+        assertEquals(1000, ReplicaPlanner.parkedShare(40, 250, 16), "more than the device");
+    }
+
+    /**
+     * Random work on a Fractional pool: whole-device replicas that later park in place (their device then counts for
+     * their parked share only, with their model still in its memory), active shares and parked replicas placed by the
+     * engine. No device ever holds more model memory, parked and active together, than it has.
+     */
+    @Test
+    void aDeviceNeverHoldsMoreParkedAndActiveMemoryThanItHas() {
+        int deviceGiB = 16;
+        PoolProfile pool = new PoolProfile("t4", AcceleratorType.GPU, "T4", deviceGiB, 4, "nvidia.com/gpu", SharingMode.Fractional,
+                List.of(), null, 2.0, Set.of(WorkloadPhase.Inference));
+        ClusterState state = new ClusterState().addPool(pool);
+        for (int i = 0; i < 8; i++) state.addNode(new NodeState("t4-" + i, "t4", true, 64_000, 256L << 30, 4, java.util.Map.of()));
+        PhaseRules rules = new PhaseRules(List.of(), PoolOrder.Cheapest, true, PackingStrategy.BestFit);
+        java.util.Map<String, Double> memoryOnDevice = new java.util.HashMap<>();
+        record Whole(String node, int device, double modelGiB) {}
+        List<Whole> running = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        PlacementEngine engine = new PlacementEngine();
+        int placed = 0, parkedInPlace = 0;
+        for (int step = 0; step < 600; step++) {
+            double modelGiB = 0.5 + random.nextInt(30) / 2.0; // 0.5 .. 15 GiB
+            int kind = random.nextInt(4);
+            if (kind == 0 && !running.isEmpty()) {
+                // An idle whole-device replica parks in place: the operator's ReplicaPlanner gives the share.
+                Whole w = running.remove(random.nextInt(running.size()));
+                int share = ReplicaPlanner.parkedShare(w.modelGiB(), 250, deviceGiB);
+                if (share >= 1000) continue;
+                NodeState n = state.node(w.node());
+                n.freeDevice(w.device());
+                n.useDevice(w.device(), share);
+                parkedInPlace++;
+                continue;
+            }
+            Need need;
+            if (kind == 1) {
+                need = PlacementEngineTest.gpus(WorkloadPhase.Inference, 1, 1, modelGiB);
+            } else if (kind == 2) {
+                int parkedMilli = ReplicaPlanner.parkedShare(modelGiB, 250, deviceGiB);
+                if (parkedMilli >= 1000) continue;
+                need = PlacementEngineTest.share(1, 500, modelGiB).asShare(parkedMilli); // a parked replica that moved
+            } else {
+                int milli = (int) Math.ceil(modelGiB * 1000 / deviceGiB / 50) * 50; // an active share big enough for its model
+                if (milli >= 1000) continue;
+                need = PlacementEngineTest.share(1, milli, modelGiB);
+            }
+            PlacementDecision d = engine.place(need, state, rules);
+            if (!d.placed()) continue;
+            placed++;
+            state.apply(d);
+            ReplicaSlot slot = d.slots().get(0);
+            if (kind == 1) running.add(new Whole(slot.node(), slot.devices().get(0), modelGiB));
+            String device = slot.node() + "/" + slot.devices().get(0);
+            double total = memoryOnDevice.merge(device, modelGiB, Double::sum);
+            assertTrue(total <= deviceGiB + 1e-9, "step " + step + ": " + device + " holds " + total + " GiB of " + deviceGiB);
+        }
+        assertTrue(placed > 50 && parkedInPlace > 10, placed + " placed, " + parkedInPlace + " parked in place");
     }
 
     @Test
