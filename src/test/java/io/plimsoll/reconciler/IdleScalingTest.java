@@ -286,6 +286,43 @@ class IdleScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void aReplicaParksAtLeastAtTheDeviceMemoryItsPodsWereMeasuredToHold() throws Exception {
+        com.sun.net.httpserver.HttpServer prom = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        prom.createContext("/api/v1/query_range", ex -> {
+            // GPU utilisation 0 for the last hour: the annotation (5 s ago) is the latest activity.
+            long now = Instant.now().getEpochSecond();
+            StringBuilder values = new StringBuilder();
+            for (long t = now - 3600; t <= now - 30; t += 60) values.append(values.length() == 0 ? "" : ",").append("[").append(t).append(",\"0\"]");
+            reply(ex, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[" + values + "]}]}}");
+        });
+        prom.createContext("/api/v1/query", ex -> reply(ex, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                + "[{\"metric\":{\"pod\":\"big-0-x\"},\"value\":[" + Instant.now().getEpochSecond() + ",\"10240\"]}]}}"));
+        prom.start();
+        try {
+            operator.close();
+            operator = new TestOperator(client, null, new io.plimsoll.activity.PrometheusActivitySource(
+                    java.net.URI.create("http://127.0.0.1:" + prom.getAddress().getPort()), Duration.ofSeconds(2),
+                    java.net.http.HttpClient.newHttpClient()), clock);
+            // Declares no model memory; its pods hold 10 GiB of the T4's 16: parked at 10/16, not at parkFraction 0.25.
+            createWhole("big", Instant.now().minus(Duration.ofSeconds(5)).toString());
+            awaitState("big", WorkloadState.Parked);
+            assertEquals("625", ann(Fixtures.pod(client, NS, "big", 0)).get("plimsoll.io/gpu-milli"));
+            await().atMost(WAIT).untilAsserted(() -> assertEquals(0.625, t4Allocated(), 1e-9));
+        } finally {
+            prom.stop(0);
+        }
+    }
+
+    static void reply(com.sun.net.httpserver.HttpExchange ex, String body) throws java.io.IOException {
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    @Test
     void trainingIsNeverCulledAndRecentInferenceStays() {
         AIWorkload train = workload("train", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
         train.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", Instant.now().minus(Duration.ofDays(2)).toString()));
