@@ -10,6 +10,7 @@ import io.plimsoll.api.PoolScaling;
 import io.plimsoll.api.ScaleAction;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.ConsolidationPlanner;
 import io.plimsoll.engine.NodeState;
 import io.plimsoll.engine.PackingStrategy;
 import io.plimsoll.engine.PhaseRules;
@@ -213,67 +214,62 @@ public class PoolScaler {
      */
     private String consolidate(AcceleratorPool pool, PoolProfile profile, ClusterState state, KubernetesClient client,
                                PoolScaling s, boolean dryRun, String at, List<ScaleAction> actions) {
-        int below = s.getConsolidateBelowPercent() == null ? 50 : s.getConsolidateBelowPercent();
-        List<NodeState> lightly = new ArrayList<>();
+        int below = s.getConsolidateBelowPercent() == null ? ConsolidationPlanner.DEFAULT_BELOW_PERCENT : s.getConsolidateBelowPercent();
+        List<ConsolidationPlanner.Node> candidates = new ArrayList<>();
         for (NodeState n : state.nodesOf(profile.name())) {
             if (!n.schedulable() || n.deviceCount() == 0) continue;
-            double used = 100.0 * n.deviceMilliUsedTotal() / (1000.0 * n.deviceCount());
-            if (used > 0 && used < below) lightly.add(n);
+            candidates.add(new ConsolidationPlanner.Node(n.name(), n.deviceMilliUsedTotal(), 1000 * n.deviceCount()));
         }
-        lightly.sort(java.util.Comparator.comparingInt(NodeState::deviceMilliUsedTotal));
-        String blocked = null;
-        for (NodeState n : lightly) {
-            List<io.fabric8.kubernetes.api.model.Pod> onNode = snapshot.podsOn(n.name()).stream()
+        Map<String, List<io.fabric8.kubernetes.api.model.Pod>> evictions = new java.util.HashMap<>();
+        ConsolidationPlanner.Choice choice = ConsolidationPlanner.choose(candidates, below, name -> {
+            List<io.fabric8.kubernetes.api.model.Pod> onNode = snapshot.podsOn(name).stream()
                     .filter(p -> p.getMetadata().getOwnerReferences() == null
                             || p.getMetadata().getOwnerReferences().stream().noneMatch(o -> "DaemonSet".equals(o.getKind())))
                     .toList();
             String why = movable(onNode, Instant.parse(at));
-            if (why != null) {
-                blocked = n.name() + ": " + why;
-                continue;
-            }
+            if (why != null) return why;
             // A movable training gang moves whole: its replicas on other nodes are evicted with it.
             List<io.fabric8.kubernetes.api.model.Pod> toEvict = withWholeGangs(onNode);
             String pdb = disruptionBlocked(client, toEvict);
-            if (pdb != null) {
-                blocked = n.name() + ": " + pdb;
-                continue;
-            }
-            String misfit = fitsElsewhere(onNode, state.without(n.name()), profile);
-            if (misfit != null) {
-                blocked = n.name() + ": " + misfit;
-                continue;
-            }
-            String reason = "moving " + toEvict.size() + " replica(s) off a node " + Math.round(100.0 * n.deviceMilliUsedTotal()
-                    / (1000.0 * n.deviceCount())) + "% used, so it empties and leaves the pool";
-            actions.add(new ScaleAction("Consolidate", n.name(), reason, profile.costPerNodeHour(), at, dryRun));
-            if (dryRun) {
-                events.normal(pool, "WouldConsolidate", "dry run: would move work off node " + n.name() + ": " + reason);
-                return null;
-            }
-            nodes.cordon(n.name());
-            nodes.annotate(n.name(), CONSOLIDATED_AT, at);
-            List<String> moved = new ArrayList<>();
-            List<String> refused = new ArrayList<>();
-            for (io.fabric8.kubernetes.api.model.Pod p : toEvict) {
-                String podKey = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-                if (pods.evict(p)) moved.add(podKey);
-                else refused.add(podKey);
-            }
-            if (!refused.isEmpty()) {
-                // A budget said no after all: give the node back rather than leave it cordoned with work on it.
-                nodes.uncordon(n.name());
-                nodes.annotate(n.name(), CONSOLIDATED_AT, null);
-                events.warning(pool, "ConsolidationRefused", "node " + n.name() + ": eviction of " + refused
-                        + " refused (PodDisruptionBudget); " + moved + " moved; node uncordoned");
-                return "eviction refused for " + refused;
-            }
-            metrics.scaledDown("consolidation", pool.getMetadata().getName());
-            events.normal(pool, "Consolidated", "node " + n.name() + ": evicted " + moved + " to be placed on other nodes; the node "
-                    + "leaves the pool once empty, saving " + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
+            if (pdb != null) return pdb;
+            String misfit = fitsElsewhere(onNode, state.without(name), profile);
+            if (misfit != null) return misfit;
+            evictions.put(name, toEvict);
+            return null;
+        });
+        if (choice.node() == null) {
+            return choice.blocked() == null ? "no lightly used node to consolidate" : "not consolidated: " + choice.blocked();
+        }
+        NodeState n = state.node(choice.node());
+        List<io.fabric8.kubernetes.api.model.Pod> toEvict = evictions.get(choice.node());
+        String reason = "moving " + toEvict.size() + " replica(s) off a node " + Math.round(100.0 * n.deviceMilliUsedTotal()
+                / (1000.0 * n.deviceCount())) + "% used, so it empties and leaves the pool";
+        actions.add(new ScaleAction("Consolidate", n.name(), reason, profile.costPerNodeHour(), at, dryRun));
+        if (dryRun) {
+            events.normal(pool, "WouldConsolidate", "dry run: would move work off node " + n.name() + ": " + reason);
             return null;
         }
-        return blocked == null ? "no lightly used node to consolidate" : "not consolidated: " + blocked;
+        nodes.cordon(n.name());
+        nodes.annotate(n.name(), CONSOLIDATED_AT, at);
+        List<String> moved = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (io.fabric8.kubernetes.api.model.Pod p : toEvict) {
+            String podKey = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+            if (pods.evict(p)) moved.add(podKey);
+            else refused.add(podKey);
+        }
+        if (!refused.isEmpty()) {
+            // A budget said no after all: give the node back rather than leave it cordoned with work on it.
+            nodes.uncordon(n.name());
+            nodes.annotate(n.name(), CONSOLIDATED_AT, null);
+            events.warning(pool, "ConsolidationRefused", "node " + n.name() + ": eviction of " + refused
+                    + " refused (PodDisruptionBudget); " + moved + " moved; node uncordoned");
+            return "eviction refused for " + refused;
+        }
+        metrics.scaledDown("consolidation", pool.getMetadata().getName());
+        events.normal(pool, "Consolidated", "node " + n.name() + ": evicted " + moved + " to be placed on other nodes; the node "
+                + "leaves the pool once empty, saving " + io.plimsoll.engine.Units.dollars(profile.costPerNodeHour()));
+        return null;
     }
 
     /** The pods, plus every other live replica of the Training gangs among them. */

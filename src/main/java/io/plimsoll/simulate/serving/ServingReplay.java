@@ -2,6 +2,7 @@ package io.plimsoll.simulate.serving;
 
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.ConsolidationPlanner;
 import io.plimsoll.engine.MakeRoomFromParked;
 import io.plimsoll.engine.Need;
 import io.plimsoll.engine.NodeState;
@@ -443,27 +444,35 @@ public final class ServingReplay {
                     if (n.underSince < 0) n.underSince = now;
                 } else n.underSince = -1;
                 if (n.underSince >= 0 && now - n.underSince >= cfg.caUnneededMillis() && caDrain(n)) removeNode(n);
-            } else {
-                if (!n.reps.isEmpty()) {
-                    boolean allParked = true;
-                    for (Replica r : n.reps) if (r.s != St.PARKED) { allParked = false; break; }
-                    if (allParked && now - lastDrain >= cfg.consolidationIntervalMillis() && drainParked(n)) lastDrain = now;
-                }
             }
         }
+        if (!caRule && now - lastDrain >= cfg.consolidationIntervalMillis() && consolidate()) lastDrain = now;
         // The operator's pool rule: empty nodes go after the grace period (one per evaluation; it evaluates again).
         if (!caRule) while (poolRule(false)) { }
     }
 
     /**
-     * Plimsoll pool rule: a node holding only parked replicas moves them (all or nothing) onto other nodes that
-     * hold work, where the engine packs them; at most one node per consolidation interval, as the operator does.
-     * Nobody waits on an idle replica, so a move costs only the GPU time of loading it at its share (load time).
+     * Plimsoll pool rule, the operator's consolidation ({@link ConsolidationPlanner}): the least used node below
+     * {@code --consolidate-below} whose replicas may all move and fit on other nodes that hold work (where the engine packs
+     * them) is emptied; at most one node per consolidation interval, as the operator does. Only parked replicas move:
+     * nobody waits on an idle replica, so a move costs only the GPU time of loading it at its share (load time).
      */
-    private boolean drainParked(Node n) {
+    private boolean consolidate() {
+        List<ConsolidationPlanner.Node> candidates = new ArrayList<>();
+        for (Node n : nodes) if (n.ready) candidates.add(new ConsolidationPlanner.Node(n.name, n.used(), capacity()));
+        Map<String, List<ReplicaSlot>> moves = new HashMap<>();
+        ConsolidationPlanner.Choice choice = ConsolidationPlanner.choose(candidates, cfg.consolidateBelowPercent(), name -> {
+            Node n = nodesByName.get(name);
+            for (Replica r : n.reps) if (r.s != St.PARKED) return "a replica there is not parked";
+            List<ReplicaSlot> slots = placeAll(new ArrayList<>(n.reps), o -> o != n && !o.reps.isEmpty());
+            if (slots == null) return "its parked replicas fit nowhere else";
+            moves.put(name, slots);
+            return null;
+        });
+        if (choice.node() == null) return false;
+        Node n = nodesByName.get(choice.node());
         List<Replica> reps = new ArrayList<>(n.reps);
-        List<ReplicaSlot> slots = placeAll(reps, o -> o != n && !o.reps.isEmpty());
-        if (slots == null) return false;
+        List<ReplicaSlot> slots = moves.get(choice.node());
         for (int k = 0; k < reps.size(); k++) moveParked(reps.get(k), slots.get(k));
         return true;
     }

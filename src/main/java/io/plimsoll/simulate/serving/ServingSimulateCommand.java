@@ -32,7 +32,7 @@ public final class ServingSimulateCommand {
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
-            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m]",
+            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
@@ -69,7 +69,7 @@ public final class ServingSimulateCommand {
 
     private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
             "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
-            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--consolidate-below", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
             "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
             "--from", "--until", "--json");
 
@@ -103,10 +103,11 @@ public final class ServingSimulateCommand {
                     dur(o, "--park-resume", d.parkResumeMillis()), (int) longArg(o, "--max-replicas", d.maxReplicas()),
                     dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis(),
                     strategy(o), dur(o, "--scale-up-cooldown", d.scaleUpCooldownMillis()),
-                    dur(o, "--consolidation-interval", d.consolidationIntervalMillis()));
+                    dur(o, "--consolidation-interval", d.consolidationIntervalMillis()),
+                    (int) longArg(o, "--consolidate-below", d.consolidateBelowPercent()));
         } catch (IllegalArgumentException e) {
             throw new UsageError("bad cost-model flags: " + e.getMessage()
-                    + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1])");
+                    + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1], consolidate-below in [1,100])");
         }
         AdaptiveKeepAlive.Params p0 = AdaptiveKeepAlive.DEFAULTS;
         AdaptiveKeepAlive.Params ap;
@@ -155,11 +156,11 @@ public final class ServingSimulateCommand {
                 java.time.Instant.ofEpochMilli(trace.requests().get(trace.requests().size() - 1).arrivalMillis()), seed);
         out.printf(Locale.ROOT, "cost model: %s GPUs/node, node start-up %s, empty node removed after %s, parked replica = %.3f GPU,"
                         + " park resume %s, max %d replicas/model, load latency drawn from %d samples,"
-                        + " placed by the operator's PlacementEngine (%s), pool grows one node per %s, drains one node per %s%n",
+                        + " placed by the operator's PlacementEngine (%s), pool grows one node per %s, consolidates one node below %d%% used per %s%n",
                 cfg.gpusPerNode() == 0 ? "unlimited" : Integer.toString(cfg.gpusPerNode()), Durations.format(cfg.nodeStartupMillis()),
                 Durations.format(cfg.nodeEmptyGraceMillis()), cfg.parkFraction(), Durations.format(cfg.parkResumeMillis()),
                 cfg.maxReplicas(), lat.length, cfg.strategy(), Durations.format(cfg.scaleUpCooldownMillis()),
-                Durations.format(cfg.consolidationIntervalMillis()));
+                cfg.consolidateBelowPercent(), Durations.format(cfg.consolidationIntervalMillis()));
         out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
                 "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
@@ -213,6 +214,7 @@ public final class ServingSimulateCommand {
         cost.put("placement", "io.plimsoll.engine.PlacementEngine");
         cost.put("scale_up_cooldown_s", seconds(c.scaleUpCooldownMillis()));
         cost.put("consolidation_interval_s", seconds(c.consolidationIntervalMillis()));
+        cost.put("consolidate_below_percent", c.consolidateBelowPercent());
         doc.put("cost_model", cost);
         List<Object> policies = new ArrayList<>();
         for (PolicyResult r : rs) {

@@ -98,7 +98,7 @@ class ServingReplayTest {
         PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), atOnce, LOAD_10S, 1, false, false, "n");
         assertEquals(110.0, r.waitP99Seconds(), 1e-9);
         ServingConfig paced = new ServingConfig(1, 100 * S, 600 * S, 0, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S,
-                io.plimsoll.engine.PackingStrategy.BestFit, 180 * S, 600 * S);
+                io.plimsoll.engine.PackingStrategy.BestFit, 180 * S, 600 * S, 50);
         PolicyResult p = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), paced, LOAD_10S, 1, false, false, "n");
         assertEquals(110.0, p.waitP50Seconds(), 1e-9);
         assertEquals(290.0, p.waitP99Seconds(), 1e-9);
@@ -176,21 +176,21 @@ class ServingReplayTest {
     @Test
     void parkedReplicasStayInPlaceAndTheEnginePacksTheOnesThatMove() {
         // two 2-GPU nodes; replicas park at 0.5 GPU after 10 s warm. A and B load on node 0 (best fit), C on node 1;
-        // all run 10-15 s and park in place at 25 s. The 30 s scan finds node 0 holding only parked replicas: the
-        // engine moves A beside C on node 1's device 0 (a shared device with room beats a fresh one) and B to
-        // device 1 (2 moves, each loading 10 s at 0.5 GPU). A at 100 s resumes on node 1: no device there is whole,
-        // so the engine moves C beside B (same node: no load) and A takes device 0: waits 2 s.
+        // all run 10-15 s and park in place at 25 s. The 30 s scan consolidates the least used node, as the operator
+        // does: node 1 (C, a quarter used) empties, the engine moving C beside A on node 0 (1 move, loading 10 s at
+        // 0.5 GPU). A at 100 s resumes on node 0: its device is shared, so the engine moves C beside B (same node: no
+        // load) and A takes its device whole: waits 2 s.
         ServingConfig c = new ServingConfig(2, 100 * S, 600 * S, 2, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
         ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}, {0, 5, 2}, {100, 5, 0}});
         PolicyResult r = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
-        assertEquals(2, r.parkedMoves());
+        assertEquals(1, r.parkedMoves());
         assertEquals(0, r.parkEvictions());
         assertEquals(2, r.maxNodes());
         assertEquals(3, r.coldStarts());
         assertEquals(1, r.resumes());
         assertEquals((10 + 10 + 10 + 2) / 4.0, r.waitMeanSeconds(), 1e-9);
-        // loads: 3 x 10 s on a whole GPU, 2 moves x 10 s at 0.5, A's resume 2 s on a whole GPU
-        assertEquals((30 + 10 + 2) / GPUH, r.loadingGpuHours(), 1e-9);
+        // loads: 3 x 10 s on a whole GPU, 1 move x 10 s at 0.5, A's resume 2 s on a whole GPU
+        assertEquals((30 + 5 + 2) / GPUH, r.loadingGpuHours(), 1e-9);
         // parked: A 25-100 s, B and C 25-107 s, each at 0.5 GPU
         assertEquals((75 + 82 + 82) * 0.5 / GPUH, r.parkedGpuHours(), 1e-9);
         org.junit.jupiter.api.Assertions.assertTrue(r.placements() >= 6, "every start, move and resume asks the engine");
