@@ -99,6 +99,16 @@ public final class ClusterState {
     public Collection<NodeState> nodes() { return nodes.values(); }
 
     public List<NodeState> nodesOf(String pool) {
+        List<String> names = poolIndex().getOrDefault(pool, List.of());
+        List<NodeState> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            NodeState n = nodes.get(name);
+            if (n != null) out.add(n);
+        }
+        return out;
+    }
+
+    private Map<String, List<String>> poolIndex() {
         Map<String, List<String>> index = byPool;
         if (index == null) {
             index = new java.util.HashMap<>();
@@ -107,13 +117,7 @@ public final class ClusterState {
             }
             byPool = index;
         }
-        List<String> names = index.getOrDefault(pool, List.of());
-        List<NodeState> out = new ArrayList<>(names.size());
-        for (String name : names) {
-            NodeState n = nodes.get(name);
-            if (n != null) out.add(n);
-        }
-        return out;
+        return index;
     }
 
     /** Records an accepted placement so the next decision sees it. */
@@ -157,7 +161,7 @@ public final class ClusterState {
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
         c.nodes.putAll(nodes);
-        c.byPool = byPool;
+        c.byPool = poolIndex(); // made once here, where it is copied from, and shared
         return c;
     }
 }

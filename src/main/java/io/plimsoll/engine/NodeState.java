@@ -28,7 +28,7 @@ public final class NodeState {
     /** Labels and taints, matched against the pod's nodeSelector, affinity and tolerations. */
     private NodeTraits traits = NodeTraits.NONE;
     /** The node as the packing policies see it, made on first use and dropped on every change (never changed itself). */
-    private io.plimsoll.engine.packing.NodeState packing;
+    private volatile io.plimsoll.engine.packing.NodeState packing; // read by several threads' copies
 
     public NodeState(String name, String pool, boolean schedulable, long cpuMilliCapacity, long memoryBytesCapacity,
                      int devices, Map<String, Integer> migCapacity) {

@@ -72,7 +72,9 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         scaling("t4", cordonOnly(0, false));
         await().atMost(WAIT).until(() -> cordoned(idle));
         assertFalse(cordoned(busy), "the node with a workload stays");
-        assertNotNull(client.nodes().withName(idle).get().getMetadata().getAnnotations().get(PoolScaler.SCALED_DOWN_AT));
+        // The cordon and the annotation are two writes: the annotation may follow the cordon by a moment.
+        await().atMost(WAIT).untilAsserted(() -> assertNotNull(client.nodes().withName(idle).get().getMetadata().getAnnotations()
+                .get(PoolScaler.SCALED_DOWN_AT)));
         await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
                 .anyMatch(e -> "ScaledDown".equals(e.getReason()) && e.getMessage().contains(idle)), "ScaledDown event"));
 
@@ -103,8 +105,8 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         // Anything the pool's scaler watches makes it look again; a relabelled node will do.
         client.nodes().withName("t4-1").edit(n -> { n.getMetadata().getLabels().put("touched", "1"); return n; });
         await().atMost(WAIT).until(() -> cordoned("t4-0") || cordoned("t4-1"));
-        assertNotNull(client.nodes().withName(cordoned("t4-0") ? "t4-0" : "t4-1").get().getMetadata().getAnnotations()
-                .get(PoolScaler.SCALED_DOWN_AT));
+        await().atMost(WAIT).untilAsserted(() -> assertNotNull(client.nodes().withName(cordoned("t4-0") ? "t4-0" : "t4-1").get()
+                .getMetadata().getAnnotations().get(PoolScaler.SCALED_DOWN_AT)));
     }
 
     @Test
