@@ -10,4 +10,12 @@ package io.plimsoll.simulate.serving;
 public record PolicyResult(String policy, int requests, double busyGpuHours, double idleWarmGpuHours,
                            double parkedGpuHours, double loadingGpuHours, double nodeHours, int maxNodes,
                            long coldStarts, long resumes, long parkedMoves, long restarts, long parkEvictions,
-                           long placements, double waitP50Seconds, double waitP99Seconds, double waitMeanSeconds) {}
+                           long placements, double waitP50Seconds, double waitP99Seconds, double waitMeanSeconds,
+                           NodeHours nodeHoursBy) {
+    /**
+     * Where the GPU-node-hours went: nodes starting (asked for, not usable yet), empty (waiting out the empty-node
+     * grace), holding only parked replicas, and holding some replica that is not parked (loading, busy, idle-warm);
+     * with how full, on average, the last kind was (share of its GPUs in use).
+     */
+    public record NodeHours(double starting, double empty, double parkedOnly, double serving, double servingFullPct) {}
+}

@@ -108,6 +108,9 @@ public final class ServingReplay {
     private int nodeIds, replicaIds;
     // accounting (GPU-milli x ms)
     private double busyMs, idleMs, parkedMs, loadMs, nodeMs;
+    /** Node time by what the node held (see {@link PolicyResult.NodeHours}). */
+    private double startingNodeMs, emptyNodeMs, parkedOnlyNodeMs, servingNodeMs, servingUsedMilliMs;
+    private long lastNodeAccount;
     /** Operator pace: when the pool last grew, and last drained a parked-only node. */
     private Long lastScaleUp, lastParkedEviction;
     private long lastDrain = Long.MIN_VALUE / 2;
@@ -156,6 +159,7 @@ public final class ServingReplay {
         waits = new long[reqs.size()];
         long t0 = reqs.get(0).arrivalMillis();
         now = t0;
+        lastNodeAccount = t0;
         if (!unlimited()) {
             int need = startWarm ? (models.length + cfg.gpusPerNode() - 1) / cfg.gpusPerNode() : 0;
             for (int i = 0; i < Math.max(need, cfg.initialNodes()); i++) addNode(t0).ready = true;
@@ -174,6 +178,7 @@ public final class ServingReplay {
         outstanding = reqs.size();
         while (!events.isEmpty() && outstanding > 0) {
             Ev e = events.poll();
+            accountNodes(e.t);
             now = e.t;
             switch (e.type) {
                 case ARRIVAL -> arrival((ServingTrace.Request) e.o);
@@ -200,7 +205,9 @@ public final class ServingReplay {
         double h = 3_600_000.0 * FULL;
         return new PolicyResult(label, served, busyMs / h, (idleMs + parkedMs) / h, parkedMs / h, loadMs / h,
                 nodeMs / 3_600_000.0, maxNodes, coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements,
-                pct(w, 0.50) / 1000.0, pct(w, 0.99) / 1000.0, mean);
+                pct(w, 0.50) / 1000.0, pct(w, 0.99) / 1000.0, mean,
+                new PolicyResult.NodeHours(startingNodeMs / 3_600_000.0, emptyNodeMs / 3_600_000.0, parkedOnlyNodeMs / 3_600_000.0,
+                        servingNodeMs / 3_600_000.0, servingNodeMs == 0 ? 0 : 100.0 * servingUsedMilliMs / (servingNodeMs * (double) capacity())));
     }
 
     static long pct(long[] sorted, double q) {
@@ -229,6 +236,25 @@ public final class ServingReplay {
     }
 
     private void setState(Replica r, St s) { account(r); r.s = s; r.token++; }
+
+    /** Where the node time from the last event to {@code t} went, by what each node held meanwhile. */
+    private void accountNodes(long t) {
+        long d = t - lastNodeAccount;
+        lastNodeAccount = t;
+        if (d <= 0) return;
+        for (Node n : nodes) {
+            if (!n.ready) { startingNodeMs += d; continue; }
+            if (n.reps.isEmpty()) { emptyNodeMs += d; continue; }
+            boolean serving = false;
+            for (Replica r : n.reps) if (r.s != St.PARKED) { serving = true; break; }
+            if (serving) {
+                servingNodeMs += d;
+                servingUsedMilliMs += (double) n.used() * d;
+            } else {
+                parkedOnlyNodeMs += d;
+            }
+        }
+    }
 
     // ---- nodes and the placement engine ----------------------------------------------------------
     private Node addNode(long readyAt) {

@@ -168,6 +168,13 @@ public final class ServingSimulateCommand {
                     r.busyGpuHours(), r.idleWarmGpuHours(), r.parkedGpuHours(), r.loadingGpuHours(), r.nodeHours(), r.maxNodes(),
                     r.coldStarts(), r.parkedMoves(), r.resumes(), r.restarts(), r.parkEvictions(), r.waitP50Seconds(), r.waitP99Seconds());
         }
+        out.printf(Locale.ROOT, "%-38s %9s %10s %12s %10s %14s%n", "where the node-hours went", "starting", "empty",
+                "parked only", "serving", "serving full");
+        for (PolicyResult r : results) {
+            PolicyResult.NodeHours b = r.nodeHoursBy();
+            out.printf(Locale.ROOT, "%-38s %9.1f %10.1f %12.1f %10.1f %13.0f%%%n", r.policy(), b.starting(), b.empty(), b.parkedOnly(),
+                    b.serving(), b.servingFullPct());
+        }
         out.printf(Locale.ROOT, "goal: idle %.1f <= keep-alive 5m %.1f: %s; cold starts %d <= keep-alive 15m %d: %s;"
                         + " p99 %.1fs <= keep-alive 15m %.1fs: %s -> %s%n",
                 pl.idleWarmGpuHours(), k5.idleWarmGpuHours(), idleOk ? "yes" : "NO", pl.coldStarts(), k15.coldStarts(),
@@ -226,6 +233,14 @@ public final class ServingSimulateCommand {
             p.put("parked_gpu_hours", Json.fixed(r.parkedGpuHours(), 3));
             p.put("loading_gpu_hours", Json.fixed(r.loadingGpuHours(), 3));
             p.put("gpu_node_hours", Json.fixed(r.nodeHours(), 3));
+            PolicyResult.NodeHours b = r.nodeHoursBy();
+            Map<String, Object> by = new LinkedHashMap<>();
+            by.put("starting", Json.fixed(b.starting(), 3));
+            by.put("empty", Json.fixed(b.empty(), 3));
+            by.put("parked_only", Json.fixed(b.parkedOnly(), 3));
+            by.put("serving", Json.fixed(b.serving(), 3));
+            by.put("serving_full_pct", Json.fixed(b.servingFullPct(), 1));
+            p.put("gpu_node_hours_by", by);
             p.put("max_nodes", r.maxNodes());
             p.put("cold_starts", r.coldStarts());
             p.put("parked_moves", r.parkedMoves());

@@ -197,6 +197,23 @@ class ServingReplayTest {
     }
 
     @Test
+    void theNodeHoursAreSplitByWhatTheNodesHeldAndAddUp() {
+        // The scenario above: 2 nodes from 0 s; node 1 empties at 30 s (its parked replica moves) and is removed after
+        // the 600 s grace, which the run does not reach (it ends at 107 s): 107 s on node 0, 107 s on node 1.
+        ServingConfig c = new ServingConfig(2, 100 * S, 600 * S, 2, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {0, 5, 1}, {0, 5, 2}, {100, 5, 0}});
+        PolicyResult r = new ServingReplay(t, PARK_AFTER_10S, c, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        PolicyResult.NodeHours b = r.nodeHoursBy();
+        assertEquals(r.nodeHours(), b.starting() + b.empty() + b.parkedOnly() + b.serving(), 1e-9, "every node-hour is in one kind");
+        assertEquals(0, b.starting(), 1e-12);
+        // node 1: serving 0-25 s, parked only 25-30 s, then empty 30-107 s; node 0: serving 0-25 s, parked only 25-100 s,
+        // then serving (A resumes) 100-107 s.
+        assertEquals(77 / 3600.0, b.empty(), 1e-9);
+        assertEquals((5 + 75) / 3600.0, b.parkedOnly(), 1e-9);
+        assertEquals((25 + 25 + 7) / 3600.0, b.serving(), 1e-9);
+    }
+
+    @Test
     void parkedReplicasMovedToAnotherNodeAreChargedTheirLoad() {
         // two 1-GPU nodes. A loads on node 0, B on node 1; both park at 25 s (0.5 GPU each, on their own node).
         // The 30 s scan finds node 0 holding only a parked replica: the engine moves A beside B on node 1 (A loads
