@@ -233,14 +233,6 @@ public final class ServingSimulateCommand {
             p.put("parked_gpu_hours", Json.fixed(r.parkedGpuHours(), 3));
             p.put("loading_gpu_hours", Json.fixed(r.loadingGpuHours(), 3));
             p.put("gpu_node_hours", Json.fixed(r.nodeHours(), 3));
-            PolicyResult.NodeHours b = r.nodeHoursBy();
-            Map<String, Object> by = new LinkedHashMap<>();
-            by.put("starting", Json.fixed(b.starting(), 3));
-            by.put("empty", Json.fixed(b.empty(), 3));
-            by.put("parked_only", Json.fixed(b.parkedOnly(), 3));
-            by.put("serving", Json.fixed(b.serving(), 3));
-            by.put("serving_full_pct", Json.fixed(b.servingFullPct(), 1));
-            p.put("gpu_node_hours_by", by);
             p.put("max_nodes", r.maxNodes());
             p.put("cold_starts", r.coldStarts());
             p.put("parked_moves", r.parkedMoves());
@@ -251,6 +243,14 @@ public final class ServingSimulateCommand {
             p.put("wait_p50_s", Json.fixed(r.waitP50Seconds(), 3));
             p.put("wait_p99_s", Json.fixed(r.waitP99Seconds(), 3));
             p.put("wait_mean_s", Json.fixed(r.waitMeanSeconds(), 3));
+            PolicyResult.NodeHours b = r.nodeHoursBy();
+            Map<String, Object> by = new LinkedHashMap<>();
+            by.put("starting", Json.fixed(b.starting(), 3));
+            by.put("empty", Json.fixed(b.empty(), 3));
+            by.put("parked_only", Json.fixed(b.parkedOnly(), 3));
+            by.put("serving", Json.fixed(b.serving(), 3));
+            by.put("serving_full_pct", Json.fixed(b.servingFullPct(), 1));
+            p.put("gpu_node_hours_by", by);
             policies.add(p);
         }
         doc.put("policies", policies);

@@ -57,6 +57,17 @@ class ServingSimulateCommandTest {
         int n = 0;
         while (m.find()) { assertEquals(busy / 3600, Double.parseDouble(m.group(1)), 1e-3); n++; }
         assertEquals(7, n);
+        // where each policy's node-hours went, in kinds that add up to its node-hours
+        Matcher by = Pattern.compile("\"gpu_node_hours\": ([0-9.]+),.*?\"gpu_node_hours_by\": \\{\"starting\": ([0-9.]+), \"empty\": ([0-9.]+), "
+                + "\"parked_only\": ([0-9.]+), \"serving\": ([0-9.]+)", Pattern.DOTALL).matcher(j);
+        int kinds = 0;
+        while (by.find()) {
+            double sum = 0;
+            for (int g = 2; g <= 5; g++) sum += Double.parseDouble(by.group(g));
+            assertEquals(Double.parseDouble(by.group(1)), sum, 0.005, by.group());
+            kinds++;
+        }
+        assertEquals(7, kinds, j);
         // always-on never cold-starts after the start; the others do
         String on = j.substring(j.indexOf("\"policy\": \"always-on"));
         on = on.substring(0, on.indexOf('}'));
