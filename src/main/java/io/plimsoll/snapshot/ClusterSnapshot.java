@@ -247,12 +247,14 @@ public class ClusterSnapshot {
     private final class PodHandler implements ResourceEventHandler<Pod> {
         @Override
         public void onAdd(Pod pod) {
+            records.markSeen(key(pod));
             touch(pod);
             fire(change(pod, terminal(pod)));
         }
 
         @Override
         public void onUpdate(Pod oldPod, Pod pod) {
+            records.markSeen(key(pod));
             boolean freed = terminal(pod) && !terminal(oldPod);
             boolean moved = !java.util.Objects.equals(nodeName(oldPod), nodeName(pod));
             touch(oldPod);
@@ -602,7 +604,10 @@ public class ClusterSnapshot {
         List<Pod> unrecorded = new ArrayList<>();
         for (Pod p : pods.getIndexer().byIndex(BY_NODE, name)) {
             PodRecord r = record(p);
-            if (r != null) seen.add(r.podKey());
+            if (r != null) {
+                seen.add(r.podKey());
+                records.markSeen(r.podKey());
+            }
             if (terminal(p)) continue;
             ns.usePod();
             ns.useResources(PodRequests.milli(p, "cpu"), PodRequests.bytes(p, "memory"));
@@ -628,7 +633,8 @@ public class ClusterSnapshot {
         }
         // Placements decided whose pods the informer has not seen yet (or that failed and will be released).
         for (PodRecord r : records.onNode(name)) {
-            if (seen.contains(r.podKey()) || r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
+            // A pod the informer has shown and no longer has is being deleted: its record goes when the handler runs.
+            if (seen.contains(r.podKey()) || records.seen(r.podKey()) || r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
             ns.usePod();
             ns.useResources(r.slot().cpuMilli(), r.slot().memoryBytes());
             if (profile != null && profile.name().equals(r.pool())) useRecorded(ns, r, profile);
@@ -674,7 +680,7 @@ public class ClusterSnapshot {
     /** True while a pod for this replica is being created and the informer has not seen it yet. */
     public boolean isReserved(String workloadKey, int replica) {
         for (PodRecord r : records.ofWorkload(workloadKey)) {
-            if (r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null
+            if (r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null && !records.seen(r.podKey())
                     && r.at().plus(RESERVATION_TTL).isAfter(clock.instant())) return true;
         }
         return false;

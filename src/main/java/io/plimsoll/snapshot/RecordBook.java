@@ -21,10 +21,25 @@ final class RecordBook {
     private final Map<String, Set<String>> byNode = new HashMap<>();
     /** The pods whose record says parked. */
     private final Set<String> parked = new HashSet<>();
+    /**
+     * The pods with a record that the pod informer has shown: once shown and gone from its cache, a pod is deleted (its
+     * record goes when the delete handler runs), and no longer a placement being created.
+     */
+    private final Set<String> seen = new HashSet<>();
     private final Consumer<String> touched;
 
     RecordBook(Consumer<String> touched) {
         this.touched = touched;
+    }
+
+    /** The informer shows the pod (if it has a record). */
+    synchronized void markSeen(String podKey) {
+        if (byPod.containsKey(podKey)) seen.add(podKey);
+    }
+
+    /** Whether the informer has shown the recorded pod. */
+    synchronized boolean seen(String podKey) {
+        return seen.contains(podKey);
     }
 
     synchronized PodRecord get(String podKey) {
@@ -79,6 +94,7 @@ final class RecordBook {
             r = byPod.get(podKey);
             if (r == null || !which.test(r)) return null;
             byPod.remove(podKey);
+            seen.remove(podKey);
             unindex(r);
         }
         touched.accept(r.node());
@@ -95,6 +111,7 @@ final class RecordBook {
         synchronized (this) {
             for (String k : List.copyOf(byWorkload.getOrDefault(workloadKey, Set.of()))) {
                 PodRecord r = byPod.remove(k);
+                seen.remove(k);
                 if (r != null) {
                     unindex(r);
                     gone.add(r);

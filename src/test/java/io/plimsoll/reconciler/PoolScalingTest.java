@@ -181,8 +181,12 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         scaling("one", scaleTarget("1h", 2));
         await().atMost(WAIT).untilAsserted(() -> assertEquals(3, replicas()));
         assertEquals(1.0, operator.registry.get("plimsoll.scale.ups").tags("pool", "one", "reason", "parked-evicted").counter().count());
-        assertTrue(client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream().noneMatch(e -> "Unschedulable".equals(e.getReason())
-                && e.getInvolvedObject().getName().equals("busy-b")), "busy-b never waited as Pending for the new node");
+        List<String> waited = client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
+                .filter(e -> "Unschedulable".equals(e.getReason()) && e.getInvolvedObject().getName().equals("busy-b"))
+                .map(e -> e.getMessage()).toList();
+        assertTrue(waited.isEmpty(), "busy-b never waited as Pending for the new node: " + waited + "; events: "
+                + client.v1().events().inNamespace(Fixtures.NS).list().getItems().stream().map(e -> e.getInvolvedObject().getName()
+                        + " " + e.getReason() + ": " + e.getMessage()).toList());
 
         // an idle workload with no share left anywhere to park in goes to zero instead of waiting for a device
         onPoolOne("idle-c", java.time.Instant.now().minusSeconds(60));
