@@ -794,7 +794,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private double modelMemoryGiB(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, boolean park) {
         double declared = need.minMemoryGiB();
         if (!park || prometheus == null || !parkable(need)) return declared;
-        boolean someRunWhole = byIndex.values().stream().anyMatch(p -> snapshot.record(p) != null && !snapshot.record(p).parked());
+        boolean someRunWhole = byIndex.values().stream().map(snapshot::record).anyMatch(r -> r != null && !r.parked());
         if (!someRunWhole) return declared;
         var measured = prometheus.deviceMemoryUsedMiB(wl.getMetadata().getNamespace(), wl.getMetadata().getName(), snapshot.clock().instant());
         return measured.isPresent() ? Math.max(declared, measured.getAsDouble() / 1024.0) : declared;
