@@ -14,6 +14,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.maxNodes) || !has(self.minNodes) || self.maxNodes >= self.minNodes",
         message = "maxNodes must be at least minNodes")
 public class PoolScaling {
+    /** The operator's default parkedOnlyAfter, the replay's too ({@code simulate serving --parked-only-after}). */
+    public static final String DEFAULT_PARKED_ONLY_AFTER = io.plimsoll.engine.PoolPlanner.DEFAULT_PARKED_ONLY_AFTER.toMinutes() + "m";
+
     /** How a node leaves the pool. */
     public enum Mode {
         /** Cordon the idle node and leave its removal to Cluster Autoscaler or Karpenter. */
@@ -48,6 +51,10 @@ public class PoolScaling {
     @Pattern("^([0-9]{1,7}(s|m|h))+$")
     @io.fabric8.generator.annotation.Size(max = 64)
     private String consolidationInterval = "10m";
+    @JsonPropertyDescription("How long a node may hold only parked replicas (idle Inference replicas keeping their model in device memory, serving nothing) before it is removed like an idle node: its parked replicas are placed again elsewhere, parked, where a share is free, else scaled to zero (they come back on their next request). A parked replica saves its model a cold start; a node kept up only for parked replicas costs the whole node. e.g. 20m (default), or Never to keep such nodes while any replica stays parked.")
+    @Pattern("^(Never|([0-9]{1,7}(s|m|h))+)$")
+    @io.fabric8.generator.annotation.Size(max = 64)
+    private String parkedOnlyAfter = DEFAULT_PARKED_ONLY_AFTER;
     @JsonPropertyDescription("Report in status and events what would be removed or added and the money it would save, without acting.")
     private Boolean dryRun = false;
 
@@ -67,6 +74,8 @@ public class PoolScaling {
     public void setConsolidateBelowPercent(Integer consolidateBelowPercent) { this.consolidateBelowPercent = consolidateBelowPercent; }
     public String getConsolidationInterval() { return consolidationInterval; }
     public void setConsolidationInterval(String consolidationInterval) { this.consolidationInterval = consolidationInterval; }
+    public String getParkedOnlyAfter() { return parkedOnlyAfter; }
+    public void setParkedOnlyAfter(String parkedOnlyAfter) { this.parkedOnlyAfter = parkedOnlyAfter; }
     public Boolean getDryRun() { return dryRun; }
     public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
 }

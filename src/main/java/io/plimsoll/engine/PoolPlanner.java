@@ -13,6 +13,10 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>A node that holds no work is marked idle when first seen so; one idle for {@code scaleDownAfter} is removed,
  *       one per evaluation, never below {@code minNodes}.</li>
+ *   <li>With {@code parkedOnlyAfter} set, a node whose work is all parked replicas serves nothing either: it is marked
+ *       idle too, and once it has served nothing for {@code parkedOnlyAfter} it is removed, its parked replicas
+ *       placed elsewhere or scaled to zero. A parked replica costs its model's next request a few seconds; a node kept
+ *       up only for parked replicas costs the whole node. Empty nodes go first.</li>
  *   <li>Otherwise, when the pool may grow, is below {@code maxNodes} and the last growth is a cooldown ago, it grows by
  *       one node if work waits that a new node would take, or if parked replicas had to be scaled to zero to make room
  *       since it last grew (the pool is short of warm capacity) and no node is starting.</li>
@@ -21,22 +25,37 @@ import java.util.function.Supplier;
 public final class PoolPlanner {
     private PoolPlanner() {}
 
+    /** The operator's default {@code parkedOnlyAfter}. */
+    public static final Duration DEFAULT_PARKED_ONLY_AFTER = Duration.ofMinutes(20);
+
     /**
      * @param scaleDownAfter how long a node holds no work before it is removed
      * @param minNodes       the pool never shrinks below this
      * @param maxNodes       the pool never grows to more than this
      * @param canGrow        whether the pool can grow at all (it has something to scale)
      * @param scaleUpCooldown the least time between two growths
+     * @param parkedOnlyAfter how long a node holding only parked replicas is kept (null: as long as they stay parked)
      */
-    public record Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown) {}
+    public record Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown,
+                        Duration parkedOnlyAfter) {
+        /** Rules that keep a node as long as any replica is on it, parked or not. */
+        public Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown) {
+            this(scaleDownAfter, minNodes, maxNodes, canGrow, scaleUpCooldown, null);
+        }
+    }
 
     /**
      * @param name      the node
      * @param inPool    still counted in the pool (not being removed)
      * @param holdsWork some workload's pod is on it
-     * @param idleSince when it was first seen holding no work (null: not marked yet)
+     * @param idleSince when it was first seen serving nothing (null: not marked yet)
+     * @param onlyParked every pod on it is a parked replica (it holds work but serves none)
      */
-    public record NodeFacts(String name, boolean inPool, boolean holdsWork, Instant idleSince) {}
+    public record NodeFacts(String name, boolean inPool, boolean holdsWork, Instant idleSince, boolean onlyParked) {
+        public NodeFacts(String name, boolean inPool, boolean holdsWork, Instant idleSince) {
+            this(name, inPool, holdsWork, idleSince, false);
+        }
+    }
 
     /**
      * @param nodes              the pool's nodes, in the order removal candidates are taken
@@ -53,6 +72,8 @@ public final class PoolPlanner {
     public enum Reason {
         /** The node held no work for scaleDownAfter. */
         NodeIdle,
+        /** The node held only parked replicas for parkedOnlyAfter: they move or scale to zero, and it goes. */
+        OnlyParkedReplicas,
         /** Pending work would fit a new node. */
         PendingFitsNewNode,
         /** Parked replicas were scaled to zero to make room: the pool is short of warm capacity. */
@@ -92,12 +113,13 @@ public final class PoolPlanner {
     public static Plan plan(Rules rules, Facts facts, Instant now) {
         List<Action> actions = new ArrayList<>();
         List<NodeFacts> idle = new ArrayList<>();
-        NodeFacts candidate = null;
+        NodeFacts empty = null, parkedOnly = null;
         Instant recheckAt = null;
         int inPool = 0;
         for (NodeFacts n : facts.nodes()) {
             if (n.inPool()) inPool++;
-            if (n.holdsWork()) {
+            boolean servesNothing = !n.holdsWork() || (n.onlyParked() && rules.parkedOnlyAfter() != null);
+            if (!servesNothing) {
                 if (n.idleSince() != null) actions.add(new ClearIdle(n.name()));
                 continue;
             }
@@ -106,17 +128,21 @@ public final class PoolPlanner {
                 since = now;
                 actions.add(new MarkIdle(n.name(), now));
             }
-            idle.add(new NodeFacts(n.name(), n.inPool(), false, since));
-            Instant due = since.plus(rules.scaleDownAfter());
+            NodeFacts marked = new NodeFacts(n.name(), n.inPool(), n.holdsWork(), since, n.onlyParked());
+            idle.add(marked);
+            Instant due = since.plus(n.holdsWork() ? rules.parkedOnlyAfter() : rules.scaleDownAfter());
             if (!n.inPool()) continue;
             if (now.isAfter(due) || now.equals(due)) {
-                if (candidate == null) candidate = new NodeFacts(n.name(), true, false, since);
+                if (!n.holdsWork() && empty == null) empty = marked;
+                if (n.holdsWork() && parkedOnly == null) parkedOnly = marked;
             } else if (recheckAt == null || due.isBefore(recheckAt)) {
                 recheckAt = due;
             }
         }
+        NodeFacts candidate = empty != null ? empty : parkedOnly;
         if (candidate != null && inPool - 1 >= rules.minNodes()) {
-            actions.add(new ScaleDown(candidate.name(), candidate.idleSince(), Reason.NodeIdle));
+            actions.add(new ScaleDown(candidate.name(), candidate.idleSince(),
+                    candidate.holdsWork() ? Reason.OnlyParkedReplicas : Reason.NodeIdle));
             return new Plan(actions, idle, recheckAt, Hold.None);
         }
         Hold hold = candidate != null ? Hold.AtMinNodes : Hold.NothingToScale;

@@ -101,6 +101,7 @@ public class PoolScaler {
         // The facts: what each node holds, as the snapshot sees it, and since when it holds nothing (kept on the node).
         List<Node> members = snapshot.nodesOf(pool);
         java.util.Set<String> busy = snapshot.nodesHoldingWorkload();
+        java.util.Set<String> onlyParked = snapshot.nodesHoldingOnlyParked();
         List<PoolPlanner.NodeFacts> facts = new ArrayList<>();
         Map<String, Node> byName = new java.util.HashMap<>();
         for (Node n : members) {
@@ -112,11 +113,14 @@ public class PoolScaler {
             boolean inPool = !removed.contains(name)
                     && (!cordoned || (ann.containsKey(CONSOLIDATED_AT) && !ann.containsKey(SCALED_DOWN_AT)));
             Instant since = parseOr(ann.get(IDLE_SINCE), null); // unreadable: marked again from now
-            facts.add(new PoolPlanner.NodeFacts(name, inPool, busy.contains(name), since));
+            facts.add(new PoolPlanner.NodeFacts(name, inPool, busy.contains(name), since, onlyParked.contains(name)));
         }
         var eviction = snapshot.lastParkedEviction(poolName).orElse(null);
+        String parkedOnly = s.getParkedOnlyAfter() == null ? PoolScaling.DEFAULT_PARKED_ONLY_AFTER : s.getParkedOnlyAfter();
+        Duration parkedOnlyAfter = "Never".equals(parkedOnly) ? null
+                : IdleScaler.parse("AcceleratorPool " + poolName + " spec.scaling.parkedOnlyAfter", parkedOnly);
         PoolPlanner.Rules rules = new PoolPlanner.Rules(after, min, s.getMaxNodes() == null ? 0 : s.getMaxNodes(),
-                s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null, SCALE_UP_COOLDOWN);
+                s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null, SCALE_UP_COOLDOWN, parkedOnlyAfter);
         PoolPlanner.Plan plan = PoolPlanner.plan(rules, new PoolPlanner.Facts(facts, 0,
                 lastUp == null ? null : parseOr(lastUp, Instant.EPOCH),
                 () -> pendingThatFitsANewNode(pool, profile, state, pending.get()),
@@ -162,8 +166,13 @@ public class PoolScaler {
     private void scaleDown(AcceleratorPool pool, PoolProfile profile, PoolScaling s, Node n, PoolPlanner.ScaleDown d, int min,
                            boolean dryRun, String at, List<ScaleAction> actions) {
         String name = d.node();
+        boolean parkedOnly = d.reason() == PoolPlanner.Reason.OnlyParkedReplicas;
         // The idle start, not a running duration, so a dry run's repeated report stays one event.
-        String why = "held no workload since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
+        String why = parkedOnly
+                ? "held only parked replicas since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (parkedOnlyAfter "
+                  + (s.getParkedOnlyAfter() == null ? PoolScaling.DEFAULT_PARKED_ONLY_AFTER : s.getParkedOnlyAfter())
+                  + "); they are placed again elsewhere, parked, or scaled to zero"
+                : "held no workload since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
         actions.add(new ScaleAction("ScaleDown", name, why, profile.costPerNodeHour(), at, dryRun));
         if (dryRun) {
             events.normal(pool, "WouldScaleDown", "dry run: would remove node " + name + ", " + why + ", saving "
@@ -173,6 +182,14 @@ public class PoolScaler {
         nodes.cordon(name);
         nodes.annotate(name, SCALED_DOWN_AT, at);
         removed.add(name);
+        if (parkedOnly) {
+            // Their workloads see a replica missing: placed again parked where a share is free (not here: cordoned),
+            // else scaled to zero. Only the parked ones: a replica that resumed meanwhile is left to the node's drain.
+            for (io.fabric8.kubernetes.api.model.Pod p : snapshot.podsOn(name)) {
+                io.plimsoll.snapshot.PodRecord r = snapshot.record(p);
+                if (r != null && r.parked()) pods.delete(p);
+            }
+        }
         String how = "cordoned; removal left to the cluster autoscaler";
         if (s.getMode() == PoolScaling.Mode.ScaleTarget) {
             boolean marked = n != null && nodes.markMachineForDeletion(n.getMetadata().getAnnotations(), MACHINE_API);

@@ -324,13 +324,38 @@ public class ClusterSnapshot {
         java.util.Set<String> busy = new java.util.HashSet<>();
         for (Pod p : pods.getStore().list()) {
             if (p.getSpec() == null || p.getSpec().getNodeName() == null || terminal(p)) continue;
-            boolean daemon = p.getMetadata().getOwnerReferences() != null
-                    && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> "DaemonSet".equals(o.getKind()));
-            boolean mirror = p.getMetadata().getAnnotations() != null
-                    && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror");
-            if (!daemon && !mirror) busy.add(p.getSpec().getNodeName());
+            if (!daemonOrStatic(p)) busy.add(p.getSpec().getNodeName());
         }
         return busy;
+    }
+
+    /**
+     * Nodes where every pod other than daemon or static pods is a replica Plimsoll's records show parked: they hold
+     * work but serve none. Costs the parked replicas and the pods of their nodes.
+     */
+    public java.util.Set<String> nodesHoldingOnlyParked() {
+        ensureStarted();
+        java.util.Set<String> candidates = new java.util.HashSet<>();
+        for (PodRecord r : records.parked()) candidates.add(r.node());
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String node : candidates) {
+            boolean onlyParked = false;
+            for (Pod p : pods.getIndexer().byIndex(BY_NODE, node)) {
+                if (terminal(p) || daemonOrStatic(p)) continue;
+                PodRecord r = record(p);
+                if (r == null || !r.parked()) { onlyParked = false; break; }
+                onlyParked = true;
+            }
+            if (onlyParked) out.add(node);
+        }
+        return out;
+    }
+
+    private static boolean daemonOrStatic(Pod p) {
+        return (p.getMetadata().getOwnerReferences() != null
+                && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> "DaemonSet".equals(o.getKind())))
+                || (p.getMetadata().getAnnotations() != null
+                && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror"));
     }
 
     /** Pods Plimsoll pinned to one device of a pool's node (by its records), not finished and not being deleted. */

@@ -35,6 +35,38 @@ class PoolPlannerTest {
     }
 
     @Test
+    void aNodeHoldingOnlyParkedReplicasLeavesAfterParkedOnlyAfterEmptyNodesFirst() {
+        var rules = new PoolPlanner.Rules(Duration.ofMinutes(10), 0, 4, true, Duration.ofMinutes(3), Duration.ofMinutes(20));
+        Instant since = NOW.minus(Duration.ofMinutes(25));
+        // Parked only for 25 minutes: due. A serving node is never a candidate, nor one parked-only for 5 minutes.
+        var plan = PoolPlanner.plan(rules, facts(List.of(
+                new NodeFacts("serving", true, true, null, false),
+                new NodeFacts("parked-new", true, true, null, true),
+                new NodeFacts("parked-recent", true, true, NOW.minus(Duration.ofMinutes(5)), true),
+                new NodeFacts("parked-long", true, true, since, true)), null, null, null), NOW);
+        assertEquals(List.of(new PoolPlanner.MarkIdle("parked-new", NOW),
+                new PoolPlanner.ScaleDown("parked-long", since, PoolPlanner.Reason.OnlyParkedReplicas)), plan.actions());
+        assertEquals(NOW.plus(Duration.ofMinutes(15)), plan.recheckAt(), "parked-recent is due in 15 minutes");
+        // An empty node due at the same time goes first: nothing has to move.
+        var both = PoolPlanner.plan(rules, facts(List.of(
+                new NodeFacts("parked-long", true, true, since, true),
+                new NodeFacts("empty", true, false, NOW.minus(Duration.ofMinutes(11)), false)), null, null, null), NOW);
+        assertEquals(new PoolPlanner.ScaleDown("empty", NOW.minus(Duration.ofMinutes(11)), PoolPlanner.Reason.NodeIdle),
+                both.actions().get(both.actions().size() - 1));
+        // A parked-only node that serves again is no longer idle.
+        var back = PoolPlanner.plan(rules, facts(List.of(new NodeFacts("parked-long", true, true, since, false)), null, null, null), NOW);
+        assertEquals(List.of(new PoolPlanner.ClearIdle("parked-long")), back.actions());
+    }
+
+    @Test
+    void withoutParkedOnlyAfterParkedReplicasKeepTheirNode() {
+        var plan = PoolPlanner.plan(RULES, facts(List.of(new NodeFacts("a", true, true, null, true),
+                new NodeFacts("b", true, true, null, true)), null, null, null), NOW);
+        assertTrue(plan.actions().isEmpty());
+        assertTrue(plan.idleNodes().isEmpty());
+    }
+
+    @Test
     void keepsTheLastNodeAtMinNodesAndDoesNotCountNodesLeavingThePool() {
         var plan = PoolPlanner.plan(RULES, facts(List.of(
                 new NodeFacts("leaving", false, false, NOW.minus(Duration.ofHours(1))),

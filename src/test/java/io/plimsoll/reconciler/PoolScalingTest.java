@@ -87,7 +87,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
     }
 
     String scalingNote(String pool) {
-        var c = Conditions.get(pool(pool).getStatus().getConditions(), "ScalingReady");
+        var c = pool(pool).getStatus() == null ? null : Conditions.get(pool(pool).getStatus().getConditions(), "ScalingReady");
         return c == null || c.getMessage() == null ? "" : c.getMessage();
     }
 
@@ -272,6 +272,40 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void aNodeHoldingOnlyParkedReplicasLeavesAfterParkedOnlyAfterAndTheyParkElsewhere() {
+        // serve runs on X; an idle workload is parked alone on Y
+        client.resource(workload("serve", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();
+        awaitState("serve", WorkloadState.Running);
+        String x = Fixtures.pods(client, "serve").get(0).getSpec().getNodeName();
+        cordon(x, true);
+        AIWorkload idle = workload("parked", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
+        idle.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", java.time.Instant.now().minusSeconds(60).toString()));
+        client.resource(idle).create();
+        awaitState("parked", WorkloadState.Parked);
+        String y = Fixtures.pods(client, "parked").get(0).getSpec().getNodeName();
+        cordon(x, false);
+        assertFalse(x.equals(y));
+
+        PoolScaling s = cordonOnly(0, false);
+        s.setScaleDownAfter("10m");
+        s.setParkedOnlyAfter("1s");
+        scaling("t4", s);
+        // Y served nothing: it leaves, and the parked replica is placed again, parked, on X beside serve
+        await().atMost(WAIT).until(() -> cordoned(y));
+        await().atMost(WAIT).untilAsserted(() -> {
+            var p = Fixtures.pod(client, Fixtures.NS, "parked", 0);
+            assertNotNull(p);
+            assertEquals(x, p.getSpec().getNodeName());
+            assertNotNull(p.getMetadata().getAnnotations().get("plimsoll.io/parked-since"));
+        });
+        awaitState("parked", WorkloadState.Parked);
+        assertFalse(cordoned(x), "the node that serves stays");
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
+                .anyMatch(e -> "ScaledDown".equals(e.getReason()) && e.getMessage().contains(y)
+                        && e.getMessage().contains("held only parked replicas")), "ScaledDown event"));
+    }
+
+    @Test
     void aRunningTrainingGangMovesOnlyWhenItsPolicyAllowsAndThenWhole() {
         // node X: one GPU of inference and a 2-GPU job, so a 2-replica training gang gets X's last GPU and one on Y
         client.resource(workload("serve1", WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null)).create();
@@ -333,8 +367,9 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
                 .withNewStatus().withDisruptionsAllowed(0).withCurrentHealthy(1).withDesiredHealthy(1).withExpectedPods(1).endStatus()
                 .build()).create();
         scaling("t4", consolidating());
-        await().atMost(WAIT).untilAsserted(() -> assertTrue(Conditions.get(pool("t4").getStatus().getConditions(), "ScalingReady")
-                .getMessage().contains("PodDisruptionBudget team-a/serving-pdb allows 0 disruption(s)"),
+        // scalingNote: the condition may not be written yet
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(scalingNote("t4")
+                .contains("PodDisruptionBudget team-a/serving-pdb allows 0 disruption(s)"),
                 () -> io.fabric8.kubernetes.client.utils.Serialization.asJson(pool("t4").getStatus()) + " pdbs: "
                         + client.policy().v1().podDisruptionBudget().inNamespace(NS).list().getItems()));
         assertEquals(xy[1], Fixtures.pods(client, "b").get(0).getSpec().getNodeName(), "b stays where it is");

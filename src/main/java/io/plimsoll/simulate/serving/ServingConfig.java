@@ -22,17 +22,21 @@ import io.plimsoll.engine.PackingStrategy;
  *                           consolidation does (0: at every scan)
  * @param consolidateBelowPercent pool rule: only nodes used less than this percent are consolidated, as the
  *                           operator's AcceleratorPool spec.scaling.consolidateBelowPercent (default 50)
+ * @param parkedOnlyAfterMillis pool rule: a node holding only parked replicas for this long is removed, its parked
+ *                           replicas placed elsewhere or scaled to zero, as the operator's AcceleratorPool
+ *                           spec.scaling.parkedOnlyAfter (-1: never)
  */
 public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEmptyGraceMillis, int initialNodes,
                             double parkFraction, long parkResumeMillis, int maxReplicas,
                             double caUnderUtil, long caUnneededMillis, long scanMillis, PackingStrategy strategy,
-                            long scaleUpCooldownMillis, long consolidationIntervalMillis, int consolidateBelowPercent) {
+                            long scaleUpCooldownMillis, long consolidationIntervalMillis, int consolidateBelowPercent,
+                            long parkedOnlyAfterMillis) {
     public ServingConfig {
         if (gpusPerNode < 0 || nodeStartupMillis < 0 || nodeEmptyGraceMillis < 0 || initialNodes < 0
                 || !(parkFraction > 0 && parkFraction <= 1) || parkResumeMillis < 0 || maxReplicas < 1
                 || !(caUnderUtil >= 0 && caUnderUtil <= 1) || caUnneededMillis < 0 || scanMillis <= 0
                 || scaleUpCooldownMillis < 0 || consolidationIntervalMillis < 0
-                || consolidateBelowPercent < 1 || consolidateBelowPercent > 100) {
+                || consolidateBelowPercent < 1 || consolidateBelowPercent > 100 || parkedOnlyAfterMillis < -1) {
             throw new IllegalArgumentException("bad serving replay configuration");
         }
         if (strategy == null) strategy = PackingStrategy.BestFit;
@@ -46,7 +50,7 @@ public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEm
                          double parkFraction, long parkResumeMillis, int maxReplicas,
                          double caUnderUtil, long caUnneededMillis, long scanMillis) {
         this(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction, parkResumeMillis,
-                maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, PackingStrategy.BestFit, 0, 0, 100);
+                maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, PackingStrategy.BestFit, 0, 0, 100, -1);
     }
 
     /**
@@ -55,18 +59,19 @@ public record ServingConfig(int gpusPerNode, long nodeStartupMillis, long nodeEm
      */
     public static ServingConfig defaults() {
         return new ServingConfig(8, 180_000L, 600_000L, 1, 0.25, 3_000L, 16, 0.5, 600_000L, 30_000L,
-                PackingStrategy.BestFit, 180_000L, 600_000L, io.plimsoll.engine.ConsolidationPlanner.DEFAULT_BELOW_PERCENT);
+                PackingStrategy.BestFit, 180_000L, 600_000L, io.plimsoll.engine.ConsolidationPlanner.DEFAULT_BELOW_PERCENT,
+                io.plimsoll.engine.PoolPlanner.DEFAULT_PARKED_ONLY_AFTER.toMillis());
     }
 
     public ServingConfig withMaxReplicas(int m) {
         return new ServingConfig(gpusPerNode, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
                 parkResumeMillis, m, caUnderUtil, caUnneededMillis, scanMillis, strategy, scaleUpCooldownMillis,
-                consolidationIntervalMillis, consolidateBelowPercent);
+                consolidationIntervalMillis, consolidateBelowPercent, parkedOnlyAfterMillis);
     }
 
     public ServingConfig withGpusPerNode(int g) {
         return new ServingConfig(g, nodeStartupMillis, nodeEmptyGraceMillis, initialNodes, parkFraction,
                 parkResumeMillis, maxReplicas, caUnderUtil, caUnneededMillis, scanMillis, strategy, scaleUpCooldownMillis,
-                consolidationIntervalMillis, consolidateBelowPercent);
+                consolidationIntervalMillis, consolidateBelowPercent, parkedOnlyAfterMillis);
     }
 }

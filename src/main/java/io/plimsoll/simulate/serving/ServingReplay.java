@@ -134,7 +134,8 @@ public final class ServingReplay {
                 SharingMode.Fractional, List.of(), null, 0, Set.of(WorkloadPhase.Inference));
         this.rules = new PhaseRules(List.of(POOL), PoolOrder.Cheapest, true, cfg.strategy());
         this.poolRules = new PoolPlanner.Rules(Duration.ofMillis(cfg.nodeEmptyGraceMillis()), 0, Integer.MAX_VALUE, true,
-                Duration.ofMillis(cfg.scaleUpCooldownMillis()));
+                Duration.ofMillis(cfg.scaleUpCooldownMillis()),
+                cfg.parkedOnlyAfterMillis() < 0 ? null : Duration.ofMillis(cfg.parkedOnlyAfterMillis()));
     }
 
     public static PolicyResult run(ServingTrace trace, IdlePolicy policy, ServingConfig cfg, long[] latencies,
@@ -430,7 +431,10 @@ public final class ServingReplay {
         int starting = 0;
         for (Node n : nodes) {
             if (!n.ready) { starting++; continue; }
-            facts.add(new PoolPlanner.NodeFacts(n.name, true, !n.reps.isEmpty(), n.emptySince < 0 ? null : Instant.ofEpochMilli(n.emptySince)));
+            boolean onlyParked = !n.reps.isEmpty();
+            for (Replica r : n.reps) if (r.s != St.PARKED) { onlyParked = false; break; }
+            facts.add(new PoolPlanner.NodeFacts(n.name, true, !n.reps.isEmpty(), n.emptySince < 0 ? null : Instant.ofEpochMilli(n.emptySince),
+                    onlyParked));
         }
         PoolPlanner.Plan plan = PoolPlanner.plan(poolRules, new PoolPlanner.Facts(facts, starting,
                 lastScaleUp == null ? null : Instant.ofEpochMilli(lastScaleUp), () -> replicasWait ? "replicas waiting" : null,
@@ -441,7 +445,9 @@ public final class ServingReplay {
             } else if (a instanceof PoolPlanner.ClearIdle c) {
                 nodesByName.get(c.node()).emptySince = -1;
             } else if (a instanceof PoolPlanner.ScaleDown d) {
-                removeNode(nodesByName.get(d.node()));
+                Node n = nodesByName.get(d.node());
+                if (d.reason() == PoolPlanner.Reason.OnlyParkedReplicas) rehomeOrDrop(n);
+                removeNode(n);
             } else if (a instanceof PoolPlanner.ScaleUp) {
                 lastScaleUp = now;
                 Node n = addNode(now + cfg.nodeStartupMillis());
@@ -449,6 +455,18 @@ public final class ServingReplay {
             }
         }
         return plan.resizes();
+    }
+
+    /**
+     * The node leaves with only parked replicas on it: as in the operator, each is placed again, parked, where the
+     * engine finds a share on a node that stays (its model loads there, nobody waits), or scales to zero.
+     */
+    private void rehomeOrDrop(Node n) {
+        for (Replica r : new ArrayList<>(n.reps)) {
+            ReplicaSlot slot = place(r.alloc, o -> o != n);
+            if (slot != null) moveParked(r, slot);
+            else { remove(r); parkEvictions++; }
+        }
     }
 
     private void nodeReady(Node n) {

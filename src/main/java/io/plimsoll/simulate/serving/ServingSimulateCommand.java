@@ -32,7 +32,7 @@ public final class ServingSimulateCommand {
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
-            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50]",
+            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 20m|never]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
@@ -69,7 +69,7 @@ public final class ServingSimulateCommand {
 
     private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
             "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
-            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--consolidate-below", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--consolidate-below", "--parked-only-after", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
             "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
             "--from", "--until", "--json");
 
@@ -104,7 +104,8 @@ public final class ServingSimulateCommand {
                     dbl(o, "--ca-threshold", d.caUnderUtil()), dur(o, "--ca-unneeded", d.caUnneededMillis()), d.scanMillis(),
                     strategy(o), dur(o, "--scale-up-cooldown", d.scaleUpCooldownMillis()),
                     dur(o, "--consolidation-interval", d.consolidationIntervalMillis()),
-                    (int) longArg(o, "--consolidate-below", d.consolidateBelowPercent()));
+                    (int) longArg(o, "--consolidate-below", d.consolidateBelowPercent()),
+                    "never".equals(o.get("--parked-only-after")) ? -1 : dur(o, "--parked-only-after", d.parkedOnlyAfterMillis()));
         } catch (IllegalArgumentException e) {
             throw new UsageError("bad cost-model flags: " + e.getMessage()
                     + " (gpus-per-node >= 0, park-fraction in (0,1], max-replicas >= 1, ca-threshold in [0,1], consolidate-below in [1,100])");
@@ -149,6 +150,7 @@ public final class ServingSimulateCommand {
         boolean idleOk = pl.idleWarmGpuHours() <= k5.idleWarmGpuHours();
         boolean coldOk = pl.coldStarts() <= k15.coldStarts();
         boolean p99Ok = pl.waitP99Seconds() <= k15.waitP99Seconds();
+        boolean billOk = pl.nodeHours() <= k5.nodeHours();
 
         out.printf(Locale.ROOT, "simulate serving: %s, %d requests (%d undispatched rows skipped), %d models, window %s .. %s, seed %d%n",
                 o.get("--requests"), trace.requests().size(), trace.skippedUndispatched(), trace.models().size(),
@@ -156,11 +158,12 @@ public final class ServingSimulateCommand {
                 java.time.Instant.ofEpochMilli(trace.requests().get(trace.requests().size() - 1).arrivalMillis()), seed);
         out.printf(Locale.ROOT, "cost model: %s GPUs/node, node start-up %s, empty node removed after %s, parked replica = %.3f GPU,"
                         + " park resume %s, max %d replicas/model, load latency drawn from %d samples,"
-                        + " placed by the operator's PlacementEngine (%s), pool grows one node per %s, consolidates one node below %d%% used per %s%n",
+                        + " placed by the operator's PlacementEngine (%s), pool grows one node per %s, consolidates one node below %d%% used per %s, removes a node holding only parked replicas after %s%n",
                 cfg.gpusPerNode() == 0 ? "unlimited" : Integer.toString(cfg.gpusPerNode()), Durations.format(cfg.nodeStartupMillis()),
                 Durations.format(cfg.nodeEmptyGraceMillis()), cfg.parkFraction(), Durations.format(cfg.parkResumeMillis()),
                 cfg.maxReplicas(), lat.length, cfg.strategy(), Durations.format(cfg.scaleUpCooldownMillis()),
-                cfg.consolidateBelowPercent(), Durations.format(cfg.consolidationIntervalMillis()));
+                cfg.consolidateBelowPercent(), Durations.format(cfg.consolidationIntervalMillis()),
+                cfg.parkedOnlyAfterMillis() < 0 ? "never" : Durations.format(cfg.parkedOnlyAfterMillis()));
         out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
                 "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
@@ -176,10 +179,11 @@ public final class ServingSimulateCommand {
                     b.serving(), b.servingFullPct());
         }
         out.printf(Locale.ROOT, "goal: idle %.1f <= keep-alive 5m %.1f: %s; cold starts %d <= keep-alive 15m %d: %s;"
-                        + " p99 %.1fs <= keep-alive 15m %.1fs: %s -> %s%n",
+                        + " p99 %.1fs <= keep-alive 15m %.1fs: %s; GPU-node-hours %.1f <= keep-alive 5m %.1f: %s -> %s%n",
                 pl.idleWarmGpuHours(), k5.idleWarmGpuHours(), idleOk ? "yes" : "NO", pl.coldStarts(), k15.coldStarts(),
                 coldOk ? "yes" : "NO", pl.waitP99Seconds(), k15.waitP99Seconds(), p99Ok ? "yes" : "NO",
-                idleOk && coldOk && p99Ok ? "MET" : "NOT MET");
+                pl.nodeHours(), k5.nodeHours(), billOk ? "yes" : "NO",
+                idleOk && coldOk && p99Ok && billOk ? "MET" : "NOT MET");
         if (duty != null) {
             out.printf(Locale.ROOT, "duty cycle %s: %d pods, %d samples, %.1f GPU-hours observed, %.1f at 0%%%n",
                     o.get("--duty-cycle"), duty.pods(), duty.samples(), duty.observedGpuHours(), duty.zeroGpuHours());
@@ -192,7 +196,7 @@ public final class ServingSimulateCommand {
         if (o.containsKey("--json")) {
             Path jp = Path.of(o.get("--json"));
             try {
-                Files.writeString(jp, json(o, trace, cfg, seed, results, duty, idleOk, coldOk, p99Ok), StandardCharsets.UTF_8);
+                Files.writeString(jp, json(o, trace, cfg, seed, results, duty, idleOk, coldOk, p99Ok, billOk), StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 throw new InputException(jp.toString(), 0, null, "cannot write JSON output: " + e.getMessage());
             }
@@ -201,7 +205,7 @@ public final class ServingSimulateCommand {
     }
 
     private static String json(Map<String, String> o, ServingTrace trace, ServingConfig c, long seed, List<PolicyResult> rs,
-                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok) throws IOException {
+                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok, boolean billOk) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("requests_file", o.get("--requests"));
         doc.put("requests", trace.requests().size());
@@ -211,6 +215,7 @@ public final class ServingSimulateCommand {
         cost.put("gpus_per_node", c.gpusPerNode());
         cost.put("node_startup_s", seconds(c.nodeStartupMillis()));
         cost.put("node_empty_grace_s", seconds(c.nodeEmptyGraceMillis()));
+        cost.put("parked_only_node_removed_after_s", c.parkedOnlyAfterMillis() < 0 ? null : seconds(c.parkedOnlyAfterMillis()));
         cost.put("initial_nodes", c.initialNodes());
         cost.put("park_fraction", Json.fixed(c.parkFraction(), 4));
         cost.put("park_resume_s", seconds(c.parkResumeMillis()));
@@ -258,7 +263,8 @@ public final class ServingSimulateCommand {
         goal.put("idle_le_keepalive_5m", idleOk);
         goal.put("cold_starts_le_keepalive_15m", coldOk);
         goal.put("p99_le_keepalive_15m", p99Ok);
-        goal.put("met", idleOk && coldOk && p99Ok);
+        goal.put("node_hours_le_keepalive_5m", billOk);
+        goal.put("met", idleOk && coldOk && p99Ok && billOk);
         doc.put("goal", goal);
         if (duty != null) {
             Map<String, Object> d = new LinkedHashMap<>();

@@ -98,7 +98,7 @@ class ServingReplayTest {
         PolicyResult r = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), atOnce, LOAD_10S, 1, false, false, "n");
         assertEquals(110.0, r.waitP99Seconds(), 1e-9);
         ServingConfig paced = new ServingConfig(1, 100 * S, 600 * S, 0, 0.25, 2 * S, 1, 0.5, 600 * S, 30 * S,
-                io.plimsoll.engine.PackingStrategy.BestFit, 180 * S, 600 * S, 50);
+                io.plimsoll.engine.PackingStrategy.BestFit, 180 * S, 600 * S, 50, -1);
         PolicyResult p = ServingReplay.run(t, new FixedKeepAlive(Duration.ofSeconds(600)), paced, LOAD_10S, 1, false, false, "n");
         assertEquals(110.0, p.waitP50Seconds(), 1e-9);
         assertEquals(290.0, p.waitP99Seconds(), 1e-9);
