@@ -214,6 +214,30 @@ class ServingReplayTest {
     }
 
     @Test
+    void aNodeHoldingOnlyParkedReplicasLeavesAfterParkedOnlyAfter() {
+        // one 1-GPU node, start-up 100 s. A at 0: loads 10, runs 10-15, parks at 25 s. The 30 s scan marks the node
+        // idle (it holds only a parked replica); with parked-only-after 60 s the 90 s scan removes it, and A, which
+        // fits nowhere else, goes to zero. A again at 300 s: a node is asked for (ready at 400), A loads 10 s and runs
+        // 410-415: waits 110 s. Node time: 0-90 s and 300-415 s = 205 s.
+        ServingConfig rule = new ServingConfig(1, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S,
+                io.plimsoll.engine.PackingStrategy.BestFit, 0, 0, 100, 60 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {300, 5, 0}});
+        PolicyResult r = new ServingReplay(t, PARK_AFTER_10S, rule, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(205 / 3600.0, r.nodeHours(), 1e-9);
+        assertEquals(1, r.parkEvictions());
+        assertEquals(2, r.coldStarts());
+        assertEquals(110.0, r.waitP99Seconds(), 1e-9);
+        assertEquals(65 / 3600.0, r.nodeHoursBy().parkedOnly(), 1e-9); // 25-90 s
+        // Without the rule the parked replica keeps its node, and A resumes in 2 s: node time 0-307 s.
+        ServingConfig never = new ServingConfig(1, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S,
+                io.plimsoll.engine.PackingStrategy.BestFit, 0, 0, 100, -1);
+        PolicyResult n = new ServingReplay(t, PARK_AFTER_10S, never, LOAD_10S, 1, false, false).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(307 / 3600.0, n.nodeHours(), 1e-9);
+        assertEquals(1, n.resumes());
+        assertEquals(0, n.parkEvictions());
+    }
+
+    @Test
     void parkedReplicasMovedToAnotherNodeAreChargedTheirLoad() {
         // two 1-GPU nodes. A loads on node 0, B on node 1; both park at 25 s (0.5 GPU each, on their own node).
         // The 30 s scan finds node 0 holding only a parked replica: the engine moves A beside B on node 1 (A loads
