@@ -119,6 +119,9 @@ public final class ServingReplay {
     private int maxNodes;
     private long[] waits;
     private int served;
+    /** Requests that arrived while their model had no replica, and their waits once served. */
+    private final java.util.Set<ServingTrace.Request> arrivedAtZero = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final List<Long> zeroWaits = new ArrayList<>();
     private long outstanding;
 
     /**
@@ -208,7 +211,13 @@ public final class ServingReplay {
                 nodeMs / 3_600_000.0, maxNodes, coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements,
                 pct(w, 0.50) / 1000.0, pct(w, 0.99) / 1000.0, mean,
                 new PolicyResult.NodeHours(startingNodeMs / 3_600_000.0, emptyNodeMs / 3_600_000.0, parkedOnlyNodeMs / 3_600_000.0,
-                        servingNodeMs / 3_600_000.0, servingNodeMs == 0 ? 0 : 100.0 * servingUsedMilliMs / (servingNodeMs * (double) capacity())));
+                        servingNodeMs / 3_600_000.0, servingNodeMs == 0 ? 0 : 100.0 * servingUsedMilliMs / (servingNodeMs * (double) capacity())),
+                fromZero());
+    }
+
+    private PolicyResult.FromZero fromZero() {
+        long[] z = zeroWaits.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new PolicyResult.FromZero(z.length, pct(z, 0.50) / 1000.0, pct(z, 0.99) / 1000.0);
     }
 
     static long pct(long[] sorted, double q) {
@@ -552,6 +561,7 @@ public final class ServingReplay {
     private void arrival(ServingTrace.Request q) {
         Model m = models[q.model()];
         m.act.onRequest(now);
+        if (m.reps.isEmpty()) arrivedAtZero.add(q);
         m.queue.add(q);
         dispatch(m);
     }
@@ -562,6 +572,7 @@ public final class ServingReplay {
             if (r.s != St.IDLE) continue;
             ServingTrace.Request q = m.queue.poll();
             waits[served++] = now - q.arrivalMillis();
+            if (arrivedAtZero.remove(q)) zeroWaits.add(now - q.arrivalMillis());
             m.act.onStart(now);
             setState(r, St.BUSY);
             push(now + q.execMillis(), DONE, r, r.token);

@@ -178,6 +178,11 @@ public final class ServingSimulateCommand {
             out.printf(Locale.ROOT, "%-38s %9.1f %10.1f %12.1f %10.1f %13.0f%%%n", r.policy(), b.starting(), b.empty(), b.parkedOnly(),
                     b.serving(), b.servingFullPct());
         }
+        out.printf(Locale.ROOT, "%-38s %9s %10s %10s%n", "requests that found their model at zero", "requests", "wait p50", "wait p99");
+        for (PolicyResult r : results) {
+            PolicyResult.FromZero z = r.fromZero();
+            out.printf(Locale.ROOT, "%-38s %9d %9.1fs %9.1fs%n", r.policy(), z.requests(), z.waitP50Seconds(), z.waitP99Seconds());
+        }
         out.printf(Locale.ROOT, "goal: idle %.1f <= keep-alive 5m %.1f: %s; cold starts %d <= keep-alive 15m %d: %s;"
                         + " p99 %.1fs <= keep-alive 15m %.1fs: %s; GPU-node-hours %.1f <= keep-alive 5m %.1f: %s -> %s%n",
                 pl.idleWarmGpuHours(), k5.idleWarmGpuHours(), idleOk ? "yes" : "NO", pl.coldStarts(), k15.coldStarts(),
@@ -256,6 +261,11 @@ public final class ServingSimulateCommand {
             by.put("serving", Json.fixed(b.serving(), 3));
             by.put("serving_full_pct", Json.fixed(b.servingFullPct(), 1));
             p.put("gpu_node_hours_by", by);
+            Map<String, Object> zero = new LinkedHashMap<>();
+            zero.put("requests", r.fromZero().requests());
+            zero.put("wait_p50_s", Json.fixed(r.fromZero().waitP50Seconds(), 3));
+            zero.put("wait_p99_s", Json.fixed(r.fromZero().waitP99Seconds(), 3));
+            p.put("requests_at_zero", zero);
             policies.add(p);
         }
         doc.put("policies", policies);

@@ -228,6 +228,8 @@ class ServingReplayTest {
         assertEquals(2, r.coldStarts());
         assertEquals(110.0, r.waitP99Seconds(), 1e-9);
         assertEquals(65 / 3600.0, r.nodeHoursBy().parkedOnly(), 1e-9); // 25-90 s
+        // both requests found A at zero: one waited its load (10 s), the other a node start too (110 s)
+        assertEquals(new PolicyResult.FromZero(2, 10.0, 110.0), r.fromZero());
         // Without the rule the parked replica keeps its node, and A resumes in 2 s: node time 0-307 s.
         ServingConfig never = new ServingConfig(1, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S,
                 io.plimsoll.engine.PackingStrategy.BestFit, 0, 0, 100, -1);
@@ -235,6 +237,7 @@ class ServingReplayTest {
         assertEquals(307 / 3600.0, n.nodeHours(), 1e-9);
         assertEquals(1, n.resumes());
         assertEquals(0, n.parkEvictions());
+        assertEquals(new PolicyResult.FromZero(1, 10.0, 10.0), n.fromZero(), "the second request found A parked");
     }
 
     @Test
