@@ -33,10 +33,15 @@ public class AIWorkloadSpec {
     @JsonPropertyDescription("What each replica needs: cpu, memory and accelerator. Plimsoll picks the node.")
     private ReplicaResources resources = new ReplicaResources();
 
-    @JsonPropertyDescription("Priority of the workload: when capacity frees up, pending workloads are retried highest first. Default: the placement policy's defaultPriority for the phase, else 0.")
+    @JsonPropertyDescription("Deprecated and no longer trusted (any user could jump the queue with it): ignored, with a Warning event, wherever the operator reads PriorityClasses, which it does by default. Use priorityClassName.")
     @Min(-1000000000)
     @Max(1000000000)
     private Integer priority;
+
+    @JsonPropertyDescription("Name of a Kubernetes PriorityClass (scheduling.k8s.io/v1, created by the cluster admin) whose value is the workload's priority: pending workloads are placed highest first, and lower priority is preempted first. Unset: the cluster's globalDefault PriorityClass, else the placement policy's defaultPriority for the phase, else 0. A name that is not a PriorityClass keeps the workload Pending until it is fixed; system- classes are reserved for the cluster's own components.")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @io.fabric8.generator.annotation.Size(max = 253)
+    private String priorityClassName;
 
     @JsonPropertyDescription("Inference and Workbench only: idle time after which the workload goes to zero replicas (e.g. 30m, 1h30m), or Never. Default: the policy's idleTimeout for the phase, else Plimsoll's adaptive rule for Inference and 60m for Workbench. Activity comes from the plimsoll.io/last-activity annotation.")
     @Pattern("^(Never|([0-9]{1,7}(s|m|h))+)$")
@@ -58,6 +63,8 @@ public class AIWorkloadSpec {
     public void setResources(ReplicaResources resources) { this.resources = resources; }
     public Integer getPriority() { return priority; }
     public void setPriority(Integer priority) { this.priority = priority; }
+    public String getPriorityClassName() { return priorityClassName; }
+    public void setPriorityClassName(String priorityClassName) { this.priorityClassName = priorityClassName; }
     public String getIdleTimeout() { return idleTimeout; }
     public void setIdleTimeout(String idleTimeout) { this.idleTimeout = idleTimeout; }
     public String getPolicy() { return policy; }

@@ -21,6 +21,9 @@ import java.util.List;
         message = "only GPU pools can share devices: set sharing to Exclusive")
 @ValidationRule(value = "!has(self.topology) || self.type == 'TPU'",
         message = "topology applies only to TPU pools")
+@ValidationRule(value = "!has(self.gpuEquivalent) || self.type != 'None'",
+        message = "gpuEquivalent applies only to GPU and TPU pools: remove it (tenants count CPU pools in cpuCores)",
+        fieldPath = ".gpuEquivalent")
 public class PoolAccelerator {
     @JsonPropertyDescription("GPU, TPU or None (a CPU pool). Default None.")
     @Default("None")
@@ -44,6 +47,10 @@ public class PoolAccelerator {
     private List<MigProfile> migProfiles = new ArrayList<>();
     @JsonPropertyDescription("For TPU pools: the slice topology the nodes form, e.g. 2x2. Pods get a nodeSelector on it.")
     private String topology;
+    @JsonPropertyDescription("GPU and TPU pools: what one device of this pool is worth in GPU-equivalents, the unit of tenants' quotas, so that shares of mixed accelerator generations are fair. E.g. H100 1.0, A100 0.6, L4 0.25, T4 0.15, one TPU v5e chip 0.5. More than 0, at most 100; default 1.0.")
+    @Min(value = 0, inclusive = false)
+    @Max(100)
+    private Double gpuEquivalent;
 
     public AcceleratorType getType() { return type; }
     public void setType(AcceleratorType type) { this.type = type; }
@@ -59,6 +66,17 @@ public class PoolAccelerator {
     public void setSharing(SharingMode sharing) { this.sharing = sharing; }
     public List<MigProfile> getMigProfiles() { return migProfiles; }
     public void setMigProfiles(List<MigProfile> migProfiles) { this.migProfiles = migProfiles; }
+    public Double getGpuEquivalent() { return gpuEquivalent; }
+    public void setGpuEquivalent(Double gpuEquivalent) { this.gpuEquivalent = gpuEquivalent; }
+
+    /** What one device is worth in GPU-equivalents: gpuEquivalent, else 1.0 for GPU and TPU pools; 0 for CPU pools. */
+    public double gpuEquivalentOrDefault() {
+        if (type == null || type == AcceleratorType.None) return 0;
+        return gpuEquivalent == null ? DEFAULT_GPU_EQUIVALENT : gpuEquivalent;
+    }
+
+    public static final double DEFAULT_GPU_EQUIVALENT = 1.0;
+
     public String getTopology() { return topology; }
     public void setTopology(String topology) { this.topology = topology; }
 }

@@ -16,14 +16,30 @@ import io.plimsoll.snapshot.ClusterSnapshot;
 public final class Controllers {
     private Controllers() {}
 
-    /** Registers the three controllers on the operator (not started). */
+    /** Registers the controllers on the operator (not started), with no default tenant. */
     public static void register(Operator operator, KubernetesClient client, ClusterSnapshot snapshot, PlimsollMetrics metrics,
                                 io.plimsoll.activity.PrometheusActivitySource prometheus) {
+        register(operator, client, snapshot, metrics, prometheus, null, java.util.Optional.empty(), new io.plimsoll.tenancy.TenantUsage());
+    }
+
+    /**
+     * Registers the controllers on the operator (not started); {@code defaultTenant} is what
+     * {@code plimsoll.tenancy.default-tenant} sets in the application. {@code tenancy} null: informers of its own for
+     * the Tenant controller, stopped with it; given: the caller stops them.
+     */
+    public static void register(Operator operator, KubernetesClient client, ClusterSnapshot snapshot, PlimsollMetrics metrics,
+                                io.plimsoll.activity.PrometheusActivitySource prometheus,
+                                io.plimsoll.tenancy.TenancyInformers tenancy, java.util.Optional<String> defaultTenant,
+                                io.plimsoll.tenancy.TenantUsage usage) {
         var status = new StatusWriter(client);
         operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
                 new io.plimsoll.activity.ActivitySources(prometheus), status));
         operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client),
                 new EventRecorder(client), status));
         operator.register(new PlacementPolicyReconciler(snapshot, status));
+        var informers = tenancy != null ? tenancy : new io.plimsoll.tenancy.TenancyInformers(client);
+        var tenants = new TenantReconciler(snapshot, informers, new io.plimsoll.tenancy.TenantDirectory(informers, defaultTenant),
+                usage, status);
+        operator.register(tenancy != null ? tenants : tenants.owningInformers());
     }
 }

@@ -24,7 +24,8 @@ import java.util.List;
  */
 public final class EmbeddedKubernetes implements AutoCloseable {
     public static final List<String> CRD_FILES = List.of(
-            "aiworkloads.plimsoll.io-v1.yml", "acceleratorpools.plimsoll.io-v1.yml", "placementpolicies.plimsoll.io-v1.yml");
+            "aiworkloads.plimsoll.io-v1.yml", "acceleratorpools.plimsoll.io-v1.yml", "placementpolicies.plimsoll.io-v1.yml",
+            "tenants.plimsoll.io-v1.yml");
     private static final String CRD_RESOURCE_DIR = "META-INF/plimsoll/crds/";
 
     private final KubernetesMockServer server;

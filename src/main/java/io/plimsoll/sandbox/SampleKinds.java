@@ -18,7 +18,8 @@ final class SampleKinds {
     private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
             "AIWorkload", AIWorkload.class,
             "AcceleratorPool", AcceleratorPool.class,
-            "PlacementPolicy", PlacementPolicy.class);
+            "PlacementPolicy", PlacementPolicy.class,
+            "Tenant", io.plimsoll.api.Tenant.class);
 
     static HasMetadata unmarshal(String doc) {
         Matcher m = KIND.matcher(doc);

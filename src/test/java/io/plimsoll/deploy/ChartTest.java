@@ -57,6 +57,9 @@ class ChartTest {
         assertEquals("JOSDK_ALL_NAMESPACES", env(c, "QUARKUS_OPERATOR_SDK_CONTROLLERS_AIWORKLOAD_NAMESPACES"));
         assertEquals("team-a,team-b", env(only(Chart.render(Map.of("watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b")), Deployment.class)
                 .getSpec().getTemplate().getSpec().getContainers().get(0), "QUARKUS_OPERATOR_SDK_CONTROLLERS_AIWORKLOAD_NAMESPACES"));
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().equals("PLIMSOLL_TENANCY_DEFAULT_TENANT")), "no default tenant by default");
+        assertEquals("everyone-else", env(only(Chart.render(Map.of("tenancy.defaultTenant", "everyone-else")), Deployment.class)
+                .getSpec().getTemplate().getSpec().getContainers().get(0), "PLIMSOLL_TENANCY_DEFAULT_TENANT"));
     }
 
     @Test
@@ -153,7 +156,7 @@ class ChartTest {
     void chartCrdsAreTheGeneratedOnes() throws Exception {
         try (Stream<Path> s = Files.list(Path.of("crds"))) {
             List<Path> crds = s.filter(p -> p.toString().endsWith(".yml")).sorted().toList();
-            assertEquals(3, crds.size());
+            assertEquals(4, crds.size(), "aiworkloads, acceleratorpools, placementpolicies, tenants");
             for (Path p : crds) {
                 assertEquals(Files.readString(p), Files.readString(Chart.DIR.resolve("crds").resolve(p.getFileName())),
                         "helm/plimsoll/crds/" + p.getFileName() + " differs from crds/: copy crds/*.yml into helm/plimsoll/crds/");

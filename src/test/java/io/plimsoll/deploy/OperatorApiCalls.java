@@ -25,8 +25,12 @@ public final class OperatorApiCalls {
             "patch plimsoll.io/aiworkloads",
             "get plimsoll.io/acceleratorpools", "list plimsoll.io/acceleratorpools", "watch plimsoll.io/acceleratorpools",
             "get plimsoll.io/placementpolicies", "list plimsoll.io/placementpolicies", "watch plimsoll.io/placementpolicies",
+            "get plimsoll.io/tenants", "list plimsoll.io/tenants", "watch plimsoll.io/tenants",
             "patch plimsoll.io/aiworkloads/status", "patch plimsoll.io/acceleratorpools/status",
-            "patch plimsoll.io/placementpolicies/status",
+            "patch plimsoll.io/placementpolicies/status", "patch plimsoll.io/tenants/status",
+            // tenancy: namespace labels (TenantDirectory) and PriorityClasses (PriorityResolver)
+            "list namespaces", "watch namespaces",
+            "list scheduling.k8s.io/priorityclasses", "watch scheduling.k8s.io/priorityclasses",
             // leader election: get, create and patch by Fabric8's lease lock; update only in JOSDK's start-up check
             "get coordination.k8s.io/leases", "create coordination.k8s.io/leases", "update coordination.k8s.io/leases",
             "patch coordination.k8s.io/leases",
@@ -53,6 +57,8 @@ public final class OperatorApiCalls {
             "get secrets", "list secrets", "update secrets", "create secrets",
             "delete plimsoll.io/aiworkloads", "update plimsoll.io/aiworkloads", "create plimsoll.io/aiworkloads",
             "delete plimsoll.io/acceleratorpools", "patch plimsoll.io/acceleratorpools",
+            "create plimsoll.io/tenants", "patch plimsoll.io/tenants", "delete plimsoll.io/tenants",
+            "patch namespaces", "update namespaces", "create scheduling.k8s.io/priorityclasses",
             "create rbac.authorization.k8s.io/clusterrolebindings", "escalate rbac.authorization.k8s.io/clusterroles",
             "impersonate users", "create serviceaccounts/token", "delete namespaces",
             "delete apiextensions.k8s.io/customresourcedefinitions", "update apiextensions.k8s.io/customresourcedefinitions");

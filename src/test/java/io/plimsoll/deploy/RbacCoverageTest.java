@@ -76,6 +76,14 @@ class RbacCoverageTest {
                     return w;
                 });
                 await().atMost(Duration.ofSeconds(30)).until(() -> state(client, "rbac-park") == WorkloadState.Running);
+                // Tenancy: a Tenant's status (namespaces and PriorityClasses are listed and watched from the start).
+                for (HasMetadata o : SampleLoader.load("tenants/tenants.yaml")) {
+                    client.resource(o).create();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    var t = client.resources(io.plimsoll.api.Tenant.class).withName("team-a").get();
+                    return t != null && t.getStatus() != null && !t.getStatus().getConditions().isEmpty();
+                });
                 // Failure, scale-down and deletion paths: pod deletes, finalizer removal, events.
                 SimulatedKubelet.finish(client, "default", Fixtures.pod(client, "default", "llama-quantize", 0).getMetadata().getName(), false);
                 client.resources(AIWorkload.class).inNamespace("default").withName("sdxl-serving").edit(w -> { w.getSpec().setReplicas(1); return w; });
