@@ -4,6 +4,7 @@ import io.plimsoll.bench.BenchCommand;
 import io.plimsoll.sandbox.SandboxCommand;
 import io.plimsoll.simulate.SimulateCommand;
 import io.plimsoll.simulate.serving.ServingSimulateCommand;
+import io.plimsoll.simulate.tenants.TenantsSimulateCommand;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -26,6 +27,8 @@ public class Main {
             // Offline: replays a trace through the packing engine; no Kubernetes, so Quarkus is not started.
             case "simulate" -> System.exit(rest.length > 0 && rest[0].equals("serving")
                     ? new ServingSimulateCommand().run(Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err)
+                    : rest.length > 0 && rest[0].equals("tenants")
+                    ? new TenantsSimulateCommand().run(Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err)
                     : SimulateCommand.run(rest, System.out, System.err));
             // The operator in-process on a plain JOSDK Operator, as the tests run it; Quarkus is not started.
             case "bench" -> System.exit(BenchCommand.run(rest, System.out, System.err));
@@ -36,6 +39,7 @@ public class Main {
                           sandbox    run it against an embedded Kubernetes API with a demo cluster; --help for options
                           simulate   replay a GPU-cluster trace through the packing engine offline; --help for options
                           simulate serving   replay an inference request trace through the idle policies offline
+                          simulate tenants   replay a multi-tenant load under no quotas, static quotas and Plimsoll's borrowing and reclaim
                           bench      measure the operator placing trace-shaped workloads on an openb-sized cluster; --help for options""");
             }
             default -> {

@@ -186,6 +186,29 @@ public final class NodeState {
     }
 
     /**
+     * Gives back what {@link #apply} took for a slot (what-if: its replica is about to go, e.g. preempted). Never goes
+     * below nothing, so releasing a slot this node did not hold cannot make capacity appear.
+     */
+    public void release(ReplicaSlot slot) {
+        packing = null;
+        podsUsed = Math.max(0, podsUsed - 1);
+        cpuMilliUsed = Math.max(0, cpuMilliUsed - Math.max(0, slot.cpuMilli()));
+        memoryBytesUsed = Math.max(0, memoryBytesUsed - Math.max(0, slot.memoryBytes()));
+        if (slot.mig() != null) {
+            if (migUsedShared) {
+                migUsed = new LinkedHashMap<>(migUsed);
+                migUsedShared = false;
+            }
+            migUsed.computeIfPresent(slot.mig().resourceName(), (k, v) -> v <= 1 ? null : v - 1);
+        } else {
+            int milli = slot.fractionMilli() > 0 ? slot.fractionMilli() : 1000;
+            for (int d : slot.devices()) {
+                if (d >= 0 && d < deviceUsedMilli.length) deviceUsedMilli[d] = Math.max(0, deviceUsedMilli[d] - milli);
+            }
+        }
+    }
+
+    /**
      * This node as the packing engine (FGD, Plimsoll policies, fragmentation) sees it. Made once per state of the node
      * and shared: read it, or bind a {@code copy()} of it.
      */

@@ -5,6 +5,7 @@ import io.plimsoll.engine.Need;
 import io.plimsoll.engine.PhaseRules;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.tenancy.Admission;
 import org.jboss.logging.Logger;
 
 import java.util.HashMap;
@@ -40,7 +41,12 @@ public final class PlacementLoop {
         /** Something was done that needs a fresh look (room made, a refusal being backed off): try again later. */
         WAITING,
         /** The request no longer matches the workload (changed or deleted): its reconciler hands over a new one. */
-        STALE
+        STALE,
+        /**
+         * Its tenant's quota says wait ({@link AdmissionGate}): no attempt was made; {@link Result#detail()} says why.
+         * It keeps its place in line and is asked again on the next cycle.
+         */
+        QUOTA
     }
 
     public record Result(Outcome outcome, PlacementDecision decision, String detail) {
@@ -54,8 +60,29 @@ public final class PlacementLoop {
         Result run(Set<String> held);
     }
 
-    /** A workload handed over for placement: its place in line, its need (for a nomination) and how to place it. */
-    public record Request(PlacementQueue.Entry entry, Need need, PhaseRules rules, Attempt attempt) {}
+    /**
+     * A workload handed over for placement: its place in line, its need (for a nomination), how to place it, and
+     * optionally what it would charge its tenant (null: no tenant check).
+     */
+    public record Request(PlacementQueue.Entry entry, Need need, PhaseRules rules, Attempt attempt, TenantClaim claim) {
+        public Request(PlacementQueue.Entry entry, Need need, PhaseRules rules, Attempt attempt) {
+            this(entry, need, rules, attempt, null);
+        }
+    }
+
+    /** What a request would charge its tenant if it started now. */
+    public record TenantClaim(String tenant, Admission.Demand demand) {}
+
+    /**
+     * Decides whether a request with a claim may be attempted now (the operator's tenant quotas). Runs on the loop
+     * thread, before the attempt, in queue order.
+     */
+    public interface AdmissionGate {
+        /**
+         * @param competitors the first claim of each other tenant still in line this cycle (for fair sharing)
+         */
+        Admission.Decision admit(String key, TenantClaim claim, List<Admission.Competitor> competitors);
+    }
 
     /** Where a workload stands: its position in line (1-based, 0 when not waiting), the last result, a nomination. */
     public record Standing(int position, int waiting, Result last, int nominatedNodes) {}
@@ -88,6 +115,8 @@ public final class PlacementLoop {
      */
     private final Map<String, Long> notNominable = new ConcurrentHashMap<>();
     private final PlacementEngine engine = new PlacementEngine();
+    /** Tenant quotas; null admits everything. */
+    private final AdmissionGate gate;
 
     /**
      * @param state   the current cluster state (a private copy)
@@ -95,6 +124,12 @@ public final class PlacementLoop {
      * @param changed told the key (namespace/name) of a workload whose result changed, so its status is written
      */
     public PlacementLoop(Supplier<ClusterState> state, LongSupplier capacityFreed, Consumer<String> changed) {
+        this(state, capacityFreed, changed, null);
+    }
+
+    /** @param gate consulted before each attempt of a request that carries a {@link TenantClaim}; null admits all */
+    public PlacementLoop(Supplier<ClusterState> state, LongSupplier capacityFreed, Consumer<String> changed, AdmissionGate gate) {
+        this.gate = gate;
         this.state = state;
         this.capacityFreed = capacityFreed;
         this.changed = changed;
@@ -108,13 +143,19 @@ public final class PlacementLoop {
 
     /** Hands a workload over (or updates its request), and asks for a cycle. */
     public void submit(Request r) {
+        enqueue(r);
+        wake();
+    }
+
+    /** Puts the request in line without asking for a cycle (tests run {@link #cycle} themselves). */
+    void enqueue(Request r) {
         Request before = requests.put(r.entry().key(), r);
-        if (before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())) {
+        if (before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())
+                || !Objects.equals(before.claim(), r.claim())) {
             unplaceable.remove(r.entry().key());
             notNominable.remove(r.entry().key());
         }
         queue.offer(r.entry());
-        wake();
     }
 
     /** The workload needs nothing placed any more (all placed, scaled down, deleted). */
@@ -170,6 +211,7 @@ public final class PlacementLoop {
         positions = pos;
         String headNow = null;
         Set<String> holdNow = Set.of();
+        Map<String, TenantClaim> firstClaims = gate == null ? Map.of() : firstClaims(order);
         for (PlacementQueue.Entry e : order) {
             Request r = requests.get(e.key());
             if (r == null) {
@@ -178,7 +220,11 @@ public final class PlacementLoop {
             }
             Result res;
             Tried tried = unplaceable.get(e.key());
-            if (tried != null && tried.freedCount() == freedCount && tried.held().equals(holdNow) && results.get(e.key()) != null) {
+            Result refused = refusal(r, firstClaims);
+            if (refused != null) {
+                res = refused;
+                unplaceable.remove(e.key()); // its last answer is the gate's, not the engine's
+            } else if (tried != null && tried.freedCount() == freedCount && tried.held().equals(holdNow) && results.get(e.key()) != null) {
                 res = results.get(e.key()); // nothing freed since it found no room, nor released from the head's hold
             } else {
                 try {
@@ -222,5 +268,32 @@ public final class PlacementLoop {
         head = headNow;
         held = holdNow;
         if (oldHead != null && !oldHead.equals(headNow)) changed.accept(oldHead);
+    }
+
+    /** The first claim of each tenant in line, in queue order. */
+    private Map<String, TenantClaim> firstClaims(List<PlacementQueue.Entry> order) {
+        Map<String, TenantClaim> first = new java.util.LinkedHashMap<>();
+        for (PlacementQueue.Entry e : order) {
+            Request r = requests.get(e.key());
+            if (r != null && r.claim() != null) first.putIfAbsent(r.claim().tenant(), r.claim());
+        }
+        return first;
+    }
+
+    /** The gate's refusal of the request, or null when it may be attempted (no gate, no claim, or admitted). */
+    private Result refusal(Request r, Map<String, TenantClaim> firstClaims) {
+        if (gate == null || r.claim() == null) return null;
+        List<Admission.Competitor> competitors = new java.util.ArrayList<>();
+        for (TenantClaim c : firstClaims.values()) {
+            if (!c.tenant().equals(r.claim().tenant())) competitors.add(new Admission.Competitor(c.tenant(), c.demand().gpuEq()));
+        }
+        try {
+            Admission.Decision d = gate.admit(r.entry().key(), r.claim(), competitors);
+            return d == null || d.admitted() ? null : new Result(Outcome.QUOTA, null, d.message());
+        } catch (RuntimeException ex) {
+            // Fail closed: a quota that cannot be checked is not a quota that admits; the next cycle asks again.
+            LOG.warnf(ex, "tenant admission of %s failed; retried on the next cycle", r.entry().key());
+            return Result.of(Outcome.WAITING);
+        }
     }
 }

@@ -15,7 +15,8 @@ public final class PlacementQueue {
     /** One waiting workload. {@code arrival} is its creation time in epoch milliseconds. */
     public record Entry(String key, int priority, long arrival) {}
 
-    static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> -e.priority())
+    /** The service order: higher priority first, then earlier arrival, then key. */
+    public static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> -e.priority())
             .thenComparingLong(Entry::arrival).thenComparing(Entry::key);
 
     private final TreeSet<Entry> order = new TreeSet<>(ORDER);
@@ -40,6 +41,11 @@ public final class PlacementQueue {
     /** The waiting workloads in service order. */
     public synchronized List<Entry> ordered() {
         return new ArrayList<>(order);
+    }
+
+    /** The first in line, or null when none waits. */
+    public synchronized Entry first() {
+        return order.isEmpty() ? null : order.first();
     }
 
     public synchronized int size() {

@@ -1,0 +1,284 @@
+package io.plimsoll.engine.tenancy;
+
+import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeState;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementDecision;
+import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.engine.tenancy.TenantLedger.Charge;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Preemption for a workload that is admitted but does not fit, as Kueue's and KAI's reclaim and preempt actions do it:
+ * <ol>
+ * <li><b>Reclaim</b>: when its tenant stays within its guarantee with it, capacity is taken back from tenants that
+ * borrow. Only work above a victim tenant's guarantee may go (a tenant is never taken below its guarantee, so work
+ * within another tenant's guarantee is never taken).</li>
+ * <li><b>Priority</b>: otherwise (or when reclaim cannot make it fit), the tenant's own strictly lower-priority
+ * work.</li>
+ * </ol>
+ * Victims are whole workloads (a gang goes whole), only of phases the policy lets be preempted, in this order:
+ * parked first, then lowest priority, then most recently started. The fewest victims that make it fit are taken:
+ * for one replica, node by node (all candidates on a node out, then each given back while it still fits, the
+ * node with the fewest victims wins, as kube-scheduler's preemption); for several replicas, in order until it fits,
+ * then each given back while it still fits. The fit is always the real {@link PlacementEngine} on a copy of the
+ * state with the victims' slots released. Pure.
+ */
+public final class ReclaimPlanner {
+
+    public enum Reason {
+        /** Taken back from a tenant borrowing above its guarantee, for a tenant within its guarantee. */
+        Reclaim,
+        /** The tenant's own lower-priority work, for its higher-priority work. */
+        Priority
+    }
+
+    /**
+     * The workload that waits.
+     *
+     * @param claimedGpuEq what the tenant already has coming (earlier preemptions for it still in their grace period),
+     *                     counted against its guarantee as if it ran
+     */
+    public record Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq) {}
+
+    /**
+     * Preempt these workloads, after the grace period, so the waiting one fits.
+     *
+     * @param workloads the victim workloads (whole gangs)
+     * @param replicas  their replicas
+     * @param gpuEq     what they are charged in all
+     */
+    public record Preempt(List<String> workloads, List<Charge> replicas, Reason reason, long graceSeconds, double gpuEq) {}
+
+    private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start) {}
+
+    private static final Comparator<Gang> ORDER = Comparator.comparing((Gang g) -> !g.parked())
+            .thenComparingInt(Gang::priority).thenComparing(Comparator.comparingLong(Gang::start).reversed())
+            .thenComparing(Gang::workload);
+
+    private final PlacementEngine engine;
+    private final Charges charges;
+    private final Set<WorkloadPhase> preemptible;
+    private final long graceSeconds;
+
+    /**
+     * @param preemptible  phases the policy lets be preempted
+     * @param graceSeconds how long a victim has to stop (its pod's termination grace period)
+     */
+    public ReclaimPlanner(PlacementEngine engine, Charges charges, Set<WorkloadPhase> preemptible, long graceSeconds) {
+        this.engine = engine;
+        this.charges = charges;
+        this.preemptible = Set.copyOf(preemptible);
+        this.graceSeconds = graceSeconds;
+    }
+
+    /**
+     * @param terminating workloads already being preempted (in their grace period): never chosen again, and what they
+     *                    hold no longer counts as a victim tenant's borrowing
+     * @return what to preempt, or empty when nothing may be taken or nothing taken would make it fit
+     */
+    public Optional<Preempt> plan(Waiting w, TenantLedger ledger, ClusterState state, Set<String> terminating) {
+        String t = ledger.tenantOf(w.tenant());
+        Map<String, List<Charge>> byWorkload = ledger.byWorkload();
+        Map<String, Double> leaving = new HashMap<>();
+        List<Gang> others = new ArrayList<>(), own = new ArrayList<>();
+        for (var e : byWorkload.entrySet()) {
+            Gang g = gang(e.getKey(), e.getValue(), ledger);
+            if (terminating.contains(g.workload())) {
+                leaving.merge(g.tenant(), g.gpuEq(), Double::sum);
+                continue;
+            }
+            if (g.workload().equals(w.workload()) || !mayGo(g)) continue;
+            if (!g.tenant().equals(t)) others.add(g);
+            else if (g.priority() < w.priority()) own.add(g);
+        }
+        double room = ledger.guaranteed(t) - ledger.used(t) - w.claimedGpuEq();
+        if (room > Admission.EPS && !others.isEmpty()) {
+            Map<String, Double> budget = new HashMap<>();
+            for (Gang g : others) {
+                budget.computeIfAbsent(g.tenant(), o -> ledger.borrowed(o) - leaving.getOrDefault(o, 0.0));
+            }
+            others.removeIf(g -> budget.get(g.tenant()) < g.gpuEq() - Admission.EPS);
+            others.sort(ORDER);
+            Optional<Preempt> p = search(w, others, budget, room, state, Reason.Reclaim);
+            if (p.isPresent()) return p;
+        }
+        own.sort(ORDER);
+        return search(w, own, null, Double.POSITIVE_INFINITY, state, Reason.Priority);
+    }
+
+    private boolean mayGo(Gang g) {
+        for (Charge c : g.replicas()) {
+            if (c.slot() == null || c.phase() == null || !preemptible.contains(c.phase())) return false;
+        }
+        return true;
+    }
+
+    private static Gang gang(String workload, List<Charge> cs, TenantLedger ledger) {
+        double eq = 0;
+        boolean parked = true;
+        int priority = Integer.MIN_VALUE;
+        long start = Long.MIN_VALUE;
+        for (Charge c : cs) {
+            eq += c.gpuEq();
+            parked &= c.parked();
+            priority = Math.max(priority, c.priority());
+            start = Math.max(start, c.startMillis());
+        }
+        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start);
+    }
+
+    /**
+     * The fewest candidates (in order) that make it fit, taking from each victim tenant at most its budget, and the
+     * waiting workload's charge at most {@code room}.
+     */
+    private Optional<Preempt> search(Waiting w, List<Gang> candidates, Map<String, Double> budget, double room,
+                                     ClusterState state, Reason reason) {
+        if (candidates.isEmpty()) return Optional.empty();
+        List<Gang> best = w.need().replicas() <= 1 ? byNode(w, candidates, budget, room, state) : inOrder(w, candidates, budget, room, state);
+        if (best == null || best.isEmpty()) return Optional.empty();
+        List<String> names = new ArrayList<>();
+        List<Charge> replicas = new ArrayList<>();
+        double eq = 0;
+        for (Gang g : best) {
+            names.add(g.workload());
+            replicas.addAll(g.replicas());
+            eq += g.gpuEq();
+        }
+        return Optional.of(new Preempt(List.copyOf(names), List.copyOf(replicas), reason, graceSeconds, eq));
+    }
+
+    /** One replica: node by node, the node that needs the fewest victims (then the least GPU-eq taken). */
+    private List<Gang> byNode(Waiting w, List<Gang> candidates, Map<String, Double> budget, double room, ClusterState state) {
+        Map<String, List<Gang>> onNode = new LinkedHashMap<>();
+        for (Gang g : candidates) {
+            for (Charge c : g.replicas()) {
+                List<Gang> l = onNode.computeIfAbsent(c.slot().node(), k -> new ArrayList<>());
+                if (!l.contains(g)) l.add(g);
+            }
+        }
+        Map<String, NodeState> nodes = new HashMap<>();
+        for (NodeState n : state.nodes()) if (onNode.containsKey(n.name())) nodes.put(n.name(), n);
+        List<Gang> best = null;
+        double bestEq = 0;
+        for (var e : onNode.entrySet()) {
+            NodeState original = nodes.get(e.getKey());
+            if (original == null) continue;
+            List<Gang> taken = within(e.getValue(), budget);
+            if (taken.isEmpty()) continue;
+            ClusterState one = new ClusterState();
+            state.pools().forEach(one::addPool);
+            NodeState node = original.copy();
+            one.addNode(node);
+            for (Gang g : taken) release(node, g);
+            if (!fits(w, one, room)) continue;
+            // Give back each victim, most protected first, while the waiting replica still fits without it.
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                Gang g = taken.get(i);
+                apply(node, g);
+                if (fits(w, one, room)) taken.remove(i);
+                else release(node, g);
+            }
+            if (taken.isEmpty()) return List.of(); // it fits as it is: nothing to preempt
+            if (taken.size() > 1) {
+                // Giving back the most protected first can keep a big victim and take several small ones: one alone
+                // that makes room is fewer.
+                for (Gang g : within(e.getValue(), budget)) {
+                    NodeState alone = original.copy();
+                    ClusterState solo = new ClusterState();
+                    state.pools().forEach(solo::addPool);
+                    solo.addNode(alone);
+                    release(alone, g);
+                    if (fits(w, solo, room)) {
+                        taken = new ArrayList<>(List.of(g));
+                        break;
+                    }
+                }
+            }
+            double eq = taken.stream().mapToDouble(Gang::gpuEq).sum();
+            if (best == null || taken.size() < best.size() || (taken.size() == best.size() && eq < bestEq - Admission.EPS)) {
+                best = taken;
+                bestEq = eq;
+            }
+        }
+        if (best == null) return null;
+        ClusterState whatIf = state.copy();
+        for (Gang g : best) releaseAll(whatIf, g);
+        return fits(w, whatIf, room) ? best : null;
+    }
+
+    /** Several replicas: candidates in order until it fits, then each given back while it still fits. */
+    private List<Gang> inOrder(Waiting w, List<Gang> candidates, Map<String, Double> budget, double room, ClusterState state) {
+        ClusterState whatIf = state.copy();
+        List<Gang> taken = new ArrayList<>();
+        boolean fits = false;
+        for (Gang g : within(candidates, budget)) {
+            releaseAll(whatIf, g);
+            taken.add(g);
+            if (fits(w, whatIf, room)) {
+                fits = true;
+                break;
+            }
+        }
+        if (!fits) return null;
+        for (int i = taken.size() - 2; i >= 0; i--) {
+            Gang g = taken.get(i);
+            applyAll(whatIf, g);
+            if (fits(w, whatIf, room)) taken.remove(i);
+            else releaseAll(whatIf, g);
+        }
+        return taken;
+    }
+
+    /** The candidates, in order, that fit in their tenants' budgets (null budget: no limit). */
+    private static List<Gang> within(List<Gang> candidates, Map<String, Double> budget) {
+        List<Gang> out = new ArrayList<>();
+        Map<String, Double> left = budget == null ? null : new HashMap<>(budget);
+        for (Gang g : candidates) {
+            if (left != null) {
+                double b = left.getOrDefault(g.tenant(), 0.0);
+                if (g.gpuEq() > b + Admission.EPS) continue;
+                left.put(g.tenant(), b - g.gpuEq());
+            }
+            out.add(g);
+        }
+        return out;
+    }
+
+    private boolean fits(Waiting w, ClusterState s, double room) {
+        PlacementDecision d = engine.place(w.need(), s, w.rules());
+        return d.placed() && charges.gpuEq(d) <= room + Admission.EPS;
+    }
+
+    private static void release(NodeState node, Gang g) {
+        for (Charge c : g.replicas()) if (c.slot().node().equals(node.name())) node.release(c.slot());
+    }
+
+    private static void apply(NodeState node, Gang g) {
+        for (Charge c : g.replicas()) if (c.slot().node().equals(node.name())) node.apply(c.slot());
+    }
+
+    private static void releaseAll(ClusterState s, Gang g) {
+        for (Charge c : g.replicas()) {
+            NodeState n = s.node(c.slot().node());
+            if (n != null) n.release(c.slot());
+        }
+    }
+
+    private static void applyAll(ClusterState s, Gang g) {
+        for (Charge c : g.replicas()) {
+            NodeState n = s.node(c.slot().node());
+            if (n != null) n.apply(c.slot());
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.plimsoll.engine.tenancy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.ClusterState;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeState;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.ReplicaSlot;
+import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.engine.tenancy.ReclaimPlanner.Reason;
+import io.plimsoll.engine.tenancy.ReclaimPlanner.Waiting;
+import io.plimsoll.engine.tenancy.TenantLedger.Charge;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Reclaim from borrowers and preemption by priority, checked with the real engine on a small cluster. */
+class ReclaimPlannerTest {
+    static final PoolProfile A100 = new PoolProfile("a100", AcceleratorType.GPU, "A100", 80, 4, "nvidia.com/gpu",
+            SharingMode.Fractional, List.of(), null, 10.0, Set.of());
+    static final Charges CHARGES = new Charges(Map.of("a100", 0.5));
+    static final Set<WorkloadPhase> TRAINING = Set.of(WorkloadPhase.Training);
+
+    ClusterState state;
+    List<Charge> running;
+    final PlacementEngine engine = new PlacementEngine();
+    final ReclaimPlanner planner = new ReclaimPlanner(engine, CHARGES, TRAINING, 30);
+
+    @BeforeEach
+    void cluster() {
+        state = new ClusterState().addPool(A100);
+        for (int i = 0; i < 2; i++) state.addNode(new NodeState("n" + i, "a100", true, 64_000, 512L << 30, 4, Map.of()));
+        running = new ArrayList<>();
+    }
+
+    static Need gpus(int n, int replicas) {
+        return new Need(WorkloadPhase.Training, replicas, 1000, 1L << 30, AcceleratorType.GPU, n, 0, 0, Set.of(), null, replicas > 1);
+    }
+
+    /** Places a workload of {@code devices} whole GPUs per replica with the engine and records its charges. */
+    void start(String tenant, String workload, int devices, int replicas, int priority, long start, boolean parked, WorkloadPhase phase) {
+        var d = engine.place(gpus(devices, replicas), state, PhaseRules.DEFAULT);
+        assertTrue(d.placed(), workload + " fits: " + d.explain());
+        state.apply(d);
+        int i = 0;
+        for (ReplicaSlot s : d.slots()) {
+            running.add(new Charge(tenant, workload + "-" + i++, workload, "a100", CHARGES.gpuEq("a100", s), 0, priority,
+                    start, parked, phase, s));
+        }
+    }
+
+    TenantLedger ledger() {
+        // 8 A100 at 0.5: 4 GPU-eq. team-a is guaranteed 1, team-b 2, team-c 1.
+        return new TenantLedger(List.of(TenantQuota.of("team-a", 1, 4, 1), TenantQuota.of("team-b", 2, 4, 1),
+                TenantQuota.of("team-c", 1, 4, 1)), null, 4, 0, running);
+    }
+
+    @Test
+    void reclaimTakesBorrowedWorkLowestPriorityThenMostRecentAndNeverWithinAGuarantee() {
+        start("team-a", "a-old", 2, 1, 0, 100, false, WorkloadPhase.Training);   // team-a's guarantee (1.0)
+        start("team-a", "a-new", 1, 1, 0, 300, false, WorkloadPhase.Training);   // borrowed
+        start("team-a", "a-vip", 1, 1, 9, 400, false, WorkloadPhase.Training);   // borrowed, high priority
+        start("team-c", "c-1", 4, 1, 0, 200, false, WorkloadPhase.Training);     // borrowed 1.0 above its 1.0
+        // team-b (guaranteed 2.0, uses nothing) wants 1 GPU (0.5).
+        var p = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of()).orElseThrow();
+        assertEquals(Reason.Reclaim, p.reason());
+        assertEquals(List.of("a-new"), p.workloads(), "one victim, the lowest priority and most recent borrowed work");
+        assertEquals(30, p.graceSeconds());
+        // Two GPUs: team-a may lose at most its 1.0 borrowed, so both borrowed replicas go (reclaim takes priority 9
+        // too: it was borrowed) and a-old, within team-a's guarantee, stays; team-c's 4-GPU gang is 2.0 but borrows
+        // only 1.0, so it stays whole.
+        var p2 = planner.plan(new Waiting("team-b", "b-2", 0, gpus(2, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of()).orElseThrow();
+        assertEquals(Set.of("a-new", "a-vip"), Set.copyOf(p2.workloads()), p2.toString());
+    }
+
+    @Test
+    void aTenantAtItsGuaranteeReclaimsNothingAndAWholeGangGoesTogether() {
+        start("team-a", "a-gang", 1, 4, 0, 100, false, WorkloadPhase.Training); // 4 GPUs = 2.0: 1.0 borrowed
+        start("team-c", "c-1", 2, 1, 0, 200, false, WorkloadPhase.Training);    // 1.0 = its guarantee
+        start("team-b", "b-0", 2, 1, 0, 300, false, WorkloadPhase.Training);    // 1.0 of team-b's 2.0
+        // team-a's gang is 2.0 but it borrows only 1.0: taking the gang would take team-a below its guarantee.
+        var none = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of());
+        assertTrue(none.isEmpty(), none.toString());
+        // With 1.5 already coming to team-b, even a borrower that could go would take it above its guarantee.
+        running.removeIf(c -> c.workload().equals("b-0"));
+        var claimed = planner.plan(new Waiting("team-b", "b-1", 0, gpus(2, 1), PhaseRules.DEFAULT, 1.5), ledger(), state, Set.of());
+        assertTrue(claimed.isEmpty());
+    }
+
+    @Test
+    void parkedWorkGoesFirstAndOnlyPhasesThePolicyAllows() {
+        start("team-a", "a-guar", 2, 1, 0, 0, false, WorkloadPhase.Training);
+        start("team-a", "a-serving", 1, 1, 0, 500, false, WorkloadPhase.Inference); // borrowed but not preemptible
+        start("team-a", "a-parked", 1, 1, 5, 100, true, WorkloadPhase.Training);    // parked: first despite priority 5
+        start("team-a", "a-train", 1, 1, 0, 400, false, WorkloadPhase.Training);
+        start("team-c", "c-1", 3, 1, 0, 0, false, WorkloadPhase.Training); // borrows 0.5, but the 1.5 gang stays whole
+        var p = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of()).orElseThrow();
+        assertEquals(List.of("a-parked"), p.workloads());
+        // While it terminates, the next reclaim takes something else and never the Inference replica.
+        var next = planner.plan(new Waiting("team-b", "b-2", 0, gpus(1, 1), PhaseRules.DEFAULT, 0.5), ledger(), state, Set.of("a-parked"));
+        assertEquals(List.of("a-train"), next.orElseThrow().workloads());
+    }
+
+    @Test
+    void withinATenantByPriorityOnlyStrictlyLowerAndTheFewestVictims() {
+        start("team-b", "b-low-1", 1, 1, 1, 100, false, WorkloadPhase.Training);
+        start("team-b", "b-low-2", 1, 1, 1, 200, false, WorkloadPhase.Training);
+        start("team-b", "b-low-big", 2, 1, 1, 50, false, WorkloadPhase.Training);
+        start("team-b", "b-same", 4, 1, 5, 300, false, WorkloadPhase.Training);
+        // team-b uses 4.0 of its 2.0 (the rest is free to borrow); a priority-5 2-GPU job: one victim (b-low-big) beats two.
+        var p = planner.plan(new Waiting("team-b", "b-hi", 5, gpus(2, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of()).orElseThrow();
+        assertEquals(Reason.Priority, p.reason());
+        assertEquals(List.of("b-low-big"), p.workloads());
+        // The same priority never preempts.
+        assertTrue(planner.plan(new Waiting("team-b", "b-eq", 1, gpus(2, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of()).isEmpty());
+    }
+
+    @Test
+    void aGangThatNeedsSeveralNodesTakesVictimsInOrderUntilItFitsThenGivesBackWhatItCan() {
+        start("team-a", "a-1", 4, 1, 0, 100, false, WorkloadPhase.Training);
+        start("team-a", "a-2", 2, 1, 0, 200, false, WorkloadPhase.Training);
+        start("team-a", "a-3", 2, 1, 0, 300, false, WorkloadPhase.Training);
+        var q = List.of(TenantQuota.of("team-a", 0.5, 4, 1), TenantQuota.of("team-b", 3.5, 4, 1));
+        var l = new TenantLedger(q, null, 4, 0, running);
+        // A 2x2-GPU gang for team-b (2.0): a-3 then a-2 go (most recent first), a-1 stays.
+        var p = planner.plan(new Waiting("team-b", "b-gang", 0, gpus(2, 2), PhaseRules.DEFAULT, 0), l, state, Set.of()).orElseThrow();
+        assertEquals(Set.of("a-3", "a-2"), Set.copyOf(p.workloads()));
+        assertEquals(2.0, p.gpuEq(), 1e-9);
+    }
+}
