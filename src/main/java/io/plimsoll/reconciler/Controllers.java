@@ -37,9 +37,10 @@ public final class Controllers {
         operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client),
                 new EventRecorder(client), status));
         operator.register(new PlacementPolicyReconciler(snapshot, status));
+        // Namespace -> tenant and PriorityClasses: the Tenant controller's, and the placement path's once it reads them.
         var informers = tenancy != null ? tenancy : new io.plimsoll.tenancy.TenancyInformers(client);
-        var tenants = new TenantReconciler(snapshot, informers, new io.plimsoll.tenancy.TenantDirectory(informers, defaultTenant),
-                usage, status);
+        var directory = new io.plimsoll.tenancy.TenantDirectory(informers, defaultTenant);
+        var tenants = new TenantReconciler(snapshot, informers, directory, usage, status);
         operator.register(tenancy != null ? tenants : tenants.owningInformers());
     }
 }
