@@ -15,15 +15,19 @@ public class QueueStatus {
         /** First in line and does not fit yet: nodes are held for it so that smaller work does not take them. */
         Nominated,
         /** The API server refused its pods; retried after a back-off. */
-        Refused
+        Refused,
+        /** Its tenant's quota says wait (message gives the tenant's figures); asked again as usage changes. */
+        Quota
     }
 
     @JsonPropertyDescription("Position in the placement queue, 1 = served first (highest priority, then oldest).")
     private Integer position;
     @JsonPropertyDescription("Workloads waiting in all.")
     private Integer of;
-    @JsonPropertyDescription("Why it waits: Queued, Unschedulable, Nominated or Refused.")
+    @JsonPropertyDescription("Why it waits: Queued, Unschedulable, Nominated, Refused or Quota.")
     private Reason reason;
+    @JsonPropertyDescription("For reason Quota: the tenant's figures, e.g. team-a uses 12.0 of 12.0 GPU-eq; needs to borrow 4.0, 2.0 available.")
+    private String message;
     @JsonPropertyDescription("Nodes held for this workload while it is first in line (a nomination).")
     private Integer nominatedNodes;
 
@@ -33,6 +37,8 @@ public class QueueStatus {
     public void setOf(Integer of) { this.of = of; }
     public Reason getReason() { return reason; }
     public void setReason(Reason reason) { this.reason = reason; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
     public Integer getNominatedNodes() { return nominatedNodes; }
     public void setNominatedNodes(Integer nominatedNodes) { this.nominatedNodes = nominatedNodes; }
 }

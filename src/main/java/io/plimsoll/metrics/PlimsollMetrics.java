@@ -63,6 +63,33 @@ public class PlimsollMetrics {
     }
 
     /** A pool grown by one node through its scale target; reason {@code pending} or {@code parked-evicted}. */
+    /** A workload of {@code tenant} was preempted ({@code reason} Reclaim or Priority), losing {@code gpuHours} of work. */
+    public void preempted(String tenant, String reason, double gpuHours) {
+        Counter.builder("plimsoll.tenant.preemptions").description("Workloads preempted, by the tenant that lost them")
+                .tag("tenant", tenant).tag("reason", reason).register(registry).increment();
+        Counter.builder("plimsoll.tenant.preempted.gpu.hours").description("GPU-equivalent hours of work lost to preemption")
+                .tag("tenant", tenant).register(registry).increment(gpuHours);
+    }
+
+    /** What a tenant is guaranteed, uses, borrows and has pending, in GPU-equivalents (gauges, replaced on each call). */
+    public void tenant(String tenant, double guaranteed, double used, double borrowed, double pending) {
+        tenantGauge("plimsoll.tenant.guaranteed", "GPU-equivalents guaranteed to the tenant", tenant, guaranteed);
+        tenantGauge("plimsoll.tenant.used", "GPU-equivalents the tenant's replicas hold", tenant, used);
+        tenantGauge("plimsoll.tenant.borrowed", "GPU-equivalents the tenant uses above its guarantee", tenant, borrowed);
+        tenantGauge("plimsoll.tenant.pending", "GPU-equivalents the tenant's waiting workloads ask for", tenant, pending);
+    }
+
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicReference<Double>> tenantValues = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void tenantGauge(String name, String description, String tenant, double value) {
+        tenantValues.computeIfAbsent(name + "|" + tenant, k -> {
+            var ref = new java.util.concurrent.atomic.AtomicReference<>(0.0);
+            io.micrometer.core.instrument.Gauge.builder(name, ref, java.util.concurrent.atomic.AtomicReference::get)
+                    .description(description).tag("tenant", tenant).register(registry);
+            return ref;
+        }).set(value);
+    }
+
     public void scaledUp(String pool, String reason) {
         Counter.builder("plimsoll.scale.ups").description("Nodes added to a pool through its scale target")
                 .tag("pool", pool).tag("reason", reason).register(registry).increment();

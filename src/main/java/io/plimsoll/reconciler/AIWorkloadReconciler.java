@@ -108,20 +108,42 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final Map<String, String> parkedReplicaTaken = new java.util.concurrent.ConcurrentHashMap<>();
     /** Workloads whose dry-run WouldPark event was sent (one event per idle stretch, not one per look). */
     private final Map<String, Boolean> wouldPark = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The PriorityIgnored warning last sent per workload (one event per distinct warning). */
+    private final Map<String, String> priorityWarned = new java.util.concurrent.ConcurrentHashMap<>();
     /** Default share of its device a parked Inference replica is counted for. */
     static final double DEFAULT_PARK_FRACTION = 0.25;
+    /** Tenants' quotas, reclaim and priority classes; quotas apply only while some Tenant exists. */
+    private final io.plimsoll.tenancy.TenantAccounting tenants;
+    private final io.plimsoll.tenancy.PriorityResolver priorities;
+    private final io.plimsoll.tenancy.TenantUsage usage;
+    private final TenantPreemption preemption;
+
+    /** Without tenancy: no quotas, priorities from the workload's spec or policy (tests and tools). */
+    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
+                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
+        this(snapshot, binder, events, metrics, activity, statusWriter, null, null, null);
+    }
 
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
-                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
+                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter,
+                                io.plimsoll.tenancy.TenancyInformers tenancy, io.plimsoll.tenancy.TenantDirectory directory,
+                                io.plimsoll.tenancy.TenantUsage usage) {
         this.statusWriter = statusWriter;
+        this.tenants = tenancy == null || directory == null ? null : new io.plimsoll.tenancy.TenantAccounting(snapshot, tenancy, directory);
+        this.priorities = tenancy == null ? io.plimsoll.tenancy.PriorityResolver.withoutPriorityClasses()
+                : io.plimsoll.tenancy.PriorityResolver.of(tenancy);
+        this.usage = usage;
+        this.preemption = tenants == null ? null : new TenantPreemption(snapshot, tenants, binder, events, metrics);
         this.loop = new PlacementLoop(snapshot::state, snapshot::capacityFreedCount, key -> {
             int slash = key.indexOf('/');
             snapshot.workloadPending(key.substring(0, slash), key.substring(slash + 1));
-        });
+        }, tenants == null ? null : (key, claim, competitors) -> io.plimsoll.engine.tenancy.Admission.decide(
+                tenants.ledger(), claim.tenant(), claim.demand(), competitors));
         snapshot.addListener(change -> {
             if (change.capacityChanged()) loop.wake();
         });
+        if (tenancy != null) tenancy.addListener(loop::wake); // a quota or a namespace changed: ask the gate again
         this.idle = new IdleScaler(activity.prometheus());
         this.prometheus = activity.prometheus();
         this.snapshot = snapshot;
@@ -213,10 +235,36 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             return new Outcome(true);
         }
         PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
-        Integer defaultPriority = policy.map(p -> p.getSpec() == null ? null : p.getSpec().ruleFor(phase))
-                .map(r -> r.getDefaultPriority()).orElse(null);
-        status.setPriority(wl.getSpec().getPriority() != null ? wl.getSpec().getPriority()
-                : defaultPriority != null ? defaultPriority : 0);
+        String tenantName = tenants == null || !tenants.active() ? null : tenants.tenantOf(ns);
+        io.plimsoll.api.Tenant tenant = tenantName == null ? null : tenants.tenant(tenantName);
+        String refusedPolicy = tenant == null ? null : io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName);
+        if (refusedPolicy != null) {
+            setState(status, WorkloadState.Pending, refusedPolicy);
+            Conditions.set(status.getConditions(), "Placed", false, "PolicyNotAllowed", refusedPolicy, gen);
+            events.warning(wl, "PolicyNotAllowed", refusedPolicy);
+            metrics.pending(ns + "/" + name, phase.name(), "PolicyNotAllowed");
+            loop.cancel(ns + "/" + name);
+            return new Outcome(true);
+        }
+        // Priority comes from a PriorityClass the admin owns (or the policy's default); a raw spec.priority is not trusted.
+        io.plimsoll.tenancy.PriorityResolver.Resolution prio = priorities.resolve(wl, policy.orElse(null));
+        if (!prio.ok()) {
+            setState(status, WorkloadState.Pending, prio.error());
+            Conditions.set(status.getConditions(), "Placed", false, "PriorityClassNotFound", prio.error(), gen);
+            events.warning(wl, "PriorityClassNotFound", prio.error());
+            metrics.pending(ns + "/" + name, phase.name(), "PriorityClassNotFound");
+            loop.cancel(ns + "/" + name);
+            return new Outcome(true);
+        }
+        if (prio.warning() != null && !prio.warning().equals(priorityWarned.put(ns + "/" + name, prio.warning()))) {
+            events.warning(wl, "PriorityIgnored", prio.warning());
+        }
+        status.setPriority(prio.priority());
+        String taken = preemption == null ? null : preemption.takenFrom(ns + "/" + name);
+        if (taken != null) {
+            Conditions.set(status.getConditions(), "Preempted", true, "Preempted", taken, gen);
+            events.warning(wl, "Preempted", taken);
+        }
 
         // A finished run-to-completion workload stays finished for this generation; its pods are not recreated.
         boolean finished = status.getState() == WorkloadState.Succeeded || status.getState() == WorkloadState.Failed;
@@ -348,9 +396,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             // Hand over to the one placement loop, which serves every workload in priority, then arrival, order.
             int desired = replicas;
             boolean parkNow = park;
-            loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, status.getPriority() == null ? 0 : status.getPriority(),
+            PlacementLoop.TenantClaim claim = tenants == null || !tenants.active() || park ? null
+                    : new PlacementLoop.TenantClaim(tenants.tenantOf(ns), tenants.demand(need.withReplicas(missing.size()), rules, tenants.charges()));
+            int priority = status.getPriority() == null ? 0 : status.getPriority();
+            loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
                     arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,
-                    held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held)));
+                    held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held, claim, priority), claim));
             // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
             // of it rather than "Queued" first.
             loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
@@ -378,6 +429,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             queue.setPosition(standing.position() == 0 ? null : standing.position());
             queue.setOf(standing.waiting() == 0 ? null : standing.waiting());
             status.setQueue(queue);
+            if (last != null && last.outcome() == PlacementLoop.Outcome.QUOTA) {
+                queue.setReason(QueueStatus.Reason.Quota);
+                queue.setMessage(last.detail());
+                String msg = "waiting for quota: " + last.detail();
+                setState(status, WorkloadState.Pending, msg);
+                Conditions.set(status.getConditions(), "Placed", false, "QuotaExceeded", last.detail(), gen);
+                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
+                metrics.pending(workloadKey, phase.name(), "QuotaExceeded");
+                if (before != WorkloadState.Pending) {
+                    events.normal(wl, "WaitingForQuota", last.detail());
+                    snapshot.workloadPending(ns, name);
+                }
+                return new Outcome(true);
+            }
             if (last != null && last.outcome() == PlacementLoop.Outcome.UNPLACEABLE && last.decision() != null) {
                 PlacementDecision unplaced = last.decision();
                 queue.setReason(standing.nominatedNodes() > 0 ? QueueStatus.Reason.Nominated : QueueStatus.Reason.Unschedulable);
@@ -467,7 +532,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * and says what came of it; the workload's reconciler writes the status.
      */
     private PlacementLoop.Result attempt(AIWorkload wl, WorkloadNeeds.Parsed parsed, PhaseRules rules, int replicas, boolean park,
-                                         int parkMilli, java.util.Set<String> held) {
+                                         int parkMilli, java.util.Set<String> held,
+                                         PlacementLoop.TenantClaim claim, int priority) {
         String ns = wl.getMetadata().getNamespace();
         String name = wl.getMetadata().getName();
         String workloadKey = ns + "/" + name;
@@ -544,6 +610,14 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (room != null) {
                 events.normal(wl, "MadeRoom", room);
                 return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
+            }
+        }
+        if (preemption != null && claim != null) {
+            // Admitted by its tenant's quota and still no room: reclaim from borrowers, or preempt its own lower priority.
+            String preempted = preemption.makeRoom(wl, need.withReplicas(missing.size()), rules, priority, claim.tenant());
+            if (preempted != null) {
+                events.normal(wl, "Preempting", preempted);
+                return new PlacementLoop.Result(PlacementLoop.Outcome.WAITING, null, preempted);
             }
         }
         String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();

@@ -358,6 +358,12 @@ public class ClusterSnapshot {
                 && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror"));
     }
 
+    /** Every live replica Plimsoll's records hold (created or seen, not yet deleted). */
+    public List<PodRecord> records() {
+        ensureStarted();
+        return records.all();
+    }
+
     /** Pods Plimsoll pinned to one device of a pool's node (by its records), not finished and not being deleted. */
     public List<Pod> podsOnDevice(String node, String pool, int device) {
         return podsOn(node).stream().filter(p -> {

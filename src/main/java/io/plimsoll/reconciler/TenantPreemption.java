@@ -1,0 +1,126 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.plimsoll.actuator.PodBinder;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.engine.tenancy.ReclaimPlanner;
+import io.plimsoll.engine.tenancy.TenantLedger;
+import io.plimsoll.events.EventRecorder;
+import io.plimsoll.metrics.PlimsollMetrics;
+import io.plimsoll.snapshot.ClusterSnapshot;
+import io.plimsoll.tenancy.TenantAccounting;
+
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Applies the engine's {@link ReclaimPlanner}: for a workload its tenant's quota admits but that finds no room, takes
+ * back capacity that other tenants borrow above their guarantees (reclaim), or preempts the tenant's own lower-priority
+ * work. Victims' pods are deleted with their own termination grace period (a Training workload that checkpoints on
+ * SIGTERM uses it); their workloads go back in line and get a {@code Preempted} condition and event. Messages never
+ * name another namespace's objects. While victims stop, the waiting workload is not given more victims.
+ */
+final class TenantPreemption {
+    /** What the planner assumes a victim takes to stop when its pods say nothing (Kubernetes' default grace period). */
+    static final long DEFAULT_GRACE_SECONDS = 30;
+    /** Phases that may be preempted unless the victim's Tenant lists its own (notebooks are not: someone works in them). */
+    static final Set<WorkloadPhase> PREEMPTIBLE = EnumSet.of(WorkloadPhase.Training, WorkloadPhase.Inference, WorkloadPhase.Optimization);
+
+    private final ClusterSnapshot snapshot;
+    private final TenantAccounting tenants;
+    private final PodBinder binder;
+    private final EventRecorder events;
+    private final PlimsollMetrics metrics;
+    private final PlacementEngine engine = new PlacementEngine();
+    /** Victim workload -> the message its next reconcile reports (condition and event), then forgets. */
+    private final Map<String, String> taken = new ConcurrentHashMap<>();
+    /** Victim workloads being stopped, until when (epoch ms): never chosen twice, their holdings already leaving. */
+    private final Map<String, Long> stopping = new ConcurrentHashMap<>();
+    /** Waiting workloads whose victims are stopping, until when: no second round of preemption meanwhile. */
+    private final Map<String, Long> waitingFor = new ConcurrentHashMap<>();
+
+    TenantPreemption(ClusterSnapshot snapshot, TenantAccounting tenants, PodBinder binder, EventRecorder events, PlimsollMetrics metrics) {
+        this.snapshot = snapshot;
+        this.tenants = tenants;
+        this.binder = binder;
+        this.events = events;
+        this.metrics = metrics;
+    }
+
+    /** Why the workload was preempted, once (its reconcile reports it), or null. */
+    String takenFrom(String workloadKey) {
+        return taken.remove(workloadKey);
+    }
+
+    /**
+     * Preempts what the planner chooses so {@code wl} fits; returns what was done (for the waiting workload's event),
+     * or null when nothing may be taken or nothing taken would make it fit.
+     */
+    String makeRoom(AIWorkload wl, Need need, PhaseRules rules, int priority, String tenant) {
+        long now = snapshot.clock().millis();
+        stopping.values().removeIf(until -> until < now);
+        waitingFor.values().removeIf(until -> until < now);
+        String me = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        if (waitingFor.containsKey(me)) return null; // its victims are still stopping: the loop tries again when they are gone
+        TenantLedger ledger = tenants.ledger();
+        ReclaimPlanner planner = new ReclaimPlanner(engine, tenants.charges(), EnumSet.allOf(WorkloadPhase.class), DEFAULT_GRACE_SECONDS);
+        Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0),
+                ledger, snapshot.state(), Set.copyOf(stopping.keySet()));
+        if (plan.isEmpty()) return null;
+        ReclaimPlanner.Preempt p = plan.get();
+        String myNs = wl.getMetadata().getNamespace();
+        long grace = DEFAULT_GRACE_SECONDS;
+        Set<String> sameNs = new LinkedHashSet<>();
+        int elsewhere = 0;
+        for (String victim : p.workloads()) {
+            String vNs = victim.substring(0, victim.indexOf('/'));
+            String vName = victim.substring(victim.indexOf('/') + 1);
+            boolean mine = vNs.equals(myNs);
+            if (mine) sameNs.add(vName);
+            else elsewhere++;
+            String why = p.reason() == ReclaimPlanner.Reason.Reclaim
+                    ? "preempted: its tenant borrowed capacity above its guarantee, and a tenant within its guarantee needed it back"
+                    + (mine ? " (workload " + wl.getMetadata().getName() + ")" : "")
+                    : "preempted by higher-priority work of the same tenant" + (mine ? " (workload " + wl.getMetadata().getName() + ")" : "");
+            taken.put(victim, why + "; it waits in line again");
+            double lost = 0;
+            String victimTenant = null;
+            for (TenantLedger.Charge c : p.replicas()) {
+                if (!c.workload().equals(victim)) continue;
+                victimTenant = ledger.tenantOf(c.tenant());
+                lost += c.gpuEq() * Math.max(0, now - c.startMillis()) / 3_600_000.0;
+            }
+            metrics.preempted(victimTenant == null ? "default" : victimTenant, p.reason().name(), lost);
+        }
+        for (TenantLedger.Charge c : p.replicas()) {
+            String podNs = c.key().substring(0, c.key().indexOf('/'));
+            String podName = c.key().substring(c.key().indexOf('/') + 1);
+            Pod pod = snapshot.podsOf(podNs, c.workload().substring(c.workload().indexOf('/') + 1)).stream()
+                    .filter(x -> x.getMetadata().getName().equals(podName)).findFirst().orElse(null);
+            if (pod == null) continue;
+            Long podGrace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+            if (podGrace != null) grace = Math.max(grace, podGrace);
+            binder.delete(pod); // the pod's own terminationGracePeriodSeconds applies
+        }
+        long until = now + (grace + 30) * 1000;
+        for (String victim : p.workloads()) {
+            stopping.put(victim, until);
+            snapshot.workloadPending(victim.substring(0, victim.indexOf('/')), victim.substring(victim.indexOf('/') + 1));
+        }
+        waitingFor.put(me, until);
+        String whose = p.reason() == ReclaimPlanner.Reason.Reclaim ? "borrowed above another tenant's guarantee" : "of lower priority";
+        return String.format(Locale.ROOT, "preempting %d workload(s) %s (%.1f GPU-eq)%s%s; they stop within their grace period",
+                p.workloads().size(), whose, p.gpuEq(),
+                sameNs.isEmpty() ? "" : ": " + sameNs,
+                elsewhere == 0 ? "" : (sameNs.isEmpty() ? ": " : " and ") + elsewhere + " in other namespaces");
+    }
+}

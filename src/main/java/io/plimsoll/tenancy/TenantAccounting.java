@@ -1,0 +1,149 @@
+package io.plimsoll.tenancy;
+
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.AcceleratorPool;
+import io.plimsoll.api.Tenant;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeState;
+import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PoolProfile;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.engine.tenancy.Admission;
+import io.plimsoll.engine.tenancy.Charges;
+import io.plimsoll.engine.tenancy.TenantLedger;
+import io.plimsoll.engine.tenancy.TenantQuota;
+import io.plimsoll.snapshot.ClusterSnapshot;
+import io.plimsoll.snapshot.PodRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The operator's side of tenant quotas: turns what the API server holds into the pure engine's terms
+ * ({@link TenantLedger}, {@link Charges}, {@link Admission.Demand}). Only what the API server enforces counts: a replica
+ * is charged from Plimsoll's own pod records (pool, devices, parked share) and its workload's namespace, never from
+ * labels or annotations a tenant writes; a workload's tenant is its namespace's (the admin's Tenant selectors over
+ * Namespace labels, which tenants cannot set without namespace update rights).
+ */
+public final class TenantAccounting {
+    private final ClusterSnapshot snapshot;
+    private final TenancyInformers informers;
+    private final TenantDirectory directory;
+
+    public TenantAccounting(ClusterSnapshot snapshot, TenancyInformers informers, TenantDirectory directory) {
+        this.snapshot = snapshot;
+        this.informers = informers;
+        this.directory = directory;
+    }
+
+    /** Whether quotas apply at all: some Tenant exists. Without one, nothing is limited and nothing is reclaimed. */
+    public boolean active() {
+        return !informers.tenants().isEmpty();
+    }
+
+    /** The Tenant of that name, or null. */
+    public Tenant tenant(String name) {
+        for (Tenant t : informers.tenants()) if (t.getMetadata().getName().equals(name)) return t;
+        return null;
+    }
+
+    /** The namespace's tenant, or null when no tenant limits it. */
+    public String tenantOf(String namespace) {
+        return directory.tenantOf(namespace).tenantName();
+    }
+
+    /** What one device of each pool is worth (AcceleratorPool spec.accelerator.gpuEquivalent). */
+    public Charges charges() {
+        Map<String, Double> worth = new HashMap<>();
+        for (AcceleratorPool p : snapshot.pools()) {
+            if (p.getSpec() == null || p.getSpec().getAccelerator() == null) continue;
+            worth.put(p.getMetadata().getName(), p.getSpec().getAccelerator().gpuEquivalentOrDefault());
+        }
+        return new Charges(worth);
+    }
+
+    /**
+     * What a pending workload would charge its tenant: every replica still missing, at the worth of the dearest pool its
+     * rules allow (the pool is chosen only when it is placed, so a quota is never exceeded whichever it gets).
+     */
+    public Admission.Demand demand(Need need, PhaseRules rules, Charges charges) {
+        if (!need.wantsAccelerator()) return new Admission.Demand(0, need.replicas() * Charges.cpuCores(need.cpuMilli()), firstPool(rules));
+        double dearest = 0;
+        String pool = null;
+        for (String p : rules.pools()) {
+            Optional<PoolProfile> profile = snapshot.poolProfile(p);
+            if (profile.isEmpty() || profile.get().type() != need.type()) continue;
+            double eq = charges.gpuEq(p, need);
+            if (pool == null || eq > dearest) {
+                dearest = eq;
+                pool = p;
+            }
+        }
+        return new Admission.Demand(dearest, 0, rules.pools().size() == 1 ? pool : null);
+    }
+
+    private static String firstPool(PhaseRules rules) {
+        return rules.pools().size() == 1 ? rules.pools().get(0) : null;
+    }
+
+    /** The quotas of the valid tenants (a Tenant whose spec has problems limits nobody until fixed: its condition says why). */
+    public List<TenantQuota> quotas() {
+        List<TenantQuota> out = new ArrayList<>();
+        for (Tenant t : informers.tenants()) {
+            if (!TenantRules.problems(t).isEmpty()) continue;
+            out.add(quota(t));
+        }
+        return out;
+    }
+
+    static TenantQuota quota(Tenant t) {
+        var spec = t.getSpec();
+        double gCpu = spec.getGuaranteed() == null || spec.getGuaranteed().getCpuCores() == null ? 0 : spec.getGuaranteed().getCpuCores();
+        double lCpu = spec.getLimit() == null || spec.getLimit().getCpuCores() == null ? Double.POSITIVE_INFINITY : spec.getLimit().getCpuCores();
+        double g = TenantRules.guaranteedGpu(t);
+        Map<String, Double> caps = new HashMap<>();
+        if (spec.getPoolCaps() != null) {
+            for (var c : spec.getPoolCaps()) {
+                if (c != null && c.getPool() != null && c.getGpuEquivalents() != null) caps.put(c.getPool(), c.getGpuEquivalents());
+            }
+        }
+        return new TenantQuota(t.getMetadata().getName(), g, Math.max(g, TenantRules.limitGpu(t)), gCpu, Math.max(gCpu, lCpu),
+                spec.getWeight() == null ? 1 : spec.getWeight(), caps);
+    }
+
+    /** Who uses what now: every live Plimsoll replica charged to its namespace's tenant. */
+    public TenantLedger ledger() {
+        Charges charges = charges();
+        List<TenantQuota> quotas = quotas();
+        TenantQuota fallback = null;
+        Optional<String> def = directory.defaultTenantName();
+        if (def.isPresent()) fallback = quotas.stream().filter(q -> q.name().equals(def.get())).findFirst().orElse(null);
+        double capacity = TenantRules.capacityGpu(snapshot.pools(), p -> snapshot.nodesOf(p).size());
+        double cpu = 0;
+        var state = snapshot.state();
+        for (AcceleratorPool p : snapshot.pools()) {
+            var profile = snapshot.poolProfile(p.getMetadata().getName());
+            if (profile.isEmpty() || profile.get().type() != AcceleratorType.None) continue;
+            for (NodeState n : state.nodesOf(profile.get().name())) cpu += n.cpuMilliCapacity() / 1000.0;
+        }
+        List<TenantLedger.Charge> running = new ArrayList<>();
+        Map<String, AIWorkload> workloads = new HashMap<>();
+        for (PodRecord r : snapshot.records()) {
+            String ns = r.workloadKey().substring(0, r.workloadKey().indexOf('/'));
+            AIWorkload w = workloads.computeIfAbsent(r.workloadKey(),
+                    k -> snapshot.workload(ns, k.substring(k.indexOf('/') + 1)));
+            int priority = w == null || w.getStatus() == null || w.getStatus().getPriority() == null ? 0 : w.getStatus().getPriority();
+            WorkloadPhase phase = w == null || w.getSpec() == null ? null : w.getSpec().getPhase();
+            boolean accelerated = snapshot.poolProfile(r.pool()).map(pp -> pp.type() != AcceleratorType.None).orElse(false);
+            double eq = !accelerated ? 0 : r.parkedMilli() > 0 ? charges.parked(r.pool(), r.parkedMilli()) : charges.gpuEq(r.pool(), r.slot());
+            double cores = accelerated ? 0 : Charges.cpuCores(r.slot().cpuMilli());
+            running.add(new TenantLedger.Charge(tenantOf(ns), r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
+                    r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot()));
+        }
+        return new TenantLedger(quotas, fallback, capacity, cpu, running);
+    }
+}
