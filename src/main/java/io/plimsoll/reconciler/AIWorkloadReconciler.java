@@ -188,6 +188,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         setScaleStatus(wl, status);
         if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
+        publishTenantUsage();
         UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
@@ -260,10 +261,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.warning(wl, "PriorityIgnored", prio.warning());
         }
         status.setPriority(prio.priority());
-        String taken = preemption == null ? null : preemption.takenFrom(ns + "/" + name);
-        if (taken != null) {
-            Conditions.set(status.getConditions(), "Preempted", true, "Preempted", taken, gen);
-            events.warning(wl, "Preempted", taken);
+        String preemptedWhy = preemption == null ? null : preemption.takenFrom(ns + "/" + name);
+        if (preemptedWhy != null) {
+            Conditions.set(status.getConditions(), "Preempted", true, "Preempted", preemptedWhy, gen);
+            events.warning(wl, "Preempted", preemptedWhy);
         }
 
         // A finished run-to-completion workload stays finished for this generation; its pods are not recreated.
@@ -301,7 +302,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 status.setScaledToZeroAt(null);
                 events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
             }
-            IdleScaler.Verdict v = idle.evaluate(wl, policy.orElse(null), zeroAt, now);
+            Long ceiling = null;
+            if (tenant != null) {
+                try {
+                    ceiling = io.plimsoll.tenancy.TenantRules.maxIdleTimeoutMillis(tenant);
+                } catch (IllegalArgumentException e) {
+                    ceiling = null; // reported on the Tenant; changes no workload
+                }
+            }
+            IdleScaler.Verdict v = idle.evaluate(wl, policy.orElse(null), zeroAt, now, ceiling);
             boolean dryRun = policy.map(p -> p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getDryRun())).orElse(false);
             if (dryRun && v.scaledToZero()) {
                 double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
@@ -626,6 +635,60 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.warning(wl, "Unschedulable", msg);
         }
         return new PlacementLoop.Result(PlacementLoop.Outcome.UNPLACEABLE, unplaced, msg);
+    }
+
+    /** At most this often, tenants' usage is published (Tenant status, metrics). */
+    static final long USAGE_PUBLISH_MS = 2_000;
+    private final java.util.concurrent.atomic.AtomicLong usagePublishedAt = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean usageRepublish = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Publishes what each tenant uses, borrows and lends (from the ledger) and has pending (the missing replicas of its
+     * pending workloads, as their claims count them), for Tenant status and metrics. Throttled; only with tenants.
+     */
+    private void publishTenantUsage() {
+        if (tenants == null || usage == null || !tenants.active()) return;
+        long now = snapshot.clock().millis();
+        long last = usagePublishedAt.get();
+        if (now - last < USAGE_PUBLISH_MS || !usagePublishedAt.compareAndSet(last, now)) {
+            // Published a moment ago: once more after the interval, so the last change is not left out.
+            if (usageRepublish.compareAndSet(false, true)) {
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    usageRepublish.set(false);
+                    publishTenantUsage();
+                }, java.util.concurrent.CompletableFuture.delayedExecutor(USAGE_PUBLISH_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
+            return;
+        }
+        var ledger = tenants.ledger();
+        var charges = tenants.charges();
+        Map<String, Double> pending = new java.util.HashMap<>();
+        for (AIWorkload w : snapshot.workloads()) {
+            if (w.getStatus() == null || w.getStatus().getState() != WorkloadState.Pending || w.getSpec() == null) continue;
+            try {
+                var parsed = WorkloadNeeds.parse(w);
+                int missing = Math.max(0, parsed.need().replicas()
+                        - snapshot.liveReplicas(w.getMetadata().getNamespace(), w.getMetadata().getName()));
+                if (missing == 0) continue;
+                PhaseRules rules = WorkloadNeeds.rules(snapshot.policy(WorkloadNeeds.policyName(w)).orElse(null), parsed.need().phase());
+                double eq = tenants.demand(parsed.need().withReplicas(missing), rules, charges).gpuEq();
+                pending.merge(ledger.tenantOf(tenants.tenantOf(w.getMetadata().getNamespace())), eq, Double::sum);
+            } catch (IllegalArgumentException e) {
+                // an invalid spec asks for nothing
+            }
+        }
+        Map<String, io.plimsoll.tenancy.TenantUsage.Usage> out = new java.util.HashMap<>();
+        for (var q : ledger.quotas()) {
+            String t = q.name();
+            double p = pending.getOrDefault(t, 0.0);
+            out.put(t, new io.plimsoll.tenancy.TenantUsage.Usage(round(ledger.used(t)), round(ledger.borrowed(t)), round(ledger.lent(t)), round(p)));
+            metrics.tenant(t, ledger.guaranteed(t), ledger.used(t), ledger.borrowed(t), p);
+        }
+        usage.publish(out);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     /** Pods decided and reserved for one batch of a workload (a whole gang, or one replica), to be created. */

@@ -32,14 +32,14 @@ public final class Controllers {
                                 io.plimsoll.tenancy.TenancyInformers tenancy, java.util.Optional<String> defaultTenant,
                                 io.plimsoll.tenancy.TenantUsage usage) {
         var status = new StatusWriter(client);
-        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
-                new io.plimsoll.activity.ActivitySources(prometheus), status));
         operator.register(new AcceleratorPoolReconciler(snapshot, metrics, new NodeActuator(client), new PodBinder(client),
                 new EventRecorder(client), status));
         operator.register(new PlacementPolicyReconciler(snapshot, status));
         // Namespace -> tenant and PriorityClasses: the Tenant controller's, and the placement path's once it reads them.
         var informers = tenancy != null ? tenancy : new io.plimsoll.tenancy.TenancyInformers(client);
         var directory = new io.plimsoll.tenancy.TenantDirectory(informers, defaultTenant);
+        operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
+                new io.plimsoll.activity.ActivitySources(prometheus), status, informers, directory, usage));
         var tenants = new TenantReconciler(snapshot, informers, directory, usage, status);
         operator.register(tenancy != null ? tenants : tenants.owningInformers());
     }

@@ -80,8 +80,13 @@ public class IdleScaler {
      * @param scaledToZeroAt when the workload went to zero for the current generation, or null
      */
     public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
+        return evaluate(wl, policy, scaledToZeroAt, now, null);
+    }
+
+    /** @param ceilingMillis the tenant's maxIdleTimeout (null: none): no idle rule keeps a replica longer */
+    public Verdict evaluate(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now, Long ceilingMillis) {
         noteSpecResume(wl, scaledToZeroAt, now);
-        Verdict v = decide(wl, policy, scaledToZeroAt, now);
+        Verdict v = decide(wl, policy, scaledToZeroAt, now, ceilingMillis);
         if (v.signalProblem() && scaledToZeroAt != null) {
             // A lost or stale signal changes nothing in either direction: what is at zero stays at zero.
             v = new Verdict(true, false, v.recheckAt(), v.reason(), v.message() + "; stays at zero (since "
@@ -113,12 +118,12 @@ public class IdleScaler {
         specResumes.compute(key, (k, old) -> old != null && old.generation() == gen ? old : new SpecResume(gen, now));
     }
 
-    private Verdict decide(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now) {
+    private Verdict decide(AIWorkload wl, PlacementPolicy policy, Instant scaledToZeroAt, Instant now, Long ceilingMillis) {
         WorkloadPhase phase = wl.getSpec().getPhase();
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         IdlePolicy rule;
         try {
-            rule = policyFor(wl, policy, phase);
+            rule = policyFor(wl, policy, phase, ceilingMillis);
         } catch (IllegalArgumentException e) {
             return new Verdict(false, false, Long.MAX_VALUE, "BadIdleTimeout", e.getMessage(), true);
         }
@@ -217,6 +222,22 @@ public class IdleScaler {
         activity.remove(workloadKey);
         lastSeen.remove(workloadKey);
         specResumes.remove(workloadKey);
+    }
+
+    /**
+     * As {@link #policyFor(AIWorkload, PlacementPolicy, WorkloadPhase)}, under the tenant's ceiling on idle time (an
+     * Inference or Workbench replica is never kept idle longer, whatever the workload says, Never included).
+     */
+    static IdlePolicy policyFor(AIWorkload wl, PlacementPolicy policy, WorkloadPhase phase, Long ceilingMillis) {
+        IdlePolicy p = policyFor(wl, policy, phase);
+        if (ceilingMillis == null || phase.runsToCompletion()) return p;
+        String why = "capped by the tenant's maxIdleTimeout " + Durations.format(ceilingMillis);
+        if (p == null) return new FixedKeepAlive(Duration.ofMillis(ceilingMillis), "idle timeout " + why);
+        if (p instanceof FixedKeepAlive f && f.keepAliveMillis() > ceilingMillis) {
+            return new FixedKeepAlive(Duration.ofMillis(ceilingMillis), "idle timeout " + why);
+        }
+        if (p instanceof AdaptiveKeepAlive a) return a.capped(ceilingMillis);
+        return p;
     }
 
     /** The workload's own idleTimeout, else its phase rule's, else the default for its phase; null = never. */

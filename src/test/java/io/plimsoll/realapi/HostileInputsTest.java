@@ -856,13 +856,13 @@ class HostileInputsTest {
         String nsLow = ns("h60-low");
         AIWorkload vip = gpu(nsVip, "vip-sleeper", WorkloadPhase.Inference, 1, 1, null, "L4");
         vip.getSpec().setPolicy("only-one");
-        vip.getSpec().setPriority(1000);
+        io.plimsoll.reconciler.Fixtures.withPriority(admin, vip, 1000);
         vip.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, Instant.now().minusSeconds(60).toString()));
         create(vip);
         awaitState(nsVip, "vip-sleeper", WorkloadState.Parked);
         AIWorkload low = gpu(nsLow, "low-climber", WorkloadPhase.Inference, 1, 1, null, "L4");
         low.getSpec().setPolicy("only-one");
-        low.getSpec().setPriority(-1000);
+        io.plimsoll.reconciler.Fixtures.withPriority(admin, low, -1000);
         low.getMetadata().setAnnotations(Map.of(LAST_ACTIVITY, Instant.now().toString()));
         create(low);
         AIWorkload pending = awaitState(nsLow, "low-climber", WorkloadState.Pending);

@@ -49,6 +49,20 @@ public final class Fixtures {
         return w;
     }
 
+    /**
+     * Gives the workload a priority the way users must: a PriorityClass the admin owns (created here if missing, named
+     * {@code prio-N}) named by spec.priorityClassName. A raw spec.priority is not trusted.
+     */
+    public static AIWorkload withPriority(KubernetesClient client, AIWorkload w, int priority) {
+        String name = "prio-" + (priority < 0 ? "minus-" + (-priority) : String.valueOf(priority));
+        if (client.resources(io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass.class).withName(name).get() == null) {
+            client.resource(new io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder().withNewMetadata().withName(name)
+                    .endMetadata().withValue(priority).build()).create();
+        }
+        w.getSpec().setPriorityClassName(name);
+        return w;
+    }
+
     public static AcceleratorPool gpuPool(String name, String model, int memoryGiB, int devices, SharingMode sharing, double cost) {
         AcceleratorPool p = new AcceleratorPool();
         p.setMetadata(new ObjectMetaBuilder().withName(name).build());

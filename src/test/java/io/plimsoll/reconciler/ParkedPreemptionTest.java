@@ -28,7 +28,7 @@ class ParkedPreemptionTest extends OperatorOnEmbeddedApi {
         AIWorkload w = workload(name, WorkloadPhase.Inference, 1, AcceleratorType.GPU, 1, null, null);
         w.getMetadata().setNamespace(ns);
         w.getSpec().setPolicy("only-one");
-        w.getSpec().setPriority(priority);
+        Fixtures.withPriority(client, w, priority);
         w.getMetadata().setAnnotations(Map.of("plimsoll.io/last-activity", lastActivity.toString()));
         return client.resource(w).create();
     }

@@ -23,7 +23,7 @@ class PlacementOrderTest extends OperatorOnEmbeddedApi {
     AIWorkload h100Job(String name, WorkloadPhase phase, int replicas, int gpus, int priority) {
         AIWorkload w = workload(name, phase, replicas, AcceleratorType.GPU, gpus, null, null);
         w.getSpec().getResources().getAccelerator().setModels(List.of("H100"));
-        w.getSpec().setPriority(priority);
+        Fixtures.withPriority(client, w, priority);
         return client.resource(w).create();
     }
 

@@ -48,6 +48,14 @@ public final class AdaptiveKeepAlive implements IdlePolicy {
 
     public Params params() { return p; }
 
+    /** The same rule, never keeping an idle replica (warm or parked) longer than {@code ceilingMillis}. */
+    public AdaptiveKeepAlive capped(long ceilingMillis) {
+        long max = Math.max(p.warmMillis(), Math.min(p.maxHorizonMillis(), ceilingMillis));
+        long min = Math.min(p.minHorizonMillis(), max);
+        return new AdaptiveKeepAlive(new Params(p.warmMillis(), p.parkCost(), p.coldStartPenaltyMillis(), min, max,
+                Math.min(p.defaultHorizonMillis(), max), p.minSamples()), Math.min(extraParkMillis, max));
+    }
+
     @Override public String name() { return "plimsoll-adaptive"; }
 
     /** Time after becoming idle at which this model's parked replica is removed. */
