@@ -135,7 +135,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 : io.plimsoll.tenancy.PriorityResolver.of(tenancy);
         this.usage = usage;
         this.preemption = tenants == null ? null : new TenantPreemption(snapshot, tenants, binder, events, metrics);
-        this.loop = new PlacementLoop(snapshot::state, snapshot::capacityFreedCount, key -> {
+        // Nominations never hold nodes where work was preempted for a waiting workload: that room is already its.
+        this.loop = new PlacementLoop(() -> withoutReclaimed(snapshot.state(), null), snapshot::capacityFreedCount, key -> {
             int slash = key.indexOf('/');
             snapshot.workloadPending(key.substring(0, slash), key.substring(slash + 1));
         }, tenants == null ? null : (key, claim, competitors) -> io.plimsoll.engine.tenancy.Admission.decide(
@@ -143,13 +144,30 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         snapshot.addListener(change -> {
             if (change.capacityChanged()) loop.wake();
         });
-        if (tenancy != null) tenancy.addListener(loop::wake); // a quota or a namespace changed: ask the gate again
+        if (tenancy != null) tenancy.addListener(this::tenancyChanged);
         this.idle = new IdleScaler(activity.prometheus());
         this.prometheus = activity.prometheus();
         this.snapshot = snapshot;
         this.binder = binder;
         this.events = events;
         this.metrics = metrics;
+    }
+
+    /**
+     * A Tenant, a namespace's labels or a PriorityClass changed: the gate is asked again at once, and every pending
+     * workload looks again (its priority class may exist now, or its tenant allow its policy).
+     */
+    private void tenancyChanged() {
+        loop.wake();
+        try {
+            for (AIWorkload w : snapshot.workloads()) {
+                if (w.getStatus() == null || w.getStatus().getState() == WorkloadState.Pending) {
+                    snapshot.workloadPending(w.getMetadata().getNamespace(), w.getMetadata().getName());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("tenancy changed before the snapshot started: %s", e.getMessage());
+        }
     }
 
     @Override
@@ -238,7 +256,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
         String tenantName = tenants == null || !tenants.active() ? null : tenants.tenantOf(ns);
         io.plimsoll.api.Tenant tenant = tenantName == null ? null : tenants.tenant(tenantName);
-        String refusedPolicy = tenant == null ? null : io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName);
+        String refusedPolicy = tenant == null || io.plimsoll.tenancy.TenantRules.allowsPolicy(tenant, policyName) ? null
+                : io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName);
         if (refusedPolicy != null) {
             setState(status, WorkloadState.Pending, refusedPolicy);
             Conditions.set(status.getConditions(), "Placed", false, "PolicyNotAllowed", refusedPolicy, gen);
@@ -578,7 +597,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (parkedRules != null) {
                 Need share = need.withReplicas(indexes.size()).asShare(parkedShare);
                 PhaseRules onlyFractional = parkedRules;
-                d = snapshot.placeAndReserve(state -> backfill(share, state, onlyFractional, held), claims);
+                d = snapshot.placeAndReserve(state -> backfill(share, withoutReclaimed(state, workloadKey), onlyFractional, held), claims);
                 placedParked = d.placed();
             }
             if (d != null && !d.placed()) {
@@ -587,7 +606,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
             }
             if (d == null) {
-                d = snapshot.placeAndReserve(state -> backfill(need.withReplicas(indexes.size()), state, rules, held), claims);
+                d = snapshot.placeAndReserve(state -> backfill(need.withReplicas(indexes.size()), withoutReclaimed(state, workloadKey), rules, held), claims);
             }
             metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (!d.placed()) {
@@ -613,7 +632,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             creator.execute(() -> create(creation));
             missing.removeAll(indexes);
         }
-        if (unplaced == null) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
+        if (unplaced == null) {
+            if (preemption != null) preemption.placed(workloadKey);
+            return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
+        }
         if (held.isEmpty() || !need.gang()) {
             String room = makeRoomFromParked(wl, need, rules);
             if (room != null) {
@@ -689,6 +711,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
+    }
+
+    /** The state without the nodes where work was preempted for another workload: that room is the other's until it is placed. */
+    private io.plimsoll.engine.ClusterState withoutReclaimed(io.plimsoll.engine.ClusterState state, String workloadKey) {
+        if (preemption == null) return state;
+        java.util.Set<String> reserved = preemption.reservedAgainst(workloadKey);
+        return reserved.isEmpty() ? state : state.excluding(reserved);
     }
 
     /** Pods decided and reserved for one batch of a workload (a whole gang, or one replica), to be created. */

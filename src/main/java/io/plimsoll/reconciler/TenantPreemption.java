@@ -56,6 +56,27 @@ final class TenantPreemption {
         this.metrics = metrics;
     }
 
+    /** Nodes where work was preempted for a waiting workload: kept from everyone else until it is placed or time runs out. */
+    private record Reservation(Set<String> nodes, long until) {}
+
+    private final Map<String, Reservation> reserved = new ConcurrentHashMap<>();
+
+    /** The nodes reserved for workloads other than this one (every reserved node when {@code workloadKey} is null). */
+    Set<String> reservedAgainst(String workloadKey) {
+        if (reserved.isEmpty()) return Set.of();
+        long now = snapshot.clock().millis();
+        reserved.values().removeIf(r -> r.until() < now);
+        Set<String> out = new java.util.HashSet<>();
+        reserved.forEach((k, r) -> { if (!k.equals(workloadKey)) out.addAll(r.nodes()); });
+        return out;
+    }
+
+    /** The workload is placed: what was reserved for it is free for anyone. */
+    void placed(String workloadKey) {
+        reserved.remove(workloadKey);
+        waitingFor.remove(workloadKey);
+    }
+
     /** Why the workload was preempted, once (its reconcile reports it), or null. */
     String takenFrom(String workloadKey) {
         return taken.remove(workloadKey);
@@ -117,6 +138,9 @@ final class TenantPreemption {
             snapshot.workloadPending(victim.substring(0, victim.indexOf('/')), victim.substring(victim.indexOf('/') + 1));
         }
         waitingFor.put(me, until);
+        Set<String> nodes = new java.util.HashSet<>();
+        for (TenantLedger.Charge c : p.replicas()) if (c.slot() != null) nodes.add(c.slot().node());
+        reserved.put(me, new Reservation(Set.copyOf(nodes), until));
         String whose = p.reason() == ReclaimPlanner.Reason.Reclaim ? "borrowed above another tenant's guarantee" : "of lower priority";
         return String.format(Locale.ROOT, "preempting %d workload(s) %s (%.1f GPU-eq)%s%s; they stop within their grace period",
                 p.workloads().size(), whose, p.gpuEq(),

@@ -74,9 +74,12 @@ public final class TenantAccounting {
         if (!need.wantsAccelerator()) return new Admission.Demand(0, need.replicas() * Charges.cpuCores(need.cpuMilli()), firstPool(rules));
         double dearest = 0;
         String pool = null;
-        for (String p : rules.pools()) {
+        List<String> candidates = rules.pools();
+        if (candidates.isEmpty()) candidates = snapshot.pools().stream().map(p -> p.getMetadata().getName()).toList(); // all pools
+        for (String p : candidates) {
             Optional<PoolProfile> profile = snapshot.poolProfile(p);
-            if (profile.isEmpty() || profile.get().type() != need.type()) continue;
+            if (profile.isEmpty() || profile.get().type() != need.type() || !profile.get().accepts(need.phase())) continue;
+            if (!need.models().isEmpty() && (profile.get().model() == null || !need.models().contains(profile.get().model().toUpperCase()))) continue;
             double eq = charges.gpuEq(p, need);
             if (pool == null || eq > dearest) {
                 dearest = eq;

@@ -1,0 +1,177 @@
+package io.plimsoll.reconciler;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.QueueStatus;
+import io.plimsoll.api.Tenant;
+import io.plimsoll.api.TenantQuota;
+import io.plimsoll.api.TenantSpec;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.WorkloadPhase;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.plimsoll.reconciler.Fixtures.workload;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tenants end to end on the embedded API: team-a bursts into capacity team-b's guarantee leaves unused; team-b submits;
+ * team-a's borrowed, lowest-priority, most recent work is preempted and team-b runs. 16 GPU-equivalents: one H100 node
+ * (8 devices) and two T4 nodes (4 each), every device worth 1.0.
+ */
+class TenantQuotaTest extends OperatorOnEmbeddedApi {
+    static final String B = "team-b";
+
+    void namespace(String name, String tenantLabel) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(Map.of("tenant", tenantLabel))
+                .endMetadata().build()).createOr(n -> n.update());
+    }
+
+    static Tenant tenant(String name, String label, double guaranteed, double limit) {
+        Tenant t = new Tenant();
+        t.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        TenantSpec spec = new TenantSpec();
+        spec.setNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("tenant", label)).build());
+        spec.setGuaranteed(new TenantQuota(guaranteed, null));
+        spec.setLimit(new TenantQuota(limit, null));
+        t.setSpec(spec);
+        return t;
+    }
+
+    AIWorkload h100Job(String ns, String name, int gpus, int priority) {
+        AIWorkload w = workload(name, WorkloadPhase.Training, 1, AcceleratorType.GPU, gpus, null, null);
+        w.getMetadata().setNamespace(ns);
+        w.getSpec().getResources().getAccelerator().setModels(List.of("H100"));
+        Fixtures.withPriority(client, w, priority);
+        return client.resource(w).create();
+    }
+
+    AIWorkload get(String ns, String name) {
+        return client.resources(AIWorkload.class).inNamespace(ns).withName(name).get();
+    }
+
+    WorkloadState state(String ns, String name) {
+        AIWorkload w = get(ns, name);
+        return w == null || w.getStatus() == null ? null : w.getStatus().getState();
+    }
+
+    List<Event> events(String ns) {
+        return client.v1().events().inNamespace(ns).list().getItems();
+    }
+
+    void tenants() {
+        namespace(Fixtures.NS, "a");
+        namespace(B, "b");
+        client.resource(tenant("team-a", "a", 4, 8)).create();
+        client.resource(tenant("team-b", "b", 4, 8)).create();
+        await().atMost(WAIT).until(() -> operator.tenancy.tenants().size() == 2 && operator.tenancy.namespaces().size() >= 2);
+    }
+
+    @Test
+    void aBorrowerIsPreemptedWhenTheLenderClaimsItsGuaranteeAndALimitMakesWorkWait() throws Exception {
+        tenants();
+        // team-a fills the H100 node: 4 GPU-eq within its guarantee, 4 borrowed (team-b uses none of its own)
+        for (int i = 0; i < 8; i++) {
+            h100Job(Fixtures.NS, "burst-" + i, 1, 100);
+            awaitState("burst-" + i, WorkloadState.Running); // one by one, so "most recent" is well defined
+        }
+        await().atMost(WAIT).untilAsserted(() -> {
+            Tenant a = client.resources(Tenant.class).withName("team-a").get();
+            assertNotNull(a.getStatus());
+            assertEquals(8.0, a.getStatus().getUsed());
+            assertEquals(4.0, a.getStatus().getBorrowed());
+        });
+        // a ninth job would take team-a above its limit of 8: it waits for quota, with the tenant's figures
+        h100Job(Fixtures.NS, "over", 1, 100);
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = get(Fixtures.NS, "over");
+            assertNotNull(w.getStatus());
+            assertNotNull(w.getStatus().getQueue(), () -> "no queue status: " + w.getStatus().getMessage());
+            assertEquals(QueueStatus.Reason.Quota, w.getStatus().getQueue().getReason(), w.getStatus().getMessage());
+            assertTrue(w.getStatus().getQueue().getMessage().contains("team-a uses 8.0 of its 8.0 GPU-eq limit"),
+                    w.getStatus().getQueue().getMessage());
+            assertEquals(WorkloadState.Pending, w.getStatus().getState());
+        });
+
+        // team-b claims 2 GPU-eq of its guarantee: team-a's two most recent borrowed jobs are preempted, team-b runs
+        h100Job(B, "claim", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"), () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())
+                + "; events: " + events(B).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()
+                + events(Fixtures.NS).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()));
+        List<String> preempted = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            AIWorkload w = get(Fixtures.NS, "burst-" + i);
+            Condition c = w.getStatus() == null ? null : Conditions.get(w.getStatus().getConditions(), "Preempted");
+            if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
+        }
+        assertEquals(List.of("burst-6", "burst-7"), preempted, "the most recent borrowed work goes first");
+        for (String name : preempted) {
+            assertFalse(state(Fixtures.NS, name) == WorkloadState.Running, name + " waits in line again");
+        }
+        // both sides are told, and nobody is told another namespace's object names
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<Event> a = events(Fixtures.NS).stream().filter(e -> "Preempted".equals(e.getReason())).toList();
+            assertEquals(2, a.size(), () -> "events: " + events(Fixtures.NS).stream().map(e -> e.getReason() + " " + e.getMessage()).toList());
+            for (Event e : a) assertFalse(e.getMessage().contains("claim") || e.getMessage().contains(B), e.getMessage());
+            List<Event> b = events(B).stream().filter(e -> "Preempting".equals(e.getReason())).toList();
+            assertEquals(1, b.size());
+            assertTrue(b.get(0).getMessage().contains("2 in other namespaces"), b.get(0).getMessage());
+            assertFalse(b.get(0).getMessage().contains("burst"), b.get(0).getMessage());
+        });
+        assertEquals(2.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Reclaim")
+                .counter().count());
+        // team-a is back within reach of its guarantee: its used 6 (2 borrowed), team-b uses 2 of its 4
+        await().atMost(WAIT).untilAsserted(() -> {
+            Tenant b = client.resources(Tenant.class).withName("team-b").get();
+            assertEquals(2.0, b.getStatus().getUsed());
+            assertEquals(0.0, b.getStatus().getBorrowed());
+            Tenant a = client.resources(Tenant.class).withName("team-a").get();
+            assertEquals(6.0, a.getStatus().getUsed());
+        });
+        // team-a's higher-priority work preempts team-a's own lower-priority work, never team-b's, which is within its guarantee
+        h100Job(Fixtures.NS, "vip", 1, 1000);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(Fixtures.NS, "vip"),
+                () -> get(Fixtures.NS, "vip").getStatus().getMessage()));
+        assertEquals(WorkloadState.Running, state(B, "claim"));
+        assertNull(Conditions.get(get(B, "claim").getStatus().getConditions(), "Preempted"));
+        assertEquals(1.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Priority")
+                .counter().count());
+    }
+
+    @Test
+    void aRawSpecPriorityIsIgnoredAndAnUnknownPriorityClassWaitsWithTheFix() {
+        AIWorkload raw = workload("raw", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
+        raw.getSpec().setPriority(2_000_000);
+        client.resource(raw).create();
+        AIWorkload w = awaitState("raw", WorkloadState.Running);
+        assertEquals(0, w.getStatus().getPriority(), "a raw spec.priority is not trusted");
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(events(Fixtures.NS).stream()
+                .anyMatch(e -> "PriorityIgnored".equals(e.getReason()) && e.getInvolvedObject().getName().equals("raw"))));
+
+        AIWorkload unknown = workload("unknown", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
+        unknown.getSpec().setPriorityClassName("gold");
+        client.resource(unknown).create();
+        AIWorkload u = awaitState("unknown", WorkloadState.Pending);
+        assertTrue(u.getStatus().getMessage().contains("spec.priorityClassName 'gold' is not a PriorityClass"), u.getStatus().getMessage());
+        // the admin creates it: the workload runs at its value
+        client.resource(new io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder().withNewMetadata().withName("gold")
+                .endMetadata().withValue(5000).build()).create();
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload x = get(Fixtures.NS, "unknown");
+            assertEquals(WorkloadState.Running, x.getStatus().getState(), x.getStatus().getMessage());
+            assertEquals(5000, x.getStatus().getPriority());
+        });
+    }
+}
