@@ -62,7 +62,7 @@ public class TenantSpec {
     @Size(max = 64)
     private String maxIdleTimeout;
 
-    @JsonPropertyDescription("Workload phases of this tenant that may be preempted to give borrowed capacity back or to make room for higher-priority work (Training, Inference, Optimization, Workbench); idle parked replicas always go first. Absent: every phase.")
+    @JsonPropertyDescription("Workload phases of this tenant that may be preempted to give borrowed capacity back or to make room for higher-priority work (Training, Inference, Optimization, Workbench); idle parked replicas always go first. Absent: Training, Inference and Optimization (not Workbench: someone works in a notebook).")
     @Size(max = 4)
     private List<WorkloadPhase> preemptiblePhases;
 

@@ -130,9 +130,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                                 io.plimsoll.tenancy.TenancyInformers tenancy, io.plimsoll.tenancy.TenantDirectory directory,
                                 io.plimsoll.tenancy.TenantUsage usage) {
         this.statusWriter = statusWriter;
-        this.tenants = tenancy == null || directory == null ? null : new io.plimsoll.tenancy.TenantAccounting(snapshot, tenancy, directory);
         this.priorities = tenancy == null ? io.plimsoll.tenancy.PriorityResolver.withoutPriorityClasses()
                 : io.plimsoll.tenancy.PriorityResolver.of(tenancy);
+        this.tenants = tenancy == null || directory == null ? null : new io.plimsoll.tenancy.TenantAccounting(snapshot, tenancy, directory,
+                w -> priorities.resolve(w, snapshot.policy(WorkloadNeeds.policyName(w)).orElse(null)).priority());
         this.usage = usage;
         this.preemption = tenants == null ? null : new TenantPreemption(snapshot, tenants, binder, events, metrics);
         // Nominations never hold nodes where work was preempted for a waiting workload: that room is already its.
@@ -643,7 +644,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 return PlacementLoop.Result.of(PlacementLoop.Outcome.WAITING);
             }
         }
-        if (preemption != null && claim != null) {
+        if (preemption != null && claim != null && claim.tenant() != null) { // work in no Tenant preempts nothing
             // Admitted by its tenant's quota and still no room: reclaim from borrowers, or preempt its own lower priority.
             String preempted = preemption.makeRoom(wl, need.withReplicas(missing.size()), rules, priority, claim.tenant());
             if (preempted != null) {

@@ -32,8 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TenantPreemption {
     /** What the planner assumes a victim takes to stop when its pods say nothing (Kubernetes' default grace period). */
     static final long DEFAULT_GRACE_SECONDS = 30;
-    /** Phases that may be preempted unless the victim's Tenant lists its own (notebooks are not: someone works in them). */
-    static final Set<WorkloadPhase> PREEMPTIBLE = EnumSet.of(WorkloadPhase.Training, WorkloadPhase.Inference, WorkloadPhase.Optimization);
 
     private final ClusterSnapshot snapshot;
     private final TenantAccounting tenants;
@@ -93,6 +91,7 @@ final class TenantPreemption {
         String me = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
         if (waitingFor.containsKey(me)) return null; // its victims are still stopping: the loop tries again when they are gone
         TenantLedger ledger = tenants.ledger();
+        // Which phases may go is the victim tenant's (TenantAccounting leaves the phase off a charge that may not).
         ReclaimPlanner planner = new ReclaimPlanner(engine, tenants.charges(), EnumSet.allOf(WorkloadPhase.class), DEFAULT_GRACE_SECONDS);
         Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0),
                 ledger, snapshot.state(), Set.copyOf(stopping.keySet()));

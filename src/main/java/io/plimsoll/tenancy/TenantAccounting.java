@@ -34,10 +34,18 @@ public final class TenantAccounting {
     private final TenancyInformers informers;
     private final TenantDirectory directory;
 
-    public TenantAccounting(ClusterSnapshot snapshot, TenancyInformers informers, TenantDirectory directory) {
+    private final java.util.function.ToIntFunction<AIWorkload> priorityOf;
+
+    /**
+     * @param priorityOf a workload's priority as placement resolves it (its PriorityClass), not as its status may still
+     *                   say: a workload just created has no status yet, and must not look like priority 0 to preemption
+     */
+    public TenantAccounting(ClusterSnapshot snapshot, TenancyInformers informers, TenantDirectory directory,
+                            java.util.function.ToIntFunction<AIWorkload> priorityOf) {
         this.snapshot = snapshot;
         this.informers = informers;
         this.directory = directory;
+        this.priorityOf = priorityOf;
     }
 
     /** Whether quotas apply at all: some Tenant exists. Without one, nothing is limited and nothing is reclaimed. */
@@ -118,6 +126,16 @@ public final class TenantAccounting {
                 spec.getWeight() == null ? 1 : spec.getWeight(), caps);
     }
 
+    /** Phases preempted unless a Tenant lists its own: notebooks are not, someone works in them. */
+    public static final java.util.Set<WorkloadPhase> DEFAULT_PREEMPTIBLE =
+            java.util.EnumSet.of(WorkloadPhase.Training, WorkloadPhase.Inference, WorkloadPhase.Optimization);
+
+    private boolean preemptible(String tenantName, WorkloadPhase phase) {
+        Tenant t = tenantName == null ? null : tenant(tenantName);
+        List<WorkloadPhase> listed = t == null || t.getSpec() == null ? null : t.getSpec().getPreemptiblePhases();
+        return listed == null || listed.isEmpty() ? DEFAULT_PREEMPTIBLE.contains(phase) : listed.contains(phase);
+    }
+
     /** Who uses what now: every live Plimsoll replica charged to its namespace's tenant. */
     public TenantLedger ledger() {
         Charges charges = charges();
@@ -135,12 +153,15 @@ public final class TenantAccounting {
         }
         List<TenantLedger.Charge> running = new ArrayList<>();
         Map<String, AIWorkload> workloads = new HashMap<>();
+        Map<String, Integer> priorities = new HashMap<>();
         for (PodRecord r : snapshot.records()) {
             String ns = r.workloadKey().substring(0, r.workloadKey().indexOf('/'));
             AIWorkload w = workloads.computeIfAbsent(r.workloadKey(),
                     k -> snapshot.workload(ns, k.substring(k.indexOf('/') + 1)));
-            int priority = w == null || w.getStatus() == null || w.getStatus().getPriority() == null ? 0 : w.getStatus().getPriority();
+            int priority = w == null ? 0 : priorities.computeIfAbsent(r.workloadKey(), k -> priorityOf.applyAsInt(w));
             WorkloadPhase phase = w == null || w.getSpec() == null ? null : w.getSpec().getPhase();
+            // The victim's tenant says which of its phases may be preempted; the planner skips a charge without a phase.
+            if (phase != null && !preemptible(tenantOf(ns), phase)) phase = null;
             boolean accelerated = snapshot.poolProfile(r.pool()).map(pp -> pp.type() != AcceleratorType.None).orElse(false);
             double eq = !accelerated ? 0 : r.parkedMilli() > 0 ? charges.parked(r.pool(), r.parkedMilli()) : charges.gpuEq(r.pool(), r.slot());
             double cores = accelerated ? 0 : Charges.cpuCores(r.slot().cpuMilli());

@@ -147,7 +147,8 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         assertEquals(WorkloadState.Running, state(B, "claim"));
         assertNull(Conditions.get(get(B, "claim").getStatus().getConditions(), "Preempted"));
         assertEquals(1.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Priority")
-                .counter().count());
+                .counter().count(), () -> events(Fixtures.NS).stream().map(e -> e.getInvolvedObject().getName() + " " + e.getReason()
+                + " " + e.getMessage()).toList().toString());
     }
 
     @Test

@@ -1,0 +1,127 @@
+package io.plimsoll.realapi;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.plimsoll.api.AIWorkload;
+import io.plimsoll.api.QueueStatus;
+import io.plimsoll.api.Tenant;
+import io.plimsoll.api.TenantQuota;
+import io.plimsoll.api.TenantSpec;
+import io.plimsoll.api.WorkloadState;
+import io.plimsoll.engine.AcceleratorType;
+import io.plimsoll.engine.SharingMode;
+import io.plimsoll.engine.WorkloadPhase;
+import io.plimsoll.reconciler.Conditions;
+import io.plimsoll.reconciler.Fixtures;
+import io.plimsoll.reconciler.TestOperator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tenants on a real API server, the operator running as the chart's ServiceAccount: rq-a borrows rq-b's unused
+ * guarantee, a job above rq-a's limit waits for quota, rq-b submits and rq-a's most recent borrowed jobs are preempted
+ * (their pods deleted with their grace period; a reaper finishes the deletion as a kubelet would) and rq-b's job is
+ * placed. Every request the operator made was allowed by the chart's RBAC.
+ */
+@RealApi
+class TenantPreemptionOnRealApiTest {
+    static final Duration WAIT = Duration.ofSeconds(40);
+
+    static Tenant tenant(String name, double guaranteed, double limit) {
+        Tenant t = new Tenant();
+        t.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        TenantSpec spec = new TenantSpec();
+        spec.setNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("rq-tenant", name)).build());
+        spec.setGuaranteed(new TenantQuota(guaranteed, null));
+        spec.setLimit(new TenantQuota(limit, null));
+        t.setSpec(spec);
+        return t;
+    }
+
+    static AIWorkload job(KubernetesClient admin, String ns, String name, int gpus) {
+        AIWorkload w = Fixtures.workload(name, WorkloadPhase.Training, 1, AcceleratorType.GPU, gpus, null, null);
+        w.getMetadata().setNamespace(ns);
+        w.getSpec().getResources().getAccelerator().setModels(List.of("RQ100"));
+        Fixtures.withPriority(admin, w, 100);
+        return admin.resource(w).create();
+    }
+
+    static AIWorkload get(KubernetesClient admin, String ns, String name) {
+        return admin.resources(AIWorkload.class).inNamespace(ns).withName(name).get();
+    }
+
+    static WorkloadState state(KubernetesClient admin, String ns, String name) {
+        AIWorkload w = get(admin, ns, name);
+        return w == null || w.getStatus() == null ? null : w.getStatus().getState();
+    }
+
+    static boolean placed(KubernetesClient admin, String ns, String name) {
+        WorkloadState s = state(admin, ns, name);
+        return s == WorkloadState.Placed || s == WorkloadState.Running; // no kubelet: pods stay Pending once bound
+    }
+
+    @Test
+    void aBorrowerIsPreemptedForATenantWithinItsGuarantee(RealApiServer api) {
+        KubernetesClient admin = api.adminClient();
+        admin.resource(Fixtures.gpuPool("rq", "RQ100", 80, 4, SharingMode.Exclusive, 40.0)).create();
+        FakeNodes.gpuNode(admin, "rq-0", "rq", 4);
+        for (String t : List.of("rq-a", "rq-b")) {
+            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(t).withLabels(Map.of("rq-tenant", t))
+                    .endMetadata().build()).createOr(n -> n.update());
+        }
+        admin.resource(tenant("rq-a", 2, 4)).create();
+        admin.resource(tenant("rq-b", 2, 4)).create();
+        try (TestOperator operator = api.startOperator("tenants-rq");
+             HostileInputsTest.PodReaper reaper = new HostileInputsTest.PodReaper(admin)) {
+            await().atMost(WAIT).until(() -> operator.tenancy.tenants().stream().filter(t -> t.getMetadata().getName().startsWith("rq-")).count() == 2);
+            for (int i = 0; i < 4; i++) {
+                String name = "burst-" + i;
+                job(admin, "rq-a", name, 1);
+                await().atMost(WAIT).until(() -> placed(admin, "rq-a", name));
+            }
+            job(admin, "rq-a", "over", 1);
+            await().atMost(WAIT).untilAsserted(() -> {
+                AIWorkload w = get(admin, "rq-a", "over");
+                assertNotNull(w.getStatus());
+                assertNotNull(w.getStatus().getQueue(), w.getStatus().getMessage());
+                assertEquals(QueueStatus.Reason.Quota, w.getStatus().getQueue().getReason(), w.getStatus().getMessage());
+            });
+
+            job(admin, "rq-b", "claim", 2);
+            await().atMost(WAIT).untilAsserted(() -> assertTrue(placed(admin, "rq-b", "claim"),
+                    () -> String.valueOf(get(admin, "rq-b", "claim").getStatus())));
+            List<String> preempted = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                AIWorkload w = get(admin, "rq-a", "burst-" + i);
+                Condition c = Conditions.get(w.getStatus().getConditions(), "Preempted");
+                if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
+            }
+            assertEquals(List.of("burst-2", "burst-3"), preempted);
+            for (String n : preempted) assertFalse(placed(admin, "rq-a", n), n + " waits in line again");
+            await().atMost(WAIT).untilAsserted(() -> {
+                Tenant b = admin.resources(Tenant.class).withName("rq-b").get();
+                assertNotNull(b.getStatus());
+                assertEquals(2.0, b.getStatus().getUsed());
+                assertEquals(2.0, admin.resources(Tenant.class).withName("rq-a").get().getStatus().getUsed());
+            });
+        } finally {
+            // Other classes share this API server: no tenant of this test may outlive it.
+            admin.resources(Tenant.class).withName("rq-a").delete();
+            admin.resources(Tenant.class).withName("rq-b").delete();
+        }
+        assertEquals(List.of(), api.forbidden());
+    }
+}
