@@ -356,6 +356,7 @@ final class TenantsReplay {
 
     private void start(JobState j, PlacementDecision d) {
         ledgerNow = null;
+        promisedView = null;
         state.apply(d);
         j.status = Status.RUNNING;
         j.pool = d.pool();
@@ -380,6 +381,7 @@ final class TenantsReplay {
 
     private void stop(JobState j) {
         ledgerNow = null;
+        promisedView = null;
         for (ReplicaSlot s : j.slots) {
             NodeState node = state.node(s.node());
             node.release(s);
@@ -437,18 +439,15 @@ final class TenantsReplay {
     }
 
     private int freedCheckedTo;
-    /** Nodes whose work is being preempted, by the job it makes room for. */
-    private final Map<String, Integer> heldBy = new HashMap<>();
-    private ClusterState withoutHeldView;
+    private ClusterState promisedView;
 
-    /** The state without the held nodes; a live view (it shares the nodes), made again when the holds change. */
-    private ClusterState withoutHeld() {
-        if (withoutHeldView == null) withoutHeldView = state.excluding(heldBy.keySet());
-        return withoutHeldView;
-    }
-
-    private void unhold(JobState j) {
-        if (heldBy.values().removeIf(id -> id == j.job.id())) withoutHeldView = null;
+    /** The state as if the work preemption made room for already held its promised slots; made again on any change. */
+    private ClusterState withPromises() {
+        if (promisedView == null) {
+            promisedView = state.copy();
+            for (JobState a : awaitingJobs) for (ReplicaSlot slot : a.promised) promisedView.node(slot.node()).apply(slot);
+        }
+        return promisedView;
     }
 
     private final Set<Group> freedOnly = new HashSet<>();
@@ -463,6 +462,9 @@ final class TenantsReplay {
             it.remove();
             claimed[j.job.tenant()] -= j.nominal;
             tryStart(j, group(j));
+            j.awaiting = -1;
+            j.promised = List.of();
+            promisedView = null;
         }
         // Then every group that may start, in queue order (priority, then arrival) by the head of each.
         PriorityQueue<Group> line = new PriorityQueue<>((a, b) -> PlacementQueue.ORDER.compare(a.queue.first(), b.queue.first()));
@@ -516,8 +518,8 @@ final class TenantsReplay {
         }
         boolean nominated = j.awaiting == 0;
         if (!nominated && noRoom.contains(g.shape.shapeKey())) return false;
-        // The nodes held for work that preemption made room for are not for the others (kube-scheduler's nomination).
-        PlacementDecision d = engine.place(j.need, nominated || heldBy.isEmpty() ? state : withoutHeld(), RULES);
+        // The room promised to work that preemption made room for is not for the others (kube-scheduler's nomination).
+        PlacementDecision d = engine.place(j.need, nominated || awaitingJobs.isEmpty() ? state : withPromises(), RULES);
         engineCalls++;
         if (!d.placed()) {
             engineFails++;
@@ -596,15 +598,12 @@ final class TenantsReplay {
                 PlacementDecision promise = engine.place(j.need, after, RULES);
                 j.promised = promise.placed() ? promise.slots() : List.of();
                 for (ReplicaSlot slot : j.promised) planState.node(slot.node()).apply(slot);
+                promisedView = null;
                 claimed[t] += j.nominal;
                 for (TenantLedger.Charge c : plan.get().replicas()) {
                     JobState v = byKey.get(c.key());
                     if (v.job.tenant() != t && used[v.job.tenant()] - quotas.get(v.job.tenant()).guaranteedGpuEq() < -EPS) {
                         tookWithinGuarantee = true;
-                    }
-                    for (ReplicaSlot slot : v.slots) {
-                        heldBy.put(slot.node(), j.job.id());
-                        withoutHeldView = null;
                     }
                     if (terminating.add(v.key)) {
                         v.status = Status.TERMINATING;

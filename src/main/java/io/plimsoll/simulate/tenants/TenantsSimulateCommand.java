@@ -29,7 +29,7 @@ import java.util.TreeMap;
 public final class TenantsSimulateCommand {
     public static final String USAGE = String.join("\n",
             "usage: simulate tenants [--nodes NODES.csv] [--pods PODS.csv] [--tenants 6] [--load 1.1] [--seed 42]",
-            "         [--grace-period 30] [--hours 6] [--warmup 1h] [--burst 1h] [--max-runtime 4h]",
+            "         [--grace-period 30] [--hours 1] [--warmup 1h] [--burst 1h] [--max-runtime 4h]",
             "         [--guaranteed-fraction 0.9] [--worth MODEL=GPU_EQ,...] [--unlent 0] [--policies LIST] [--json OUT.json]",
             "  --nodes / --pods: an openb node list and pod list (with creation_time, deletion_time); the defaults are",
             "    the full openb GPU node list and the default pod list, bundled in the jar;",
@@ -96,7 +96,7 @@ public final class TenantsSimulateCommand {
         if (!(load > 0) || load > 10) throw new UsageError("argument '--load': use a number in (0, 10]");
         long seed = (long) number(o, "--seed", 42);
         long grace = Math.round(number(o, "--grace-period", 30) * 1000);
-        long hours = dur(o, "--hours", 6 * 3_600_000L, true);
+        long hours = dur(o, "--hours", 3_600_000L, true);
         long warmup = dur(o, "--warmup", 3_600_000L, false);
         long burst = dur(o, "--burst", 3_600_000L, false);
         long maxRuntime = dur(o, "--max-runtime", 4 * 3_600_000L, false);
