@@ -4,6 +4,8 @@ import io.plimsoll.engine.idle.Durations;
 import io.plimsoll.engine.tenancy.Charges;
 import io.plimsoll.simulate.InputException;
 import io.plimsoll.simulate.Json;
+import io.plimsoll.simulate.SimulateFlags;
+import io.plimsoll.simulate.SimulateFlags.UsageError;
 import io.plimsoll.simulate.TraceLoader;
 
 import java.io.IOException;
@@ -39,11 +41,6 @@ public final class TenantsSimulateCommand {
             "  --unlent: share of each tenant's unused guarantee that plimsoll does not lend (kept free for its next work);",
             "  --worth: GPU-equivalents of one device per GPU model (defaults: " + new TreeMap<>(TenantsLoad.DEFAULT_WORTH) + ").");
 
-    private static final class UsageError extends Exception {
-        private static final long serialVersionUID = 1L;
-        UsageError(String m) { super(m); }
-    }
-
     private static final List<String> FLAGS = List.of("--nodes", "--pods", "--tenants", "--load", "--seed", "--grace-period",
             "--hours", "--warmup", "--burst", "--max-runtime", "--guaranteed-fraction", "--worth", "--unlent", "--policies", "--json");
 
@@ -70,25 +67,10 @@ public final class TenantsSimulateCommand {
         int start = 0;
         if (args.length > 0 && args[0].equals("simulate")) start++;
         if (args.length > start && args[start].equals("tenants")) start++;
-        Map<String, String> o = new HashMap<>();
-        for (int i = start; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                out.println(USAGE);
-                return 0;
-            }
-            String k = a, v = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                k = a.substring(0, eq);
-                v = a.substring(eq + 1);
-            }
-            if (!FLAGS.contains(k)) throw new UsageError("unknown argument '" + a + "'");
-            if (v == null) {
-                if (i + 1 >= args.length) throw new UsageError("argument '" + k + "': missing value");
-                v = args[++i];
-            }
-            o.put(k, v);
+        Map<String, String> o = SimulateFlags.parse(args, start, FLAGS);
+        if (o == null) {
+            out.println(USAGE);
+            return 0;
         }
         int tenants = (int) number(o, "--tenants", 6);
         if (tenants < 4 || tenants > 8) throw new UsageError("argument '--tenants': " + tenants + " is out of range; use 4..8");
@@ -270,15 +252,7 @@ public final class TenantsSimulateCommand {
     }
 
     private static double number(Map<String, String> o, String k, double def) throws UsageError {
-        String v = o.get(k);
-        if (v == null) return def;
-        try {
-            double x = Double.parseDouble(v.trim());
-            if (!(x >= 0) || Double.isInfinite(x)) throw new UsageError("argument '" + k + "': must be a number >= 0, got '" + v + "'");
-            return x;
-        } catch (NumberFormatException e) {
-            throw new UsageError("argument '" + k + "': not a number: '" + v + "'");
-        }
+        return SimulateFlags.number(o, k, def);
     }
 
     /** A duration flag; {@code hours}: a bare number is hours (--hours 6). */
@@ -287,10 +261,10 @@ public final class TenantsSimulateCommand {
         if (v == null) return def;
         try {
             if (hours && v.trim().matches("[0-9]+(\\.[0-9]+)?")) return Math.round(Double.parseDouble(v.trim()) * 3_600_000L);
-            return Durations.parseMillis(v);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError("argument '" + k + "': " + e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new UsageError("argument '" + k + "': not a number of hours: '" + v + "'");
         }
+        return SimulateFlags.duration(o, k, def);
     }
 
     /** A bundled trace file, copied out of the jar to a temporary file (the trace reader reads files). */
