@@ -460,6 +460,7 @@ final class TenantsReplay {
             JobState j = it.next();
             if (j.awaiting != 0) continue;
             it.remove();
+            promisedView = null; // what the others were promised, without its own promise
             claimed[j.job.tenant()] -= j.nominal;
             tryStart(j, group(j));
             j.awaiting = -1;
@@ -518,8 +519,9 @@ final class TenantsReplay {
         }
         boolean nominated = j.awaiting == 0;
         if (!nominated && noRoom.contains(g.shape.shapeKey())) return false;
-        // The room promised to work that preemption made room for is not for the others (kube-scheduler's nomination).
-        PlacementDecision d = engine.place(j.need, nominated || awaitingJobs.isEmpty() ? state : withPromises(), RULES);
+        // The room promised to work that preemption made room for is not for the others (kube-scheduler's nomination),
+        // nor for other work preemption made room for.
+        PlacementDecision d = engine.place(j.need, awaitingJobs.isEmpty() ? state : withPromises(), RULES);
         engineCalls++;
         if (!d.placed()) {
             engineFails++;
