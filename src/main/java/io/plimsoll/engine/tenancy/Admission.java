@@ -95,6 +95,16 @@ public final class Admission {
      * @param pending the other tenants' first pending workloads (those of {@code tenant} are ignored)
      */
     public static Decision decide(TenantLedger ledger, String tenant, Demand demand, Collection<Competitor> pending) {
+        return decide(ledger, tenant, demand, pending, 0);
+    }
+
+    /**
+     * @param unlent the share (0..1) of each other tenant's unused guarantee that is not lent (Kueue's lending limit,
+     *               as a fraction): kept free so that its next work starts at once instead of waiting for a reclaim
+     *               and its grace period. 0 lends everything (fully work conserving).
+     */
+    public static Decision decide(TenantLedger ledger, String tenant, Demand demand, Collection<Competitor> pending, double unlent) {
+        if (!(unlent >= 0 && unlent <= 1)) throw new IllegalArgumentException("unlent must be in [0, 1]: " + unlent);
         String t = ledger.tenantOf(tenant);
         TenantQuota q = ledger.quota(t);
         double used = ledger.used(t), g = q.guaranteedGpuEq(), d = demand.gpuEq();
@@ -108,11 +118,18 @@ public final class Admission {
         if (borrowing <= EPS) return decision(Reason.WithinGuarantee, t, ledger, q, d, 0, 0);
         // What other tenants' pending work within their own guarantees will take back is not there to borrow.
         double reserved = 0;
+        java.util.Set<String> waiting = new java.util.HashSet<>();
         for (Competitor c : pending) {
             String o = ledger.tenantOf(c.tenant());
-            if (o.equals(t)) continue;
+            if (o.equals(t) || !waiting.add(o)) continue;
             double unused = Math.max(0, ledger.guaranteed(o) - ledger.used(o));
-            reserved += Math.min(unused, c.gpuEq());
+            reserved += Math.max(Math.min(unused, c.gpuEq()), unlent * unused);
+        }
+        if (unlent > 0) {
+            for (TenantQuota q2 : ledger.quotas()) {
+                if (q2.name().equals(t) || waiting.contains(q2.name())) continue;
+                reserved += unlent * Math.max(0, q2.guaranteedGpuEq() - ledger.used(q2.name()));
+            }
         }
         double available = ledger.availableToBorrow(t, reserved);
         if (borrowing > available + EPS) return decision(Reason.NoCapacityToBorrow, t, ledger, q, d, borrowing, available);

@@ -181,7 +181,7 @@ public final class ReclaimPlanner {
             NodeState node = original.copy();
             one.addNode(node);
             for (Gang g : taken) release(node, g);
-            if (!fits(w, one, room)) continue;
+            if (!roomFor(node, w.need()) || !fits(w, one, room)) continue;
             // Give back each victim, most protected first, while the waiting replica still fits without it.
             for (int i = taken.size() - 1; i >= 0; i--) {
                 Gang g = taken.get(i);
@@ -253,6 +253,20 @@ public final class ReclaimPlanner {
             out.add(g);
         }
         return out;
+    }
+
+    /**
+     * A necessary condition of the engine's fit for one replica on one node (CPU, memory, devices), so that nodes that
+     * cannot take it even with every candidate gone cost no engine call. MIG and TPU needs are left to the engine.
+     */
+    private static boolean roomFor(NodeState n, Need need) {
+        if (!n.schedulable() || n.cpuMilliFree() < need.cpuMilli() || n.memoryBytesFree() < need.memoryBytes()) return false;
+        if (!need.wantsAccelerator() || !n.migCapacity().isEmpty()) return true;
+        if (need.fractional()) {
+            for (int d = 0; d < n.deviceCount(); d++) if (n.deviceFreeMilli(d) >= need.fractionMilli()) return true;
+            return false;
+        }
+        return n.wholeDevicesFree() >= need.count();
     }
 
     private boolean fits(Waiting w, ClusterState s, double room) {

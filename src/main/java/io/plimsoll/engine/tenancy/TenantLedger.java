@@ -154,7 +154,7 @@ public final class TenantLedger {
         return Math.max(0, Math.min(free, quota(tenant).limitGpuEq() - used(tenant)));
     }
 
-    /** The charges of other tenants, grouped by workload (gang), in the order first seen. */
+    /** Every charge, grouped by workload (gang), in the order first seen. */
     public Map<String, List<Charge>> byWorkload() {
         Map<String, List<Charge>> out = new LinkedHashMap<>();
         for (Charge c : charges) out.computeIfAbsent(c.workload(), k -> new ArrayList<>()).add(c);

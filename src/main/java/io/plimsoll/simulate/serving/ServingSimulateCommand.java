@@ -3,6 +3,8 @@ package io.plimsoll.simulate.serving;
 import io.plimsoll.engine.PackingStrategy;
 import io.plimsoll.simulate.InputException;
 import io.plimsoll.simulate.Json;
+import io.plimsoll.simulate.SimulateFlags;
+import io.plimsoll.simulate.SimulateFlags.UsageError;
 import io.plimsoll.engine.idle.AdaptiveKeepAlive;
 import io.plimsoll.engine.idle.AlwaysOn;
 import io.plimsoll.engine.idle.Durations;
@@ -17,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,11 +42,6 @@ public final class ServingSimulateCommand {
             "  --gpus-per-node 0 = unlimited capacity without nodes (the README's reference model);",
             "  --max-replicas 1 = one replica per model, no concurrency;",
             "  --strategy: the PlacementPolicy packing strategy the placement engine uses (BestFit, Spread, FGD, Plimsoll).");
-
-    private static final class UsageError extends Exception {
-        private static final long serialVersionUID = 1L;
-        UsageError(String m) { super(m); }
-    }
 
     public static void main(String[] args) {
         System.exit(new ServingSimulateCommand().run(args, System.out, System.err));
@@ -77,19 +73,10 @@ public final class ServingSimulateCommand {
         int start = 0;
         if (args.length > 0 && args[0].equals("simulate")) start++;
         if (args.length > start && args[start].equals("serving")) start++;
-        Map<String, String> o = new HashMap<>();
-        for (int i = start; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) { out.println(USAGE); return 0; }
-            String k = a, v = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) { k = a.substring(0, eq); v = a.substring(eq + 1); }
-            if (!FLAGS.contains(k)) throw new UsageError("unknown argument '" + a + "'");
-            if (v == null) {
-                if (i + 1 >= args.length) throw new UsageError("argument '" + k + "': missing value");
-                v = args[++i];
-            }
-            o.put(k, v);
+        Map<String, String> o = SimulateFlags.parse(args, start, FLAGS);
+        if (o == null) {
+            out.println(USAGE);
+            return 0;
         }
         if (!o.containsKey("--requests")) throw new UsageError("argument '--requests': required");
         if (!o.containsKey("--load-latency")) throw new UsageError("argument '--load-latency': required");
@@ -321,25 +308,11 @@ public final class ServingSimulateCommand {
     }
 
     private static double dbl(Map<String, String> o, String k, double def) throws UsageError {
-        String v = o.get(k);
-        if (v == null) return def;
-        try {
-            double x = Double.parseDouble(v.trim());
-            if (!(x >= 0) || Double.isInfinite(x)) throw new UsageError("argument '" + k + "': must be a number >= 0, got '" + v + "'");
-            return x;
-        } catch (NumberFormatException e) {
-            throw new UsageError("argument '" + k + "': not a number: '" + v + "'");
-        }
+        return SimulateFlags.number(o, k, def);
     }
 
     private static long dur(Map<String, String> o, String k, long def) throws UsageError {
-        String v = o.get(k);
-        if (v == null) return def;
-        try {
-            return Durations.parseMillis(v);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError("argument '" + k + "': " + e.getMessage());
-        }
+        return SimulateFlags.duration(o, k, def);
     }
 
     private static long timeArg(Map<String, String> o, String k, long def) throws UsageError {

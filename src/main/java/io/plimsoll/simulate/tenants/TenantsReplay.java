@@ -87,6 +87,8 @@ final class TenantsReplay {
         double gpuEq;
         /** Victims still to go before it is tried first; -1 when not waiting for a preemption. */
         int awaiting = -1;
+        /** Where it will go once its victims are gone (so later reclaims do not count on the same room). */
+        List<ReplicaSlot> promised = List.of();
         JobState(Job job, Need need, double nominal) {
             this.job = job;
             this.need = need;
@@ -100,12 +102,26 @@ final class TenantsReplay {
     private static final class Group {
         final int tenant;
         final Task shape;
+        final Need need;
+        final double nominal;
         final PlacementQueue queue = new PlacementQueue();
-        long failedAt = -1;
+        /** To be tried this cycle: something arrived, or capacity it could use freed, since it last found no room. */
+        boolean dirty;
+        /** Something of its shape arrived since it was last tried (else only freed nodes can take it). */
+        boolean arrived;
+        /**
+         * Last refused by the tenant's quota: for its own limit (tried again when the tenant's own work stops), or for
+         * want of capacity to borrow (tried again when any work stops).
+         */
+        boolean refusedOwn, refusedBorrow;
+        /** What it would have been charged when refused. */
+        double refusedCharge;
         long reclaimFailedAt = -1, reclaimFailedStarts = -1;
-        Group(int tenant, Task shape) {
+        Group(int tenant, Task shape, Need need, double nominal) {
             this.tenant = tenant;
             this.shape = shape;
+            this.need = need;
+            this.nominal = nominal;
         }
     }
 
@@ -118,8 +134,12 @@ final class TenantsReplay {
     private final PlacementEngine engine = new PlacementEngine();
     private final double capacityGpuEq;
 
+    /** Share of unused guarantees not lent (plimsoll policy), see {@link Admission#decide}. */
+    private final double unlent;
+
     TenantsReplay(List<TraceLoader.NodeSpec> nodes, TenantsLoad load, Map<String, Double> worth, long graceMillis,
-                  long warmupMillis, long endMillis) {
+                  long warmupMillis, long endMillis, double unlent) {
+        this.unlent = unlent;
         this.nodeSpecs = nodes;
         this.load = load;
         this.worth = worth;
@@ -168,7 +188,19 @@ final class TenantsReplay {
     private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
             : a.kind != b.kind ? Integer.compare(a.kind, b.kind) : Integer.compare(a.job, b.job));
     private final Map<String, Group> groups = new LinkedHashMap<>();
+    /** Groups by shape, for the fit check when a node frees capacity. */
+    private final Map<String, List<Group>> byShape = new LinkedHashMap<>();
     private final List<String> freedNodes = new ArrayList<>();
+    private List<java.util.TreeMap<Double, Integer>> pendingNominal;
+    /** Each tenant's waiting jobs in queue order (its first is what it competes for the surplus with). */
+    private List<PlacementQueue> tenantLine;
+    /** Shapes that found no room in this cycle: identical work behind them is not tried again in it. */
+    private final Set<String> noRoom = new HashSet<>();
+    /** The ledger of this instant, until something starts. */
+    private TenantLedger ledgerNow;
+    private List<List<Group>> groupsOf;
+    private double minWorth;
+    long engineCalls, engineFails, cycles, plannerCalls;
     private long starts;
     private double[] used, claimed;
     private final Set<JobState> running = new java.util.LinkedHashSet<>();
@@ -176,7 +208,7 @@ final class TenantsReplay {
     private final Map<String, Integer> awaitingByVictim = new HashMap<>();
     private final Set<String> terminating = new HashSet<>();
     private final Map<String, JobState> byKey = new HashMap<>();
-    private final Map<String, Double> usedPool = new HashMap<>(); // "tenant|pool" -> GPU-eq
+    private List<Map<String, Double>> usedPool; // per tenant: pool -> GPU-eq
     // metrics
     private long now;
     private double allocArea, busyArea, lost;
@@ -205,10 +237,19 @@ final class TenantsReplay {
         Arrays.fill(deficitSince, -1);
         waits = new ArrayList<>();
         episodes = new ArrayList<>();
+        pendingNominal = new ArrayList<>();
+        tenantLine = new ArrayList<>();
+        groupsOf = new ArrayList<>();
+        usedPool = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             waits.add(new ArrayList<>());
             episodes.add(new ArrayList<>());
+            pendingNominal.add(new java.util.TreeMap<>());
+            tenantLine.add(new PlacementQueue());
+            groupsOf.add(new ArrayList<>());
+            usedPool.add(new HashMap<>());
         }
+        minWorth = state.pools().stream().mapToDouble(pl -> charges.worth(pl.name())).min().orElse(1);
         double meanWorth = capacityGpuEq / nodeSpecs.stream().mapToInt(TraceLoader.NodeSpec::gpus).sum();
         jobs = new JobState[load.jobs().size()];
         Map<Task, Need> needs = new HashMap<>();
@@ -225,6 +266,10 @@ final class TenantsReplay {
             trackDeficits();
         }
         advance(endMillis);
+        if (System.getenv("PLIMSOLL_TENANTS_DEBUG") != null) {
+            System.err.printf("%s: %d cycles, %d engine calls, %d found no room, %d reclaim plans%n", p.label, cycles, engineCalls,
+                    engineFails, plannerCalls);
+        }
         int pending = 0;
         for (JobState j : jobs) {
             if (j.status == Status.PENDING && j.job.arrivalMillis() < endMillis) {
@@ -286,8 +331,23 @@ final class TenantsReplay {
     }
 
     private void enqueue(JobState j) {
-        groups.computeIfAbsent(j.job.tenant() + "|" + j.job.task().shapeKey(), k -> new Group(j.job.tenant(), j.job.task()))
-                .queue.offer(j.entry);
+        Group g = groups.computeIfAbsent(j.job.tenant() + "|" + j.job.task().shapeKey(), k -> {
+            Group fresh = new Group(j.job.tenant(), j.job.task(), j.need, j.nominal);
+            byShape.computeIfAbsent(j.job.task().shapeKey(), x -> new ArrayList<>()).add(fresh);
+            groupsOf.get(j.job.tenant()).add(fresh);
+            return fresh;
+        });
+        g.queue.offer(j.entry);
+        tenantLine.get(j.job.tenant()).offer(j.entry);
+        g.dirty = true;
+        g.arrived = true;
+        pendingNominal.get(j.job.tenant()).merge(j.nominal, 1, Integer::sum);
+    }
+
+    private void dequeue(JobState j) {
+        group(j).queue.remove(j.key);
+        tenantLine.get(j.job.tenant()).remove(j.key);
+        pendingNominal.get(j.job.tenant()).computeIfPresent(j.nominal, (k, v) -> v <= 1 ? null : v - 1);
     }
 
     private Group group(JobState j) {
@@ -295,6 +355,8 @@ final class TenantsReplay {
     }
 
     private void start(JobState j, PlacementDecision d) {
+        ledgerNow = null;
+        promisedView = null;
         state.apply(d);
         j.status = Status.RUNNING;
         j.pool = d.pool();
@@ -306,11 +368,11 @@ final class TenantsReplay {
         used[t] += j.gpuEq;
         maxUsed[t] = Math.max(maxUsed[t], used[t]);
         maxAboveGuarantee = Math.max(maxAboveGuarantee, used[t] - quotas.get(t).guaranteedGpuEq());
-        usedPool.merge(t + "|" + j.pool, j.gpuEq, Double::sum);
+        usedPool.get(t).merge(j.pool, j.gpuEq, Double::sum);
         runningGpuEq += j.gpuEq;
         runningDevices += j.job.task().devices();
         running.add(j);
-        group(j).queue.remove(j.key);
+        dequeue(j);
         if (j.pendingSince >= warmupMillis) waits.get(t).add((now - j.pendingSince) / 1000.0);
         events.add(new Event(now + j.job.task().runMillis(), FINISH, j.job.id(), j.version));
         started++;
@@ -318,13 +380,28 @@ final class TenantsReplay {
     }
 
     private void stop(JobState j) {
+        ledgerNow = null;
+        promisedView = null;
         for (ReplicaSlot s : j.slots) {
-            state.node(s.node()).release(s);
+            NodeState node = state.node(s.node());
+            node.release(s);
             freedNodes.add(s.node());
+            // Waiting shapes that the freed node could now take are tried again.
+            for (List<Group> gs : byShape.values()) {
+                Group first = gs.get(0);
+                if (roomFor(node, first.need)) for (Group g : gs) g.dirty = true;
+            }
+        }
+        for (Group g : groups.values()) {
+            if (g.refusedBorrow || (g.refusedOwn && g.tenant == j.job.tenant()
+                    && quotas.get(g.tenant).limitGpuEq() - used[g.tenant] >= g.refusedCharge - EPS)) {
+                g.dirty = true;
+                g.arrived = true; // the quota changed, not only the nodes
+            }
         }
         int t = j.job.tenant();
         used[t] -= j.gpuEq;
-        usedPool.merge(t + "|" + j.pool, -j.gpuEq, Double::sum);
+        usedPool.get(t).merge(j.pool, -j.gpuEq, Double::sum);
         runningGpuEq -= j.gpuEq;
         runningDevices -= j.job.task().devices();
         running.remove(j);
@@ -337,14 +414,18 @@ final class TenantsReplay {
 
     /** The tenants' use now, as one charge per tenant and pool (what admission reads). */
     private TenantLedger ledger() {
+        if (ledgerNow != null) return ledgerNow;
         List<TenantLedger.Charge> cs = new ArrayList<>();
-        for (var e : usedPool.entrySet()) {
-            if (e.getValue() <= EPS) continue;
-            String[] k = e.getKey().split("\\|", 2);
-            cs.add(new TenantLedger.Charge(quotas.get(Integer.parseInt(k[0])).name(), e.getKey(), e.getKey(), k[1], e.getValue(),
-                    0, 0, 0, false, WorkloadPhase.Training, null));
+        for (int t = 0; t < quotas.size(); t++) {
+            String name = quotas.get(t).name();
+            for (var e : usedPool.get(t).entrySet()) {
+                if (e.getValue() <= EPS) continue;
+                cs.add(new TenantLedger.Charge(name, name + "/" + e.getKey(), name + "/" + e.getKey(), e.getKey(), e.getValue(),
+                        0, 0, 0, false, WorkloadPhase.Training, null));
+            }
         }
-        return new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
+        ledgerNow = new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
+        return ledgerNow;
     }
 
     /** Every running replica with its slot (what reclaim reads). */
@@ -357,52 +438,57 @@ final class TenantsReplay {
         return new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
     }
 
+    private int freedCheckedTo;
+    private ClusterState promisedView;
+
+    /** The state as if the work preemption made room for already held its promised slots; made again on any change. */
+    private ClusterState withPromises() {
+        if (promisedView == null) {
+            promisedView = state.copy();
+            for (JobState a : awaitingJobs) for (ReplicaSlot slot : a.promised) promisedView.node(slot.node()).apply(slot);
+        }
+        return promisedView;
+    }
+
+    private final Set<Group> freedOnly = new HashSet<>();
+
     private void cycle() {
+        cycles++;
+        noRoom.clear();
         // First the work preemption made room for, once its victims are gone.
         for (var it = awaitingJobs.iterator(); it.hasNext(); ) {
             JobState j = it.next();
             if (j.awaiting != 0) continue;
             it.remove();
-            j.awaiting = -1;
+            promisedView = null; // what the others were promised, without its own promise
             claimed[j.job.tenant()] -= j.nominal;
             tryStart(j, group(j));
+            j.awaiting = -1;
+            j.promised = List.of();
+            promisedView = null;
         }
-        long freed = freedNodes.size();
-        Set<Group> done = new HashSet<>();
-        while (true) {
-            Group best = null;
-            PlacementQueue.Entry head = null;
-            for (Group g : groups.values()) {
-                if (done.contains(g)) continue;
-                PlacementQueue.Entry e = g.queue.first();
-                if (e == null) {
-                    done.add(g);
-                    continue;
-                }
-                if (head == null || PlacementQueue.ORDER.compare(e, head) < 0) {
-                    head = e;
-                    best = g;
-                }
-            }
-            if (best == null) break;
-            JobState j = byKey.get(head.key());
-            if (j.awaiting > 0 || !mayFitSince(best, freed) || !tryStart(j, best)) {
-                done.add(best);
-            }
+        // Then every group that may start, in queue order (priority, then arrival) by the head of each.
+        PriorityQueue<Group> line = new PriorityQueue<>((a, b) -> PlacementQueue.ORDER.compare(a.queue.first(), b.queue.first()));
+        for (Group g : groups.values()) {
+            if (!g.dirty) continue;
+            g.dirty = false;
+            boolean anywhere = g.arrived;
+            g.arrived = false;
+            // Freed capacity only: the nodes that freed since the last cycle are the only ones it could now fit on.
+            if (g.queue.first() == null) continue;
+            line.add(g);
+            if (!anywhere) freedOnly.add(g);
         }
+        while (!line.isEmpty()) {
+            Group g = line.poll();
+            if (freedOnly.remove(g) && !roomOnFreed(g.need)) continue;
+            JobState j = byKey.get(g.queue.first().key());
+            if (j.awaiting > 0) continue; // it waits for its victims to go, and the rest of its group with it
+            if (tryStart(j, g) && g.queue.first() != null) line.add(g);
+        }
+        freedCheckedTo = freedNodes.size();
+        freedOnly.clear();
         if (policy == Policy.PLIMSOLL) reclaim();
-    }
-
-    /** Whether anything freed since the group last found no room could take its shape. */
-    private boolean mayFitSince(Group g, long freed) {
-        if (g.failedAt < 0) return true;
-        Need need = need(g.shape);
-        for (long i = g.failedAt; i < freed; i++) {
-            NodeState n = state.node(freedNodes.get((int) i)); // the replay's own nodes: read in place, never copied
-            if (n != null && roomFor(n, need)) return true;
-        }
-        g.failedAt = freed;
-        return false;
     }
 
     /** CPU, memory and devices only (a necessary condition of the engine's fit). */
@@ -418,35 +504,61 @@ final class TenantsReplay {
 
     /** Quota, then the engine; starts it when both say yes. */
     private boolean tryStart(JobState j, Group g) {
-        PlacementDecision d = engine.place(j.need, state, RULES);
+        g.refusedOwn = g.refusedBorrow = false;
+        TenantLedger ledger = null;
+        if (policy != Policy.NO_QUOTA) {
+            // Cheap first: refused even at the least a device is worth, it is refused wherever it would go.
+            ledger = ledger();
+            double least = j.job.task().devices() * minWorth;
+            Admission.Decision cheap = Admission.decide(ledger, quotas.get(j.job.tenant()).name(), Admission.Demand.gpu(least),
+                    competitors(j.job.tenant()), unlent);
+            if (!cheap.admitted()) {
+                refused(g, cheap);
+                return false;
+            }
+        }
+        boolean nominated = j.awaiting == 0;
+        if (!nominated && noRoom.contains(g.shape.shapeKey())) return false;
+        // The room promised to work that preemption made room for is not for the others (kube-scheduler's nomination),
+        // nor for other work preemption made room for.
+        PlacementDecision d = engine.place(j.need, awaitingJobs.isEmpty() ? state : withPromises(), RULES);
+        engineCalls++;
         if (!d.placed()) {
-            g.failedAt = freedNodes.size();
+            engineFails++;
+            if (!nominated) noRoom.add(g.shape.shapeKey());
             return false;
         }
-        if (policy != Policy.NO_QUOTA) {
-            Admission.Decision a = Admission.decide(ledger(), quotas.get(j.job.tenant()).name(),
-                    new Admission.Demand(charges.gpuEq(d), 0, d.pool()), competitors(j.job.tenant()));
+        if (ledger != null) {
+            Admission.Decision a = Admission.decide(ledger, quotas.get(j.job.tenant()).name(),
+                    new Admission.Demand(charges.gpuEq(d), 0, d.pool()), competitors(j.job.tenant()), unlent);
             if (!a.admitted()) {
-                g.failedAt = freedNodes.size();
+                refused(g, a);
                 return false;
             }
         }
         start(j, d);
-        g.failedAt = -1;
         return true;
+    }
+
+    private static void refused(Group g, Admission.Decision a) {
+        g.refusedCharge = a.demand();
+        if (a.reason() == Admission.Reason.AboveLimit || a.reason() == Admission.Reason.PoolCap) g.refusedOwn = true;
+        else g.refusedBorrow = true;
+    }
+
+    private boolean roomOnFreed(Need need) {
+        for (int i = freedCheckedTo; i < freedNodes.size(); i++) {
+            if (roomFor(state.node(freedNodes.get(i)), need)) return true;
+        }
+        return false;
     }
 
     /** Each other tenant's first waiting job and its nominal demand. */
     private List<Admission.Competitor> competitors(int tenant) {
-        PlacementQueue.Entry[] first = new PlacementQueue.Entry[quotas.size()];
-        for (Group g : groups.values()) {
-            if (g.tenant == tenant) continue;
-            PlacementQueue.Entry e = g.queue.first();
-            if (e != null && (first[g.tenant] == null || PlacementQueue.ORDER.compare(e, first[g.tenant]) < 0)) first[g.tenant] = e;
-        }
         List<Admission.Competitor> out = new ArrayList<>();
-        for (int i = 0; i < first.length; i++) {
-            if (first[i] != null) out.add(new Admission.Competitor(quotas.get(i).name(), byKey.get(first[i].key()).nominal));
+        for (int i = 0; i < quotas.size(); i++) {
+            PlacementQueue.Entry first = i == tenant ? null : tenantLine.get(i).first();
+            if (first != null) out.add(new Admission.Competitor(quotas.get(i).name(), byKey.get(first.key()).nominal));
         }
         return out;
     }
@@ -454,21 +566,28 @@ final class TenantsReplay {
     /** Reclaim (and preemption by priority) for admitted work that does not fit. */
     private void reclaim() {
         TenantLedger full = null;
+        ClusterState planState = null;
         ReclaimPlanner planner = new ReclaimPlanner(engine, charges, Set.of(WorkloadPhase.Training), graceMillis / 1000);
-        for (Group g : groups.values()) {
+        for (int t = 0; t < quotas.size(); t++) {
+          TenantQuota q = quotas.get(t);
+          if (used[t] + claimed[t] >= q.guaranteedGpuEq() - EPS) continue;
+          for (Group g : groupsOf.get(t)) {
             PlacementQueue.Entry e = g.queue.first();
             if (e == null) continue;
-            int t = g.tenant;
             if (g.reclaimFailedAt == freedNodes.size() && g.reclaimFailedStarts == starts) continue;
-            TenantQuota q = quotas.get(t);
-            if (used[t] + claimed[t] + byKey.get(e.key()).nominal > q.guaranteedGpuEq() + EPS) continue; // one shape, one demand
+            if (used[t] + claimed[t] + g.nominal > q.guaranteedGpuEq() + EPS) continue; // one shape, one demand
             for (PlacementQueue.Entry x : g.queue.ordered()) {
                 JobState j = byKey.get(x.key());
                 if (j.awaiting >= 0) continue;
                 if (used[t] + claimed[t] + j.nominal > q.guaranteedGpuEq() + EPS) break; // not reclaim: only within the guarantee
-                if (full == null) full = fullLedger();
+                if (full == null) {
+                    full = fullLedger();
+                    planState = state.copy();
+                    for (JobState a : awaitingJobs) for (ReplicaSlot slot : a.promised) planState.node(slot.node()).apply(slot);
+                }
                 var plan = planner.plan(new ReclaimPlanner.Waiting(q.name(), j.key, j.job.task().priority(), j.need, RULES,
-                        claimed[t]), full, state, terminating);
+                        claimed[t]), full, planState, terminating);
+                plannerCalls++;
                 if (plan.isEmpty()) {
                     g.reclaimFailedAt = freedNodes.size();
                     g.reclaimFailedStarts = starts;
@@ -476,6 +595,12 @@ final class TenantsReplay {
                 }
                 j.awaiting = 0;
                 awaitingJobs.add(j);
+                ClusterState after = planState.copy();
+                for (TenantLedger.Charge c : plan.get().replicas()) after.node(c.slot().node()).release(c.slot());
+                PlacementDecision promise = engine.place(j.need, after, RULES);
+                j.promised = promise.placed() ? promise.slots() : List.of();
+                for (ReplicaSlot slot : j.promised) planState.node(slot.node()).apply(slot);
+                promisedView = null;
                 claimed[t] += j.nominal;
                 for (TenantLedger.Charge c : plan.get().replicas()) {
                     JobState v = byKey.get(c.key());
@@ -490,20 +615,17 @@ final class TenantsReplay {
                     }
                 }
             }
+          }
         }
     }
 
     /** Deficit: below the guarantee with waiting work that would fit in it. */
     private void trackDeficits() {
-        double[] smallest = new double[quotas.size()];
-        Arrays.fill(smallest, Double.POSITIVE_INFINITY);
-        for (Group g : groups.values()) {
-            PlacementQueue.Entry e = g.queue.first();
-            if (e != null) smallest[g.tenant] = Math.min(smallest[g.tenant], byKey.get(e.key()).nominal);
-        }
         for (int t = 0; t < quotas.size(); t++) {
+            var nominal = pendingNominal.get(t);
+            double smallest = nominal.isEmpty() ? Double.POSITIVE_INFINITY : nominal.firstKey();
             double g = load.tenants().get(t).quota().guaranteedGpuEq();
-            boolean deficit = used[t] < g - EPS && used[t] + smallest[t] <= g + EPS;
+            boolean deficit = used[t] < g - EPS && used[t] + smallest <= g + EPS;
             if (deficit && deficitSince[t] < 0) deficitSince[t] = now;
             else if (!deficit && deficitSince[t] >= 0) endDeficit(t, now);
         }

@@ -4,6 +4,8 @@ import io.plimsoll.engine.idle.Durations;
 import io.plimsoll.engine.tenancy.Charges;
 import io.plimsoll.simulate.InputException;
 import io.plimsoll.simulate.Json;
+import io.plimsoll.simulate.SimulateFlags;
+import io.plimsoll.simulate.SimulateFlags.UsageError;
 import io.plimsoll.simulate.TraceLoader;
 
 import java.io.IOException;
@@ -29,21 +31,21 @@ import java.util.TreeMap;
 public final class TenantsSimulateCommand {
     public static final String USAGE = String.join("\n",
             "usage: simulate tenants [--nodes NODES.csv] [--pods PODS.csv] [--tenants 6] [--load 1.1] [--seed 42]",
-            "         [--grace-period 30] [--hours 6] [--warmup 1h] [--burst 1h] [--max-runtime 4h]",
-            "         [--guaranteed-fraction 0.9] [--worth MODEL=GPU_EQ,...] [--json OUT.json]",
+            "         [--grace-period 30] [--hours 1] [--warmup 1h] [--burst 1h] [--max-runtime 4h]",
+            "         [--guaranteed-fraction 0.9] [--worth MODEL=GPU_EQ,...] [--unlent 0] [--policies LIST] [--json OUT.json]",
             "  --nodes / --pods: an openb node list and pod list (with creation_time, deletion_time); the defaults are",
             "    the full openb GPU node list and the default pod list, bundled in the jar;",
             "  --load: offered load as a multiple of the cluster's GPUs; --hours: measured time after --warmup;",
             "  --grace-period: seconds a preempted job has to stop; --burst: mean ON and OFF period of each tenant;",
+            "  --policies: a comma-separated subset of no-quota,static-quota,plimsoll (the goal is checked with all three);",
+            "  --unlent: share of each tenant's unused guarantee that plimsoll does not lend (kept free for its next work);",
             "  --worth: GPU-equivalents of one device per GPU model (defaults: " + new TreeMap<>(TenantsLoad.DEFAULT_WORTH) + ").");
 
-    private static final class UsageError extends Exception {
-        private static final long serialVersionUID = 1L;
-        UsageError(String m) { super(m); }
-    }
-
     private static final List<String> FLAGS = List.of("--nodes", "--pods", "--tenants", "--load", "--seed", "--grace-period",
-            "--hours", "--warmup", "--burst", "--max-runtime", "--guaranteed-fraction", "--worth", "--json");
+            "--hours", "--warmup", "--burst", "--max-runtime", "--guaranteed-fraction", "--worth", "--unlent", "--policies", "--json");
+
+    /** The share of unused guarantees Plimsoll keeps free (not lent) by default. */
+    static final double DEFAULT_UNLENT = 0.0;
 
     public int run(String[] args, PrintStream out, PrintStream err) {
         try {
@@ -65,25 +67,10 @@ public final class TenantsSimulateCommand {
         int start = 0;
         if (args.length > 0 && args[0].equals("simulate")) start++;
         if (args.length > start && args[start].equals("tenants")) start++;
-        Map<String, String> o = new HashMap<>();
-        for (int i = start; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                out.println(USAGE);
-                return 0;
-            }
-            String k = a, v = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                k = a.substring(0, eq);
-                v = a.substring(eq + 1);
-            }
-            if (!FLAGS.contains(k)) throw new UsageError("unknown argument '" + a + "'");
-            if (v == null) {
-                if (i + 1 >= args.length) throw new UsageError("argument '" + k + "': missing value");
-                v = args[++i];
-            }
-            o.put(k, v);
+        Map<String, String> o = SimulateFlags.parse(args, start, FLAGS);
+        if (o == null) {
+            out.println(USAGE);
+            return 0;
         }
         int tenants = (int) number(o, "--tenants", 6);
         if (tenants < 4 || tenants > 8) throw new UsageError("argument '--tenants': " + tenants + " is out of range; use 4..8");
@@ -91,7 +78,7 @@ public final class TenantsSimulateCommand {
         if (!(load > 0) || load > 10) throw new UsageError("argument '--load': use a number in (0, 10]");
         long seed = (long) number(o, "--seed", 42);
         long grace = Math.round(number(o, "--grace-period", 30) * 1000);
-        long hours = dur(o, "--hours", 6 * 3_600_000L, true);
+        long hours = dur(o, "--hours", 3_600_000L, true);
         long warmup = dur(o, "--warmup", 3_600_000L, false);
         long burst = dur(o, "--burst", 3_600_000L, false);
         long maxRuntime = dur(o, "--max-runtime", 4 * 3_600_000L, false);
@@ -99,6 +86,8 @@ public final class TenantsSimulateCommand {
         if (!(gf > 0) || gf > 1) throw new UsageError("argument '--guaranteed-fraction': use a number in (0, 1] (guarantees must not add up to more than the cluster)");
         if (burst <= 0 || maxRuntime <= 0 || hours <= 0) throw new UsageError("--hours, --burst and --max-runtime must be > 0");
         Map<String, Double> worth = worth(o.get("--worth"));
+        double unlent = number(o, "--unlent", DEFAULT_UNLENT);
+        if (unlent > 1) throw new UsageError("argument '--unlent': use a share in [0, 1]");
 
         Path nodesFile = o.containsKey("--nodes") ? Path.of(o.get("--nodes")) : bundled("/bench/openb_node_list_gpu_node.csv.gz");
         Path podsFile = o.containsKey("--pods") ? Path.of(o.get("--pods")) : bundled("/tenants/openb_pod_list_default.csv.gz");
@@ -106,7 +95,7 @@ public final class TenantsSimulateCommand {
         int gpus = nodes.stream().mapToInt(TraceLoader.NodeSpec::gpus).sum();
         if (gpus == 0) throw new InputException(nodesFile.toString(), 0, "gpu", "the node list has no GPUs. Fix: use a node list with GPU nodes.");
         List<TenantsLoad.Task> tasks = TenantsLoad.loadTasks(podsFile, maxRuntime);
-        TenantsReplay replay = new TenantsReplay(nodes, null, worth, grace, warmup, warmup + hours);
+        TenantsReplay replay = new TenantsReplay(nodes, null, worth, grace, warmup, warmup + hours, unlent);
         double capacity = replay.capacityGpuEq();
         TenantsLoad generated = TenantsLoad.generate(tasks, tenants, gf, capacity, gpus, load, burst, warmup + hours, seed);
 
@@ -116,8 +105,9 @@ public final class TenantsSimulateCommand {
                 tenants, generated.jobs().size(), Durations.format(warmup + hours), Durations.format(warmup),
                 generated.offeredLoad(), load, seed, grace / 1000);
         List<TenantsReplay.Result> results = new ArrayList<>();
-        for (TenantsReplay.Policy p : TenantsReplay.Policy.values()) {
-            results.add(new TenantsReplay(nodes, generated, worth, grace, warmup, warmup + hours).run(p));
+        List<TenantsReplay.Policy> chosen = policies(o.get("--policies"));
+        for (TenantsReplay.Policy p : chosen) {
+            results.add(new TenantsReplay(nodes, generated, worth, grace, warmup, warmup + hours, unlent).run(p));
         }
 
         out.printf(Locale.ROOT, "%-13s %11s %11s %10s %10s %9s %8s %7s%n", "policy", "allocation", "preemptions", "lost GPUh",
@@ -135,8 +125,8 @@ public final class TenantsSimulateCommand {
                         t.reclaimP99Seconds(), t.deficits());
             }
         }
-        Goal goal = goal(results, grace / 1000.0);
-        out.println(goal.summary());
+        Goal goal = chosen.size() == 3 ? goal(results, grace / 1000.0) : null;
+        if (goal != null) out.println(goal.summary());
         if (o.containsKey("--json")) {
             Path jp = Path.of(o.get("--json"));
             try {
@@ -216,6 +206,7 @@ public final class TenantsSimulateCommand {
             policies.add(p);
         }
         doc.put("policies", policies);
+        if (goal == null) return Json.write(doc, 3);
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("allocationGapPoints", Json.fixed(goal.allocationGap(), 3));
         g.put("worstReclaimP99Seconds", Json.fixed(goal.worstReclaimP99(), 1));
@@ -224,6 +215,20 @@ public final class TenantsSimulateCommand {
         g.put("met", goal.met());
         doc.put("goal", g);
         return Json.write(doc, 3);
+    }
+
+    private static List<TenantsReplay.Policy> policies(String v) throws UsageError {
+        if (v == null) return List.of(TenantsReplay.Policy.values());
+        List<TenantsReplay.Policy> out = new ArrayList<>();
+        for (TenantsReplay.Policy p : TenantsReplay.Policy.values()) {
+            if (List.of(v.split(",")).stream().map(String::trim).anyMatch(p.label::equals)) out.add(p);
+        }
+        for (String x : v.split(",")) {
+            if (out.stream().noneMatch(p -> p.label.equals(x.trim()))) {
+                throw new UsageError("argument '--policies': '" + x.trim() + "' is not one of no-quota, static-quota, plimsoll");
+            }
+        }
+        return out;
     }
 
     private static Map<String, Double> worth(String v) throws UsageError {
@@ -247,15 +252,7 @@ public final class TenantsSimulateCommand {
     }
 
     private static double number(Map<String, String> o, String k, double def) throws UsageError {
-        String v = o.get(k);
-        if (v == null) return def;
-        try {
-            double x = Double.parseDouble(v.trim());
-            if (!(x >= 0) || Double.isInfinite(x)) throw new UsageError("argument '" + k + "': must be a number >= 0, got '" + v + "'");
-            return x;
-        } catch (NumberFormatException e) {
-            throw new UsageError("argument '" + k + "': not a number: '" + v + "'");
-        }
+        return SimulateFlags.number(o, k, def);
     }
 
     /** A duration flag; {@code hours}: a bare number is hours (--hours 6). */
@@ -264,10 +261,10 @@ public final class TenantsSimulateCommand {
         if (v == null) return def;
         try {
             if (hours && v.trim().matches("[0-9]+(\\.[0-9]+)?")) return Math.round(Double.parseDouble(v.trim()) * 3_600_000L);
-            return Durations.parseMillis(v);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError("argument '" + k + "': " + e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new UsageError("argument '" + k + "': not a number of hours: '" + v + "'");
         }
+        return SimulateFlags.duration(o, k, def);
     }
 
     /** A bundled trace file, copied out of the jar to a temporary file (the trace reader reads files). */

@@ -90,6 +90,19 @@ class QuotaAndAdmissionTest {
     }
 
     @Test
+    void aLendingLimitKeepsPartOfOtherTenantsUnusedGuaranteesFree() {
+        var a = TenantQuota.of("team-a", 4, 20, 1);
+        var b = TenantQuota.of("team-b", 10, 20, 1);
+        // 20 capacity: team-a uses 8 (borrows 4), team-b 0 of 10; 12 free.
+        var l = new TenantLedger(List.of(a, b), null, 20, 0, List.of(run("team-a", "a1", 8)));
+        assertEquals(Reason.Borrowing, Admission.decide(l, "team-a", Demand.gpu(10), List.of(), 0).reason());
+        var d = Admission.decide(l, "team-a", Demand.gpu(10), List.of(), 0.5);
+        assertEquals(Reason.NoCapacityToBorrow, d.reason(), "half of team-b's unused 10 is not lent");
+        assertEquals(7.0, d.available(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> Admission.decide(l, "team-a", Demand.gpu(1), List.of(), 1.5));
+    }
+
+    @Test
     void limitsAndPoolCapsAreNeverExceeded() {
         var a = new TenantQuota("team-a", 4, 8, 2, 4, 1, Map.of("t4", 1.0));
         var l = new TenantLedger(List.of(a), null, 100, 100, List.of(run("team-a", "a1", 6)));

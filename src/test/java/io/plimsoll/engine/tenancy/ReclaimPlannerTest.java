@@ -125,6 +125,22 @@ class ReclaimPlannerTest {
     }
 
     @Test
+    void releasingASlotGivesBackExactlyWhatApplyingItTookAndNeverMore() {
+        NodeState n = new NodeState("x", "a100", true, 8_000, 64L << 30, 2, Map.of());
+        ReplicaSlot share = new ReplicaSlot("x", List.of(0), 250, null, 1000, 1L << 30, 0);
+        n.apply(share);
+        n.apply(share);
+        n.release(share);
+        assertEquals(250, n.deviceUsedMilli(0));
+        assertEquals(7_000, n.cpuMilliFree());
+        n.release(share);
+        n.release(share); // not held any more: nothing appears
+        assertEquals(0, n.deviceUsedMilli(0));
+        assertEquals(8_000, n.cpuMilliFree());
+        assertEquals(64L << 30, n.memoryBytesFree());
+    }
+
+    @Test
     void aGangThatNeedsSeveralNodesTakesVictimsInOrderUntilItFitsThenGivesBackWhatItCan() {
         start("team-a", "a-1", 4, 1, 0, 100, false, WorkloadPhase.Training);
         start("team-a", "a-2", 2, 1, 0, 200, false, WorkloadPhase.Training);
