@@ -207,7 +207,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         setScaleStatus(wl, status);
         if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
-        publishTenantUsage();
+        try {
+            publishTenantUsage();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "tenants' usage not published; next reconcile tries again");
+        }
         UpdateControl<AIWorkload> c = UpdateControl.noUpdate();
         return delay == Long.MAX_VALUE ? c : c.rescheduleAfter(delay);
     }
@@ -425,8 +429,19 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             // Hand over to the one placement loop, which serves every workload in priority, then arrival, order.
             int desired = replicas;
             boolean parkNow = park;
-            PlacementLoop.TenantClaim claim = tenants == null || !tenants.active() || park ? null
-                    : new PlacementLoop.TenantClaim(tenants.tenantOf(ns), tenants.demand(need.withReplicas(missing.size()), rules, tenants.charges()));
+            PlacementLoop.TenantClaim claim;
+            try {
+                claim = tenants == null || !tenants.active() || park ? null
+                        : new PlacementLoop.TenantClaim(tenants.tenantOf(ns), tenants.demand(need.withReplicas(missing.size()), rules, tenants.charges()));
+            } catch (RuntimeException e) {
+                // Fail closed: a quota that cannot be computed admits nothing; this workload waits and says why.
+                LOG.warnf(e, "tenant quota of %s could not be computed", workloadKey);
+                String msg = "waiting: its tenant's quota could not be computed (" + e.getMessage() + "); the operator log has the details";
+                setState(status, WorkloadState.Pending, msg);
+                Conditions.set(status.getConditions(), "Placed", false, "QuotaUnknown", msg, gen);
+                loop.cancel(workloadKey);
+                return new Outcome(true);
+            }
             int priority = status.getPriority() == null ? 0 : status.getPriority();
             loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
                     arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,

@@ -69,7 +69,8 @@ public final class TenantAccounting {
         Map<String, Double> worth = new HashMap<>();
         for (AcceleratorPool p : snapshot.pools()) {
             if (p.getSpec() == null || p.getSpec().getAccelerator() == null) continue;
-            worth.put(p.getMetadata().getName(), p.getSpec().getAccelerator().gpuEquivalentOrDefault());
+            double w = p.getSpec().getAccelerator().gpuEquivalentOrDefault();
+            if (w > 0) worth.put(p.getMetadata().getName(), w); // CPU pools are worth nothing in GPU-equivalents: charged in cores
         }
         return new Charges(worth);
     }
