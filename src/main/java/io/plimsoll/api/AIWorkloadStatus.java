@@ -31,7 +31,7 @@ public class AIWorkloadStatus {
     @JsonPropertyDescription("Label selector (as a string) that matches exactly this workload's pods, from the labels Plimsoll puts on them; the /scale subresource's selector, which an autoscaler uses to read the pods' metrics.")
     @LabelSelector
     private String selector;
-    @JsonPropertyDescription("Effective priority: spec.priority, else the policy's default for the phase, else 0. Pending workloads are retried highest first.")
+    @JsonPropertyDescription("Effective priority: the value of spec.priorityClassName's PriorityClass, else the cluster's globalDefault PriorityClass, else the policy's default for the phase, else 0 (a raw spec.priority is ignored). Pending workloads are placed highest first.")
     private Integer priority;
     @JsonPropertyDescription("When an idle Inference or Workbench workload went to zero replicas (its spec.replicas is kept); unset while active.")
     private String scaledToZeroAt;

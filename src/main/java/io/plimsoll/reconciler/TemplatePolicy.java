@@ -45,7 +45,7 @@ public final class TemplatePolicy {
         if (spec == null) return out;
         if (spec.getPriorityClassName() != null && spec.getPriorityClassName().startsWith("system-")) {
             out.add("spec.template.spec.priorityClassName " + spec.getPriorityClassName() + " is reserved for the cluster's own"
-                    + " components: remove it (a workload's priority is spec.priority)");
+                    + " components: remove it (a workload's priority is spec.priorityClassName)");
         }
         if (spec.getResourceClaims() != null && !spec.getResourceClaims().isEmpty()) {
             out.add("spec.template.spec.resourceClaims is set: Plimsoll assigns devices itself; remove it and ask through spec.resources.accelerator");
