@@ -1,15 +1,11 @@
 package io.plimsoll.realapi;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.QueueStatus;
 import io.plimsoll.api.Tenant;
-import io.plimsoll.api.TenantQuota;
-import io.plimsoll.api.TenantSpec;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.SharingMode;
@@ -41,14 +37,7 @@ class TenantPreemptionOnRealApiTest {
     static final Duration WAIT = Duration.ofSeconds(40);
 
     static Tenant tenant(String name, double guaranteed, double limit) {
-        Tenant t = new Tenant();
-        t.setMetadata(new ObjectMetaBuilder().withName(name).build());
-        TenantSpec spec = new TenantSpec();
-        spec.setNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("rq-tenant", name)).build());
-        spec.setGuaranteed(new TenantQuota(guaranteed, null));
-        spec.setLimit(new TenantQuota(limit, null));
-        t.setSpec(spec);
-        return t;
+        return Fixtures.tenant(name, "rq-tenant", guaranteed, limit);
     }
 
     static AIWorkload job(KubernetesClient admin, String ns, String name, int gpus) {

@@ -63,6 +63,18 @@ public final class Fixtures {
         return w;
     }
 
+    /** A Tenant selecting the namespaces labelled {@code label=name}, with GPU-equivalent guarantee and limit. */
+    public static io.plimsoll.api.Tenant tenant(String name, String label, double guaranteed, double limit) {
+        io.plimsoll.api.Tenant t = new io.plimsoll.api.Tenant();
+        t.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        io.plimsoll.api.TenantSpec spec = new io.plimsoll.api.TenantSpec();
+        spec.setNamespaceSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().withMatchLabels(Map.of(label, name)).build());
+        spec.setGuaranteed(new io.plimsoll.api.TenantQuota(guaranteed, null));
+        spec.setLimit(new io.plimsoll.api.TenantQuota(limit, null));
+        t.setSpec(spec);
+        return t;
+    }
+
     public static AcceleratorPool gpuPool(String name, String model, int memoryGiB, int devices, SharingMode sharing, double cost) {
         AcceleratorPool p = new AcceleratorPool();
         p.setMetadata(new ObjectMetaBuilder().withName(name).build());

@@ -1,13 +1,9 @@
 package io.plimsoll.e2e;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.Tenant;
-import io.plimsoll.api.TenantQuota;
-import io.plimsoll.api.TenantSpec;
 import io.plimsoll.api.WorkloadState;
 import io.plimsoll.engine.AcceleratorType;
 import io.plimsoll.engine.WorkloadPhase;
@@ -65,14 +61,7 @@ class TenantsE2ETest {
     }
 
     static Tenant tenant(String name, double guaranteed, double limit) {
-        Tenant t = new Tenant();
-        t.setMetadata(new ObjectMetaBuilder().withName(name).build());
-        TenantSpec spec = new TenantSpec();
-        spec.setNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("e2e-tenant", name)).build());
-        spec.setGuaranteed(new TenantQuota(guaranteed, null));
-        spec.setLimit(new TenantQuota(limit, null));
-        t.setSpec(spec);
-        return t;
+        return Fixtures.tenant(name, "e2e-tenant", guaranteed, limit);
     }
 
     static void job(String ns, String name) {
