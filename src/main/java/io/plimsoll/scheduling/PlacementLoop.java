@@ -285,7 +285,7 @@ public final class PlacementLoop {
         if (gate == null || r.claim() == null) return null;
         List<Admission.Competitor> competitors = new java.util.ArrayList<>();
         for (TenantClaim c : firstClaims.values()) {
-            if (!c.tenant().equals(r.claim().tenant())) competitors.add(new Admission.Competitor(c.tenant(), c.demand().gpuEq()));
+            if (!Objects.equals(c.tenant(), r.claim().tenant())) competitors.add(new Admission.Competitor(c.tenant(), c.demand().gpuEq()));
         }
         try {
             Admission.Decision d = gate.admit(r.entry().key(), r.claim(), competitors);

@@ -105,6 +105,14 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
             assertEquals(WorkloadState.Pending, w.getStatus().getState());
         });
 
+        // a namespace no tenant selects is not limited (no default tenant is configured), and placement goes on for it
+        namespace("loose", "nobody");
+        AIWorkload loose = workload("loose-job", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
+        loose.getMetadata().setNamespace("loose");
+        loose.getSpec().getResources().getAccelerator().setModels(List.of("T4"));
+        client.resource(loose).create();
+        await().atMost(WAIT).until(() -> state("loose", "loose-job") == WorkloadState.Running);
+
         // team-b claims 2 GPU-eq of its guarantee: team-a's two most recent borrowed jobs are preempted, team-b runs
         h100Job(B, "claim", 2, 100);
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"), () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())
