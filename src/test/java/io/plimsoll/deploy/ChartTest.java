@@ -172,7 +172,9 @@ class ChartTest {
         String queries = dash.get("panels").findValuesAsText("expr").toString();
         for (String metric : List.of("plimsoll_pool_cost_dollars_per_hour", "plimsoll_pool_idle_cost_dollars_per_hour",
                 "plimsoll_pool_devices", "plimsoll_pool_fragmentation_percent", "plimsoll_workloads_pending",
-                "plimsoll_placement_duration_seconds_bucket")) {
+                "plimsoll_placement_duration_seconds_bucket", "plimsoll_tenant_used", "plimsoll_tenant_guaranteed",
+                "plimsoll_tenant_borrowed", "plimsoll_tenant_pending", "plimsoll_tenant_preemptions_total",
+                "plimsoll_tenant_preempted_gpu_hours_total")) {
             assertTrue(queries.contains(metric), metric + " not on the dashboard");
         }
     }

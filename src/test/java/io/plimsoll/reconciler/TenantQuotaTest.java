@@ -147,6 +147,8 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
             assertEquals(0.0, b.getStatus().getBorrowed());
             Tenant a = client.resources(Tenant.class).withName("team-a").get();
             assertEquals(6.0, a.getStatus().getUsed());
+            assertEquals(6.0, operator.registry.get("plimsoll.tenant.used").tags("tenant", "team-a").gauge().value());
+            assertEquals(4.0, operator.registry.get("plimsoll.tenant.guaranteed").tags("tenant", "team-a").gauge().value());
         });
         // team-a's higher-priority work preempts team-a's own lower-priority work, never team-b's, which is within its guarantee
         h100Job(Fixtures.NS, "vip", 1, 1000);
