@@ -38,6 +38,9 @@ public class SandboxApplication implements QuarkusApplication {
             if (!settled) {
                 System.out.println("\nWARNING: placements did not settle within " + opts.timeoutSeconds() + " s");
             }
+            if (opts.tenants()) {
+                System.out.print(SandboxTenants.run(client, System.currentTimeMillis() + opts.timeoutSeconds() * 1000L));
+            }
             if (opts.keepRunning()) {
                 SandboxCommand.cluster.writeKubeconfig(opts.kubeconfig());
                 System.out.println("\nSandbox keeps running. Look around with:\n  export KUBECONFIG=" + opts.kubeconfig().toAbsolutePath()

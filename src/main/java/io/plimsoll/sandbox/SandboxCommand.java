@@ -12,25 +12,28 @@ public final class SandboxCommand {
     private SandboxCommand() {}
 
     static final String USAGE = """
-            usage: plimsoll sandbox [--keep-running] [--kubeconfig FILE] [--timeout SECONDS]
+            usage: plimsoll sandbox [--tenants] [--keep-running] [--kubeconfig FILE] [--timeout SECONDS]
+              --tenants          then two tenants: team-a borrows, team-b takes its guarantee back (preemption)
               --keep-running     keep the sandbox up after the report; writes a kubeconfig for kubectl
               --kubeconfig FILE  where to write it (default ./sandbox-kubeconfig)
               --timeout SECONDS  how long to wait for placements to settle (default 60)
             """;
 
     /** Options shared with the Quarkus application that runs the report. */
-    public record Options(boolean keepRunning, Path kubeconfig, int timeoutSeconds) {}
+    public record Options(boolean keepRunning, Path kubeconfig, int timeoutSeconds, boolean tenants) {}
 
     static volatile Options options;
     static volatile EmbeddedKubernetes cluster;
 
     public static void main(String[] args) {
         boolean keep = false;
+        boolean tenants = false;
         Path kubeconfig = Path.of("sandbox-kubeconfig");
         int timeout = 60;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--keep-running" -> keep = true;
+                case "--tenants" -> tenants = true;
                 case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, "--kubeconfig"));
                 case "--timeout" -> {
                     String v = value(args, ++i, "--timeout");
@@ -47,7 +50,7 @@ public final class SandboxCommand {
                 default -> fail("unknown option '" + args[i] + "'");
             }
         }
-        options = new Options(keep, kubeconfig, timeout);
+        options = new Options(keep, kubeconfig, timeout, tenants);
         cluster = start();
         System.setProperty("quarkus.kubernetes-client.api-server-url", cluster.url());
         System.setProperty("quarkus.kubernetes-client.trust-certs", "true");
