@@ -358,6 +358,11 @@ public class ClusterSnapshot {
                 && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror"));
     }
 
+    /** Grows with every change of Plimsoll's pod records (a placement, a pod gone, a park). */
+    public long recordsVersion() {
+        return records.version();
+    }
+
     /** Every live replica Plimsoll's records hold (created or seen, not yet deleted). */
     public List<PodRecord> records() {
         ensureStarted();

@@ -145,13 +145,22 @@ final class RecordBook {
         return out;
     }
 
+    /** Grows with every change of any record: a cache of something computed from all records is stale when it moved. */
+    private volatile long version;
+
+    long version() {
+        return version;
+    }
+
     private void index(PodRecord r) {
+        version++;
         byWorkload.computeIfAbsent(r.workloadKey(), k -> new HashSet<>()).add(r.podKey());
         byNode.computeIfAbsent(r.node(), k -> new HashSet<>()).add(r.podKey());
         if (r.parked()) parked.add(r.podKey());
     }
 
     private void unindex(PodRecord r) {
+        version++;
         drop(byWorkload, r.workloadKey(), r.podKey());
         drop(byNode, r.node(), r.podKey());
         parked.remove(r.podKey());

@@ -137,8 +137,31 @@ public final class TenantAccounting {
         return listed == null || listed.isEmpty() ? DEFAULT_PREEMPTIBLE.contains(phase) : listed.contains(phase);
     }
 
-    /** Who uses what now: every live Plimsoll replica charged to its namespace's tenant. */
+    /** The last ledger, and what it was computed from. */
+    private record Cached(long records, long tenancy, String pools, long at, TenantLedger ledger) {}
+
+    private volatile Cached cached;
+    /** A ledger is reused only this long, even when nothing it reads has moved (a workload's priority class may change). */
+    static final long LEDGER_REUSE_MS = 1_000;
+
+    /**
+     * Who uses what now. Rebuilt from every record only when a record, a Tenant, a namespace or PriorityClass, or a
+     * pool changed (or after a second), so asking for each waiting workload in a cycle costs what changed.
+     */
     public TenantLedger ledger() {
+        long records = snapshot.recordsVersion(), tenancy = informers.version(), now = System.currentTimeMillis();
+        StringBuilder pools = new StringBuilder();
+        for (AcceleratorPool p : snapshot.pools()) pools.append(p.getMetadata().getName()).append('@').append(p.getMetadata().getResourceVersion()).append(',');
+        Cached c = cached;
+        if (c != null && c.records() == records && c.tenancy() == tenancy && c.pools().contentEquals(pools) && now - c.at() < LEDGER_REUSE_MS) {
+            return c.ledger();
+        }
+        TenantLedger l = build();
+        cached = new Cached(records, tenancy, pools.toString(), now, l);
+        return l;
+    }
+
+    private TenantLedger build() {
         Charges charges = charges();
         List<TenantQuota> quotas = quotas();
         TenantQuota fallback = null;
