@@ -586,7 +586,7 @@ final class TenantsReplay {
                     for (JobState a : awaitingJobs) for (ReplicaSlot slot : a.promised) planState.node(slot.node()).apply(slot);
                 }
                 var plan = planner.plan(new ReclaimPlanner.Waiting(q.name(), j.key, j.job.task().priority(), j.need, RULES,
-                        claimed[t]), full, planState, terminating);
+                        claimed[t], now), full, planState, terminating);
                 plannerCalls++;
                 if (plan.isEmpty()) {
                     g.reclaimFailedAt = freedNodes.size();
