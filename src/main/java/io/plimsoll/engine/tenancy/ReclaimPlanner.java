@@ -48,9 +48,9 @@ public final class ReclaimPlanner {
      *
      * @param claimedGpuEq what the tenant already has coming (earlier preemptions for it still in their grace period),
      *                     counted against its guarantee as if it ran
-     * @param nowMillis    the time now, on the clock of the charges' start times, so that among equally few victims the
-     *                     ones that lose the least progress (GPU-eq x time run) are taken; {@link Long#MIN_VALUE} when
-     *                     unknown (then the least GPU-eq)
+     * @param nowMillis    the time now, on the clock of the charges' start times, so that among equally few victims
+     *                     taking within a factor 2 of the same GPU-eq, the ones that lose the least progress (GPU-eq x
+     *                     time run) are taken; {@link Long#MIN_VALUE} when unknown (then the least GPU-eq)
      */
     public record Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq,
                           long nowMillis) {
@@ -217,7 +217,9 @@ public final class ReclaimPlanner {
             double lost = lost(taken, w.nowMillis());
             boolean better = best == null || taken.size() < best.size();
             if (!better && taken.size() == best.size()) {
-                better = w.nowMillis() != Long.MIN_VALUE && Math.abs(lost - bestLost) > Admission.EPS ? lost < bestLost
+                // Far apart in GPU-eq, the smaller is taken (more would be freed than needed); else the least progress.
+                boolean near = eq <= 2 * bestEq + Admission.EPS && bestEq <= 2 * eq + Admission.EPS;
+                better = near && w.nowMillis() != Long.MIN_VALUE && Math.abs(lost - bestLost) > Admission.EPS ? lost < bestLost
                         : eq < bestEq - Admission.EPS;
             }
             if (better) {
