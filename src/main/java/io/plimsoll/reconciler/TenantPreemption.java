@@ -93,7 +93,7 @@ final class TenantPreemption {
         TenantLedger ledger = tenants.ledger();
         // Which phases may go is the victim tenant's (TenantAccounting leaves the phase off a charge that may not).
         ReclaimPlanner planner = new ReclaimPlanner(engine, tenants.charges(), EnumSet.allOf(WorkloadPhase.class), DEFAULT_GRACE_SECONDS);
-        Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0),
+        Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0, now),
                 ledger, snapshot.state(), Set.copyOf(stopping.keySet()));
         if (plan.isEmpty()) return null;
         ReclaimPlanner.Preempt p = plan.get();

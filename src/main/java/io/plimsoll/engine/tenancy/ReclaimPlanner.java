@@ -48,8 +48,16 @@ public final class ReclaimPlanner {
      *
      * @param claimedGpuEq what the tenant already has coming (earlier preemptions for it still in their grace period),
      *                     counted against its guarantee as if it ran
+     * @param nowMillis    the time now, on the clock of the charges' start times, so that among equally few victims
+     *                     taking within a factor 2 of the same GPU-eq, the ones that lose the least progress (GPU-eq x
+     *                     time run) are taken; {@link Long#MIN_VALUE} when unknown (then the least GPU-eq)
      */
-    public record Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq) {}
+    public record Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq,
+                          long nowMillis) {
+        public Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq) {
+            this(tenant, workload, priority, need, rules, claimedGpuEq, Long.MIN_VALUE);
+        }
+    }
 
     /**
      * Preempt these workloads, after the grace period, so the waiting one fits.
@@ -170,7 +178,7 @@ public final class ReclaimPlanner {
         Map<String, NodeState> nodes = new HashMap<>();
         for (NodeState n : state.nodes()) if (onNode.containsKey(n.name())) nodes.put(n.name(), n);
         List<Gang> best = null;
-        double bestEq = 0;
+        double bestEq = 0, bestLost = 0;
         for (var e : onNode.entrySet()) {
             NodeState original = nodes.get(e.getKey());
             if (original == null) continue;
@@ -206,15 +214,32 @@ public final class ReclaimPlanner {
                 }
             }
             double eq = taken.stream().mapToDouble(Gang::gpuEq).sum();
-            if (best == null || taken.size() < best.size() || (taken.size() == best.size() && eq < bestEq - Admission.EPS)) {
+            double lost = lost(taken, w.nowMillis());
+            boolean better = best == null || taken.size() < best.size();
+            if (!better && taken.size() == best.size()) {
+                // Far apart in GPU-eq, the smaller is taken (more would be freed than needed); else the least progress.
+                boolean near = eq <= 2 * bestEq + Admission.EPS && bestEq <= 2 * eq + Admission.EPS;
+                better = near && w.nowMillis() != Long.MIN_VALUE && Math.abs(lost - bestLost) > Admission.EPS ? lost < bestLost
+                        : eq < bestEq - Admission.EPS;
+            }
+            if (better) {
                 best = taken;
                 bestEq = eq;
+                bestLost = lost;
             }
         }
         if (best == null) return null;
         ClusterState whatIf = state.copy();
         for (Gang g : best) releaseAll(whatIf, g);
         return fits(w, whatIf, room) ? best : null;
+    }
+
+    /** The progress the victims would lose: GPU-eq x milliseconds run (0 when the time now is unknown). */
+    private static double lost(List<Gang> victims, long now) {
+        if (now == Long.MIN_VALUE) return 0;
+        double l = 0;
+        for (Gang g : victims) for (Charge c : g.replicas()) l += c.gpuEq() * Math.max(0, now - c.startMillis());
+        return l;
     }
 
     /** Several replicas: candidates in order until it fits, then each given back while it still fits. */

@@ -58,7 +58,8 @@ final class TenantsReplay {
     }
 
     record TenantResult(String tenant, double guaranteed, double waitP50Seconds, double waitP99Seconds, double deficitTimePct,
-                        double reclaimP50Seconds, double reclaimP99Seconds, int deficits, double maxUsedGpuEq) {}
+                        double reclaimP50Seconds, double reclaimP99Seconds, int deficits, double maxUsedGpuEq,
+                        double entitledWaitP50Seconds, double entitledWaitP99Seconds, int entitledWaits) {}
 
     record Result(String policy, double allocationPct, int preemptions, double lostGpuHours, double busyGpuHours,
                   double lostGpuHoursPct, int started, int finished, int pendingAtEnd, List<TenantResult> tenants,
@@ -80,6 +81,8 @@ final class TenantsReplay {
         final double nominal;
         Status status = Status.PENDING;
         long pendingSince;
+        /** When it began waiting with its tenant's use plus its own nominal charge within the guarantee; -1 if not. */
+        long entitledSince = -1;
         long start;
         int version;
         String pool;
@@ -214,7 +217,7 @@ final class TenantsReplay {
     private double allocArea, busyArea, lost;
     private int preemptions, started, finished;
     private double runningGpuEq, runningDevices;
-    private List<List<Double>> waits, episodes;
+    private List<List<Double>> waits, episodes, entitledWaits;
     private double[] deficitTime, maxUsed;
     private long[] deficitSince;
     private boolean tookWithinGuarantee;
@@ -237,6 +240,7 @@ final class TenantsReplay {
         Arrays.fill(deficitSince, -1);
         waits = new ArrayList<>();
         episodes = new ArrayList<>();
+        entitledWaits = new ArrayList<>();
         pendingNominal = new ArrayList<>();
         tenantLine = new ArrayList<>();
         groupsOf = new ArrayList<>();
@@ -244,6 +248,7 @@ final class TenantsReplay {
         for (int i = 0; i < n; i++) {
             waits.add(new ArrayList<>());
             episodes.add(new ArrayList<>());
+            entitledWaits.add(new ArrayList<>());
             pendingNominal.add(new java.util.TreeMap<>());
             tenantLine.add(new PlacementQueue());
             groupsOf.add(new ArrayList<>());
@@ -275,6 +280,7 @@ final class TenantsReplay {
             if (j.status == Status.PENDING && j.job.arrivalMillis() < endMillis) {
                 pending++;
                 if (j.pendingSince >= warmupMillis) waits.get(j.job.tenant()).add((endMillis - j.pendingSince) / 1000.0);
+                if (j.entitledSince >= warmupMillis) entitledWaits.get(j.job.tenant()).add((endMillis - j.entitledSince) / 1000.0);
             }
         }
         for (int i = 0; i < n; i++) {
@@ -283,9 +289,10 @@ final class TenantsReplay {
         double window = endMillis - warmupMillis;
         List<TenantResult> tr = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            List<Double> w = waits.get(i), e = episodes.get(i);
+            List<Double> w = waits.get(i), e = episodes.get(i), ew = entitledWaits.get(i);
             tr.add(new TenantResult(quotas.get(i).name(), load.tenants().get(i).quota().guaranteedGpuEq(), pct(w, 50), pct(w, 99),
-                    100 * deficitTime[i] / window, pct(e, 50), pct(e, 99), e.size(), maxUsed[i]));
+                    100 * deficitTime[i] / window, pct(e, 50), pct(e, 99), e.size(), maxUsed[i], pct(ew, 50), pct(ew, 99),
+                    ew.size()));
         }
         return new Result(p.label, 100 * allocArea / (capacityGpuEq * window), preemptions, lost / 3.6e6, busyArea / 3.6e6,
                 busyArea == 0 ? 0 : 100 * lost / busyArea, started, finished, pending, tr, tookWithinGuarantee,
@@ -338,6 +345,8 @@ final class TenantsReplay {
             return fresh;
         });
         g.queue.offer(j.entry);
+        int tn = j.job.tenant();
+        j.entitledSince = used[tn] + j.nominal <= load.tenants().get(tn).quota().guaranteedGpuEq() + EPS ? now : -1;
         tenantLine.get(j.job.tenant()).offer(j.entry);
         g.dirty = true;
         g.arrived = true;
@@ -374,6 +383,9 @@ final class TenantsReplay {
         running.add(j);
         dequeue(j);
         if (j.pendingSince >= warmupMillis) waits.get(t).add((now - j.pendingSince) / 1000.0);
+        // Work that came within its guarantee and did not start at once: how long it took to get its capacity.
+        if (j.entitledSince >= warmupMillis && now > j.entitledSince) entitledWaits.get(t).add((now - j.entitledSince) / 1000.0);
+        j.entitledSince = -1;
         events.add(new Event(now + j.job.task().runMillis(), FINISH, j.job.id(), j.version));
         started++;
         starts++;
@@ -586,7 +598,7 @@ final class TenantsReplay {
                     for (JobState a : awaitingJobs) for (ReplicaSlot slot : a.promised) planState.node(slot.node()).apply(slot);
                 }
                 var plan = planner.plan(new ReclaimPlanner.Waiting(q.name(), j.key, j.job.task().priority(), j.need, RULES,
-                        claimed[t]), full, planState, terminating);
+                        claimed[t], now), full, planState, terminating);
                 plannerCalls++;
                 if (plan.isEmpty()) {
                     g.reclaimFailedAt = freedNodes.size();

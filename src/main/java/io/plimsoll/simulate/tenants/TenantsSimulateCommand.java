@@ -116,13 +116,13 @@ public final class TenantsSimulateCommand {
             out.printf(Locale.ROOT, "%-13s %10.2f%% %11d %10.1f %10.1f %8.2f%% %8d %7.1f%n", r.policy(), r.allocationPct(), r.preemptions(),
                     r.lostGpuHours(), r.busyGpuHours(), r.lostGpuHoursPct(), r.pendingAtEnd(), r.seconds());
         }
-        out.printf(Locale.ROOT, "%-13s %-7s %10s %10s %10s %9s %9s %9s %8s%n", "policy", "tenant", "guaranteed", "wait p50",
-                "wait p99", "deficit", "reclaim50", "reclaim99", "deficits");
+        out.printf(Locale.ROOT, "%-13s %-7s %10s %10s %10s %9s %9s %9s %8s %10s %10s %8s%n", "policy", "tenant", "guaranteed", "wait p50",
+                "wait p99", "deficit", "reclaim50", "reclaim99", "deficits", "entitled50", "entitled99", "entitled");
         for (TenantsReplay.Result r : results) {
             for (TenantsReplay.TenantResult t : r.tenants()) {
-                out.printf(Locale.ROOT, "%-13s %-7s %10.1f %9.0fs %9.0fs %8.2f%% %8.0fs %8.0fs %8d%n", r.policy(), t.tenant(),
-                        t.guaranteed(), t.waitP50Seconds(), t.waitP99Seconds(), t.deficitTimePct(), t.reclaimP50Seconds(),
-                        t.reclaimP99Seconds(), t.deficits());
+                out.printf(Locale.ROOT, "%-13s %-7s %10.1f %9.0fs %9.0fs %8.2f%% %8.0fs %8.0fs %8d %9.0fs %9.0fs %8d%n", r.policy(),
+                        t.tenant(), t.guaranteed(), t.waitP50Seconds(), t.waitP99Seconds(), t.deficitTimePct(), t.reclaimP50Seconds(),
+                        t.reclaimP99Seconds(), t.deficits(), t.entitledWaitP50Seconds(), t.entitledWaitP99Seconds(), t.entitledWaits());
             }
         }
         Goal goal = chosen.size() == 3 ? goal(results, grace / 1000.0) : null;
@@ -200,6 +200,9 @@ public final class TenantsSimulateCommand {
                 m.put("reclaimP99Seconds", Json.fixed(t.reclaimP99Seconds(), 1));
                 m.put("deficits", t.deficits());
                 m.put("maxUsedGpuEq", Json.fixed(t.maxUsedGpuEq(), 2));
+                m.put("entitledWaitP50Seconds", Json.fixed(t.entitledWaitP50Seconds(), 1));
+                m.put("entitledWaitP99Seconds", Json.fixed(t.entitledWaitP99Seconds(), 1));
+                m.put("entitledWaits", t.entitledWaits());
                 ts.add(m);
             }
             p.put("tenants", ts);

@@ -83,6 +83,19 @@ class ReclaimPlannerTest {
     }
 
     @Test
+    void amongEquallyFewVictimsTheOneThatLosesTheLeastProgressGoesWhenTheTimeIsKnown() {
+        start("team-a", "a-base", 3, 1, 0, 0, false, WorkloadPhase.Training);  // n0: 1.5
+        start("team-c", "c-base", 2, 1, 0, 0, false, WorkloadPhase.Training);  // n1: 1.0 = team-c's guarantee
+        start("team-a", "a-x", 1, 1, 0, 0, false, WorkloadPhase.Training);     // n0: 0.5 borrowed, running since 0
+        start("team-c", "c-y", 2, 1, 0, 990, false, WorkloadPhase.Training);   // n1: 1.0 borrowed, since 990
+        // One victim either way: a-x is the smaller, c-y has run 10 ms against a-x's 1000 (1.0 x 10 < 0.5 x 1000).
+        var unknown = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of());
+        assertEquals(List.of("a-x"), unknown.orElseThrow().workloads(), "without the time now: the least GPU-eq");
+        var known = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
+        assertEquals(List.of("c-y"), known.orElseThrow().workloads(), "with it: the least progress lost");
+    }
+
+    @Test
     void aTenantAtItsGuaranteeReclaimsNothingAndAWholeGangGoesTogether() {
         start("team-a", "a-gang", 1, 4, 0, 100, false, WorkloadPhase.Training); // 4 GPUs = 2.0: 1.0 borrowed
         start("team-c", "c-1", 2, 1, 0, 200, false, WorkloadPhase.Training);    // 1.0 = its guarantee
