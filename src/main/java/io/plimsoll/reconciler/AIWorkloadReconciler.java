@@ -425,6 +425,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         if (missing.isEmpty()) {
             loop.withdraw(workloadKey);
+            var preempted = Conditions.get(status.getConditions(), "Preempted");
+            if (preempted != null && "True".equals(preempted.getStatus())) {
+                Conditions.set(status.getConditions(), "Preempted", false, "PlacedAgain", "placed again after its preemption", gen);
+            }
         } else {
             // Hand over to the one placement loop, which serves every workload in priority, then arrival, order.
             int desired = replicas;
@@ -1052,6 +1056,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         idle.forget(ns + "/" + wl.getMetadata().getName());
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
+        priorityWarned.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
         loop.withdraw(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);

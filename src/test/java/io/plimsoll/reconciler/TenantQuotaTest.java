@@ -159,6 +159,16 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         assertEquals(1.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Priority")
                 .counter().count(), () -> events(Fixtures.NS).stream().map(e -> e.getInvolvedObject().getName() + " " + e.getReason()
                 + " " + e.getMessage()).toList().toString());
+        // team-b's job ends: the first of team-a's waiting jobs in line (burst-5, preempted by vip) runs again, and says so;
+        // team-a is then at its limit of 8, so the others keep waiting
+        client.resources(AIWorkload.class).inNamespace(B).withName("claim").delete();
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = get(Fixtures.NS, "burst-5");
+            assertEquals(WorkloadState.Running, w.getStatus().getState(), w.getStatus().getMessage());
+            Condition c = Conditions.get(w.getStatus().getConditions(), "Preempted");
+            assertEquals("False", c.getStatus());
+            assertEquals("PlacedAgain", c.getReason());
+        });
     }
 
     @Test
