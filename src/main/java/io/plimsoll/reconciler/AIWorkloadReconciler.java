@@ -426,7 +426,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (missing.isEmpty()) {
             loop.withdraw(workloadKey);
             var preempted = Conditions.get(status.getConditions(), "Preempted");
-            if (preempted != null && "True".equals(preempted.getStatus())) {
+            if (preempted != null && "True".equals(preempted.getStatus()) && allCreatedSince(byIndex.values(), preempted.getLastTransitionTime())) {
+                // Every replica is a new pod (the preempted ones may still show in the cache for a moment after the delete).
                 Conditions.set(status.getConditions(), "Preempted", false, "PlacedAgain", "placed again after its preemption", gen);
             }
         } else {
@@ -1173,6 +1174,17 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     /** A time Plimsoll wrote into status; a hand-edited, unreadable one counts as absent. */
+    /** True when there are pods and every one was created at or after {@code since} (RFC 3339, API server time). */
+    private static boolean allCreatedSince(java.util.Collection<Pod> pods, String since) {
+        Instant t = parseInstant(since);
+        if (t == null || pods.isEmpty()) return false;
+        for (Pod p : pods) {
+            Instant c = parseInstant(p.getMetadata().getCreationTimestamp());
+            if (c == null || c.isBefore(t)) return false;
+        }
+        return true;
+    }
+
     private static Instant parseInstant(String s) {
         try {
             return s == null ? null : Instant.parse(s);

@@ -58,9 +58,14 @@ final class SandboxTenants {
                             .append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
         }
         List<String> preempted = new ArrayList<>();
-        for (AIWorkload w : client.resources(AIWorkload.class).inNamespace("team-a").list().getItems()) {
-            Condition c = w.getStatus() == null ? null : io.plimsoll.reconciler.Conditions.get(w.getStatus().getConditions(), "Preempted");
-            if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
+        for (long until = System.currentTimeMillis() + 5_000; preempted.size() < 2 && System.currentTimeMillis() < until; ) {
+            // each victim's condition comes with its own next reconcile, a moment after its pods went (two are expected)
+            preempted.clear();
+            for (AIWorkload w : client.resources(AIWorkload.class).inNamespace("team-a").list().getItems()) {
+                Condition c = w.getStatus() == null ? null : io.plimsoll.reconciler.Conditions.get(w.getStatus().getConditions(), "Preempted");
+                if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
+            }
+            if (preempted.size() < 2) Thread.sleep(200);
         }
         preempted.sort(null);
         out.append("\nPreempted (team-a's most recent borrowed jobs, back in line): ").append(preempted).append('\n');

@@ -92,13 +92,16 @@ class TenantPreemptionOnRealApiTest {
             job(admin, "rq-b", "claim", 2);
             await().atMost(WAIT).untilAsserted(() -> assertTrue(placed(admin, "rq-b", "claim"),
                     () -> String.valueOf(get(admin, "rq-b", "claim").getStatus())));
-            List<String> preempted = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                AIWorkload w = get(admin, "rq-a", "burst-" + i);
-                Condition c = Conditions.get(w.getStatus().getConditions(), "Preempted");
-                if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
-            }
-            assertEquals(List.of("burst-2", "burst-3"), preempted);
+            List<String> preempted = List.of("burst-2", "burst-3");
+            await().atMost(WAIT).untilAsserted(() -> { // each victim's condition comes with its own next reconcile
+                List<String> now = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    AIWorkload w = get(admin, "rq-a", "burst-" + i);
+                    Condition c = Conditions.get(w.getStatus().getConditions(), "Preempted");
+                    if (c != null && "True".equals(c.getStatus())) now.add(w.getMetadata().getName());
+                }
+                assertEquals(preempted, now);
+            });
             for (String n : preempted) assertFalse(placed(admin, "rq-a", n), n + " waits in line again");
             await().atMost(WAIT).untilAsserted(() -> {
                 Tenant b = admin.resources(Tenant.class).withName("rq-b").get();

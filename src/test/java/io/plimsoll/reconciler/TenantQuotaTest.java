@@ -118,13 +118,16 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"), () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())
                 + "; events: " + events(B).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()
                 + events(Fixtures.NS).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()));
-        List<String> preempted = new java.util.ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            AIWorkload w = get(Fixtures.NS, "burst-" + i);
-            Condition c = w.getStatus() == null ? null : Conditions.get(w.getStatus().getConditions(), "Preempted");
-            if (c != null && "True".equals(c.getStatus())) preempted.add(w.getMetadata().getName());
-        }
-        assertEquals(List.of("burst-6", "burst-7"), preempted, "the most recent borrowed work goes first");
+        List<String> preempted = List.of("burst-6", "burst-7");
+        await().atMost(WAIT).untilAsserted(() -> { // each victim's condition comes with its own next reconcile
+            List<String> now = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                AIWorkload w = get(Fixtures.NS, "burst-" + i);
+                Condition c = w.getStatus() == null ? null : Conditions.get(w.getStatus().getConditions(), "Preempted");
+                if (c != null && "True".equals(c.getStatus())) now.add(w.getMetadata().getName());
+            }
+            assertEquals(preempted, now, "the most recent borrowed work goes first");
+        });
         for (String name : preempted) {
             assertFalse(state(Fixtures.NS, name) == WorkloadState.Running, name + " waits in line again");
         }
