@@ -140,8 +140,19 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         this.loop = new PlacementLoop(() -> withoutReclaimed(snapshot.state(), null), snapshot::capacityFreedCount, key -> {
             int slash = key.indexOf('/');
             snapshot.workloadPending(key.substring(0, slash), key.substring(slash + 1));
-        }, tenants == null ? null : (key, claim, competitors) -> io.plimsoll.engine.tenancy.Admission.decide(
-                tenants.ledger(), claim.tenant(), claim.demand(), competitors));
+        }, tenants == null ? null : new PlacementLoop.AdmissionGate() {
+            @Override
+            public io.plimsoll.engine.tenancy.Admission.Decision admit(String key, PlacementLoop.TenantClaim claim,
+                                                                       List<io.plimsoll.engine.tenancy.Admission.Competitor> competitors) {
+                return io.plimsoll.engine.tenancy.Admission.decide(tenants.ledger(), claim.tenant(), claim.demand(), competitors);
+            }
+
+            @Override
+            public boolean withinGuarantee(PlacementLoop.TenantClaim claim) {
+                return claim.tenant() != null
+                        && io.plimsoll.engine.tenancy.Admission.withinGuarantee(tenants.ledger(), claim.tenant(), claim.demand());
+            }
+        });
         snapshot.addListener(change -> {
             if (change.capacityChanged()) loop.wake();
         });

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 
 /**
  * The one placement loop, as kube-scheduler and Kueue have one: reconcilers hand over workloads that need
- * replicas placed; a single thread serves them in {@link PlacementQueue} order (priority, then arrival) against
+ * replicas placed; a single thread serves them in {@link PlacementQueue} order (priority, then arrival; with tenant
+ * quotas, work within its tenant's guarantee first, {@link PlacementQueue#compare}) against
  * the current cluster state, so whoever is first in line is first placed, whatever thread observed it. When the
  * first in line does not fit, nodes are nominated for it ({@link Nomination}) and everything behind it may only
  * backfill the other nodes. A cycle runs when work is handed over and when capacity changes.
@@ -82,6 +83,11 @@ public final class PlacementLoop {
          * @param competitors the first claim of each other tenant still in line this cycle (for fair sharing)
          */
         Admission.Decision admit(String key, TenantClaim claim, List<Admission.Competitor> competitors);
+
+        /** Whether the claim is within its tenant's guarantee (served before work that would borrow); false by default. */
+        default boolean withinGuarantee(TenantClaim claim) {
+            return false;
+        }
     }
 
     /** Where a workload stands: its position in line (1-based, 0 when not waiting), the last result, a nomination. */
@@ -206,6 +212,7 @@ public final class PlacementLoop {
         pending.set(false);
         long freedCount = capacityFreed.getAsLong();
         List<PlacementQueue.Entry> order = queue.ordered();
+        if (gate != null) order = PlacementQueue.guaranteedFirst(order, this::withinGuarantee);
         Map<String, Integer> pos = new HashMap<>();
         for (int i = 0; i < order.size(); i++) pos.put(order.get(i).key(), i + 1);
         positions = pos;
@@ -268,6 +275,16 @@ public final class PlacementLoop {
         head = headNow;
         held = holdNow;
         if (oldHead != null && !oldHead.equals(headNow)) changed.accept(oldHead);
+    }
+
+    private boolean withinGuarantee(PlacementQueue.Entry e) {
+        Request r = requests.get(e.key());
+        if (r == null || r.claim() == null) return false;
+        try {
+            return gate.withinGuarantee(r.claim());
+        } catch (RuntimeException ex) {
+            return false; // it keeps its place by priority and arrival; the gate itself says what is wrong
+        }
     }
 
     /** The first claim of each tenant in line, in queue order. */

@@ -19,6 +19,25 @@ public final class PlacementQueue {
     public static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> -e.priority())
             .thenComparingLong(Entry::arrival).thenComparing(Entry::key);
 
+    /**
+     * The service order when tenants have quotas, as Kueue's scheduler orders its heads: work that its tenant's
+     * guarantee covers goes before work that would borrow, then {@link #ORDER}. Capacity that frees goes first to
+     * a tenant taking back its own guarantee, rather than to a borrower that happened to wait longer (which would
+     * leave the tenant to wait a grace period for a reclaim).
+     */
+    public static int compare(boolean aWithinGuarantee, Entry a, boolean bWithinGuarantee, Entry b) {
+        if (aWithinGuarantee != bWithinGuarantee) return aWithinGuarantee ? -1 : 1;
+        return ORDER.compare(a, b);
+    }
+
+    /** {@code ordered} (in {@link #ORDER}) with the work its tenant's guarantee covers moved first, keeping order within each part. */
+    public static List<Entry> guaranteedFirst(List<Entry> ordered, java.util.function.Predicate<Entry> withinGuarantee) {
+        List<Entry> first = new ArrayList<>(ordered.size()), rest = new ArrayList<>();
+        for (Entry e : ordered) (withinGuarantee.test(e) ? first : rest).add(e);
+        first.addAll(rest);
+        return first;
+    }
+
     private final TreeSet<Entry> order = new TreeSet<>(ORDER);
     private final Map<String, Entry> byKey = new HashMap<>();
 

@@ -150,6 +150,18 @@ public final class Admission {
         return decision(Reason.Borrowing, t, ledger, q, d, borrowing, available);
     }
 
+    /**
+     * Whether the tenant's guarantee covers the demand (it borrows nothing and stays within its limit): such work is
+     * served before work that would borrow ({@code PlacementQueue#compare}).
+     */
+    public static boolean withinGuarantee(TenantLedger ledger, String tenant, Demand demand) {
+        String t = ledger.tenantOf(tenant);
+        TenantQuota q = ledger.quota(t);
+        double after = ledger.used(t) + demand.gpuEq();
+        return after <= q.guaranteedGpuEq() + EPS && after <= q.limitGpuEq() + EPS
+                && ledger.usedCpuCores(t) + demand.cpuCores() <= q.limitCpuCores() + EPS;
+    }
+
     static final double EPS = 1e-9;
 
     private static Decision decision(Reason r, String t, TenantLedger ledger, TenantQuota q, double d, double borrowing, double available) {

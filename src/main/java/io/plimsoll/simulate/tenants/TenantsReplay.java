@@ -120,6 +120,8 @@ final class TenantsReplay {
         /** What it would have been charged when refused. */
         double refusedCharge;
         long reclaimFailedAt = -1, reclaimFailedStarts = -1;
+        /** In line this cycle as work within its tenant's guarantee (tried before work that would borrow). */
+        boolean withinGuarantee;
         Group(int tenant, Task shape, Need need, double nominal) {
             this.tenant = tenant;
             this.shape = shape;
@@ -479,8 +481,9 @@ final class TenantsReplay {
             j.promised = List.of();
             promisedView = null;
         }
-        // Then every group that may start, in queue order (priority, then arrival) by the head of each.
-        PriorityQueue<Group> line = new PriorityQueue<>((a, b) -> PlacementQueue.ORDER.compare(a.queue.first(), b.queue.first()));
+        // Then every group that may start, in the loop's order by the head of each: within its tenant's guarantee
+        // first, then priority, then arrival.
+        PriorityQueue<Group> line = new PriorityQueue<>(LINE);
         for (Group g : groups.values()) {
             if (!g.dirty) continue;
             g.dirty = false;
@@ -488,6 +491,7 @@ final class TenantsReplay {
             g.arrived = false;
             // Freed capacity only: the nodes that freed since the last cycle are the only ones it could now fit on.
             if (g.queue.first() == null) continue;
+            inLine(g);
             line.add(g);
             if (!anywhere) freedOnly.add(g);
         }
@@ -495,12 +499,50 @@ final class TenantsReplay {
             Group g = line.poll();
             if (freedOnly.remove(g) && !roomOnFreed(g.need)) continue;
             JobState j = byKey.get(g.queue.first().key());
-            if (j.awaiting > 0) continue; // it waits for its victims to go, and the rest of its group with it
-            if (tryStart(j, g) && g.queue.first() != null) line.add(g);
+            boolean started;
+            if (j.awaiting > 0) {
+                // Its victims are still stopping; as in the operator's loop it still takes room that is free now
+                // elsewhere (its own promise set aside). The rest of its group waits behind it.
+                started = tryStartAwaiting(j, g);
+            } else {
+                started = tryStart(j, g);
+            }
+            if (started && g.queue.first() != null) {
+                inLine(g);
+                line.add(g);
+            }
         }
         freedCheckedTo = freedNodes.size();
         freedOnly.clear();
         if (policy == Policy.PLIMSOLL) reclaim();
+    }
+
+    private static final java.util.Comparator<Group> LINE = (a, b) -> PlacementQueue.compare(a.withinGuarantee, a.queue.first(),
+            b.withinGuarantee, b.queue.first());
+
+    /** Whether its head is within its tenant's guarantee now (the placement loop's order, {@link PlacementQueue#compare}). */
+    private void inLine(Group g) {
+        g.withinGuarantee = policy != Policy.NO_QUOTA
+                && Admission.withinGuarantee(ledger(), quotas.get(g.tenant).name(), Admission.Demand.gpu(g.nominal));
+    }
+
+    /** A job whose victims are still stopping tries the room free now, without its own promise; started, it gives the promise up. */
+    private boolean tryStartAwaiting(JobState j, Group g) {
+        int at = awaitingJobs.indexOf(j);
+        awaitingJobs.remove(at);
+        promisedView = null;
+        int awaiting = j.awaiting;
+        j.awaiting = -1; // tried as any waiting job (not as nominated)
+        boolean started = tryStart(j, g);
+        if (started) {
+            claimed[j.job.tenant()] -= j.nominal;
+            j.promised = List.of();
+        } else {
+            j.awaiting = awaiting;
+            awaitingJobs.add(at, j);
+        }
+        promisedView = null;
+        return started;
     }
 
     /** CPU, memory and devices only (a necessary condition of the engine's fit). */
