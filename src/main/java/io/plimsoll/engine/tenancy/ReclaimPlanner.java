@@ -223,7 +223,8 @@ public final class ReclaimPlanner {
             if (taken.size() == 1 && !taken.get(0).checkpoints()) {
                 // One victim that would lose its progress: a checkpointing one on the node that makes room alone, of
                 // comparable size, loses none (only checkpointing ones are tried, so without them nothing changes).
-                for (Gang g : within(e.getValue(), budget)) {
+                // Alone, every candidate is within its tenant's budget (plan() keeps no other).
+                for (Gang g : e.getValue()) {
                     if (!g.checkpoints() || g == taken.get(0)) continue;
                     List<Gang> alternative = List.of(g);
                     double gLost = lost(alternative, w.nowMillis());

@@ -145,6 +145,14 @@ class ReclaimPlannerTest {
                 c.cpuCores(), c.priority(), c.startMillis(), c.parked(), c.phase(), c.slot(), false) : c);
         var p = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
         assertEquals(List.of("a-new"), p.orElseThrow().workloads());
+
+        // team-a borrows 1.0, room for one of its two 2-GPU borrowed jobs only: the checkpointing one, though second in line.
+        running.clear();
+        state = new ClusterState().addPool(A100).addNode(new NodeState("n0", "a100", true, 64_000, 512L << 30, 4, Map.of()));
+        start("team-a", "a-ckpt", 2, 1, 0, 100, false, WorkloadPhase.Training, true);
+        start("team-a", "a-new", 2, 1, 0, 300, false, WorkloadPhase.Training);
+        var tight = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
+        assertEquals(List.of("a-ckpt"), tight.orElseThrow().workloads());
     }
 
     @Test
