@@ -9,10 +9,13 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.training) || self.phase == 'Training'",
+        message = "spec.training applies only to phase Training: remove spec.training or set spec.phase to Training")
 public class AIWorkloadSpec {
 
     @JsonPropertyDescription("Phase of the AI lifecycle: Training, Inference, Optimization (quantization, distillation, pruning) or Workbench (notebook). Training and Optimization run to completion; Inference and Workbench keep running.")
@@ -48,6 +51,9 @@ public class AIWorkloadSpec {
     @io.fabric8.generator.annotation.Size(max = 64)
     private String idleTimeout;
 
+    @JsonPropertyDescription("Training only: what the job declares about itself, e.g. checkpointsOnTermination.")
+    private TrainingSpec training;
+
     @JsonPropertyDescription("Name of the PlacementPolicy to use. Default: default.")
     @Default("default")
     @io.fabric8.generator.annotation.Size(max = 253)
@@ -67,6 +73,8 @@ public class AIWorkloadSpec {
     public void setPriorityClassName(String priorityClassName) { this.priorityClassName = priorityClassName; }
     public String getIdleTimeout() { return idleTimeout; }
     public void setIdleTimeout(String idleTimeout) { this.idleTimeout = idleTimeout; }
+    public TrainingSpec getTraining() { return training; }
+    public void setTraining(TrainingSpec training) { this.training = training; }
     public String getPolicy() { return policy; }
     public void setPolicy(String policy) { this.policy = policy; }
 }

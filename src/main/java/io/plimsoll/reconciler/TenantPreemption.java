@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Applies the engine's {@link ReclaimPlanner}: for a workload its tenant's quota admits but that finds no room, takes
  * back capacity that other tenants borrow above their guarantees (reclaim), or preempts the tenant's own lower-priority
- * work. Victims' pods are deleted with their own termination grace period (a Training workload that checkpoints on
- * SIGTERM uses it); their workloads go back in line and get a {@code Preempted} condition and event. Messages never
+ * work. Victims' pods are deleted with their own termination grace period (a Training workload that declares
+ * {@code spec.training.checkpointsOnTermination} uses it to checkpoint: its message says so, and it counts no lost
+ * GPU-hours); their workloads go back in line and get a {@code Preempted} condition and event. Messages never
  * name another namespace's objects. While victims stop, the waiting workload is not given more victims.
  */
 final class TenantPreemption {
@@ -111,14 +112,19 @@ final class TenantPreemption {
                     ? "preempted: its tenant borrowed capacity above its guarantee, and a tenant within its guarantee needed it back"
                     + (mine ? " (workload " + wl.getMetadata().getName() + ")" : "")
                     : "preempted by higher-priority work of the same tenant" + (mine ? " (workload " + wl.getMetadata().getName() + ")" : "");
-            taken.put(victim, why + "; it waits in line again");
             double lost = 0;
             String victimTenant = null;
+            boolean checkpoints = false;
             for (TenantLedger.Charge c : p.replicas()) {
                 if (!c.workload().equals(victim)) continue;
                 victimTenant = ledger.tenantOf(c.tenant());
-                lost += c.gpuEq() * Math.max(0, now - c.startMillis()) / 3_600_000.0;
+                checkpoints = c.checkpoints();
+                // A workload that checkpoints on SIGTERM resumes from its checkpoint: nothing is lost.
+                if (!c.checkpoints()) lost += c.gpuEq() * Math.max(0, now - c.startMillis()) / 3_600_000.0;
             }
+            taken.put(victim, why + (checkpoints
+                    ? "; its pods were given their termination grace period to checkpoint (spec.training.checkpointsOnTermination), and it waits in line again to resume from its checkpoint"
+                    : "; it waits in line again"));
             metrics.preempted(victimTenant == null ? "default" : victimTenant, p.reason().name(), lost);
         }
         for (TenantLedger.Charge c : p.replicas()) {

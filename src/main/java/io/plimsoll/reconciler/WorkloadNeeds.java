@@ -60,6 +60,9 @@ public final class WorkloadNeeds {
         if (phase == null) {
             throw new IllegalArgumentException("spec.phase is required: set Training, Inference, Optimization or Workbench");
         }
+        if (spec.getTraining() != null && phase != WorkloadPhase.Training) {
+            throw new IllegalArgumentException("spec.training applies only to phase Training: remove spec.training or set spec.phase to Training");
+        }
         int replicas = spec.getReplicas() == null ? 1 : spec.getReplicas();
         if (replicas < 0) throw new IllegalArgumentException("spec.replicas is " + replicas + ": use 0 or more");
         if (spec.getTemplate() instanceof io.plimsoll.api.LenientPodTemplate.Unreadable bad) {

@@ -184,13 +184,16 @@ public final class TenantAccounting {
                     k -> snapshot.workload(ns, k.substring(k.indexOf('/') + 1)));
             int priority = w == null ? 0 : priorities.computeIfAbsent(r.workloadKey(), k -> priorityOf.applyAsInt(w));
             WorkloadPhase phase = w == null || w.getSpec() == null ? null : w.getSpec().getPhase();
+            // The workload owner's own declaration about its own work: it can only make that work a cheaper victim.
+            boolean checkpoints = phase == WorkloadPhase.Training && w.getSpec().getTraining() != null
+                    && w.getSpec().getTraining().checkpoints();
             // The victim's tenant says which of its phases may be preempted; the planner skips a charge without a phase.
             if (phase != null && !preemptible(tenantOf(ns), phase)) phase = null;
             boolean accelerated = snapshot.poolProfile(r.pool()).map(pp -> pp.type() != AcceleratorType.None).orElse(false);
             double eq = !accelerated ? 0 : r.parkedMilli() > 0 ? charges.parked(r.pool(), r.parkedMilli()) : charges.gpuEq(r.pool(), r.slot());
             double cores = accelerated ? 0 : Charges.cpuCores(r.slot().cpuMilli());
             running.add(new TenantLedger.Charge(tenantOf(ns), r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
-                    r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot()));
+                    r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot(), checkpoints));
         }
         return new TenantLedger(quotas, fallback, capacity, cpu, running);
     }

@@ -124,6 +124,15 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void trainingDeclarationsAreRefusedOnOtherPhasesWithTheFix() throws Exception {
+        JSONSchemaProps spec = schema("aiworkloads.plimsoll.io-v1.yml").getProperties().get("spec");
+        assertEquals(List.of(), violations(spec, yaml("{phase: Training, training: {checkpointsOnTermination: true}}")));
+        assertEquals(List.of(), violations(spec, yaml("{phase: Inference}")));
+        assertEquals(List.of("spec.training applies only to phase Training: remove spec.training or set spec.phase to Training"),
+                violations(spec, yaml("{phase: Inference, training: {checkpointsOnTermination: true}}")));
+    }
+
+    @Test
     void poolRulesRefuseIncompletePools() throws Exception {
         JSONSchemaProps spec = schema("acceleratorpools.plimsoll.io-v1.yml").getProperties().get("spec");
         assertEquals(List.of("a GPU or TPU pool needs model, memoryGiB, devicesPerNode and resourceName (e.g. nvidia.com/gpu)"),

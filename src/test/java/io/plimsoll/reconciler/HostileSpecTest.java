@@ -144,6 +144,18 @@ class HostileSpecTest {
     }
 
     @Test
+    void trainingDeclarationsOnAnotherPhaseAreRefusedNamingTheFieldAndTheFix() {
+        AIWorkload w = Fixtures.workload("w", WorkloadPhase.Inference, 1, AcceleratorType.None, null, null, null);
+        io.plimsoll.api.TrainingSpec t = new io.plimsoll.api.TrainingSpec();
+        t.setCheckpointsOnTermination(true);
+        w.getSpec().setTraining(t);
+        var e = assertThrows(IllegalArgumentException.class, () -> WorkloadNeeds.parse(w));
+        assertEquals("spec.training applies only to phase Training: remove spec.training or set spec.phase to Training", e.getMessage());
+        w.getSpec().setPhase(WorkloadPhase.Training);
+        assertEquals(WorkloadPhase.Training, WorkloadNeeds.parse(w).need().phase());
+    }
+
+    @Test
     void aPoolCostPastTheBoundReadsAtTheBound() {
         var p = Fixtures.gpuPool("x", "T4", 16, 4, SharingMode.Exclusive, 1e308);
         assertEquals(PoolProfiles.MAX_COST_PER_NODE_HOUR, PoolProfiles.of(p).costPerNodeHour());

@@ -175,6 +175,45 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void reclaimTakesTheBorrowedJobThatCheckpointsOnSigtermBeforeAnEqualOneThatWouldLoseItsProgress() {
+        tenants();
+        h100Job(Fixtures.NS, "base", 4, 100);                     // team-a's guarantee
+        awaitState("base", WorkloadState.Running);
+        AIWorkload ckpt = workload("ckpt", WorkloadPhase.Training, 1, AcceleratorType.GPU, 2, null, null);
+        ckpt.getSpec().getResources().getAccelerator().setModels(List.of("H100"));
+        io.plimsoll.api.TrainingSpec training = new io.plimsoll.api.TrainingSpec();
+        training.setCheckpointsOnTermination(true);
+        ckpt.getSpec().setTraining(training);
+        client.resource(Fixtures.withPriority(client, ckpt, 100)).create(); // borrowed, the older of the two
+        awaitState("ckpt", WorkloadState.Running);
+        h100Job(Fixtures.NS, "plain", 2, 100);                    // borrowed, the same shape, the most recent
+        awaitState("plain", WorkloadState.Running);
+
+        // team-b claims 2 GPU-eq of its guarantee: either borrowed job alone makes room; plain is first in line (most
+        // recent) and has run less, but ckpt loses nothing, so ckpt goes.
+        h100Job(B, "claim", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
+                () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())));
+        await().atMost(WAIT).untilAsserted(() -> {
+            AIWorkload w = get(Fixtures.NS, "ckpt");
+            Condition c = w.getStatus() == null ? null : Conditions.get(w.getStatus().getConditions(), "Preempted");
+            assertNotNull(c, "ckpt is preempted");
+            assertEquals("True", c.getStatus());
+            assertTrue(c.getMessage().contains("given their termination grace period to checkpoint (spec.training.checkpointsOnTermination)"),
+                    c.getMessage());
+            assertTrue(c.getMessage().contains("resume from its checkpoint"), c.getMessage());
+        });
+        assertNull(Conditions.get(get(Fixtures.NS, "plain").getStatus().getConditions(), "Preempted"));
+        assertEquals(WorkloadState.Running, state(Fixtures.NS, "plain"));
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(events(Fixtures.NS).stream().anyMatch(e -> "Preempted".equals(e.getReason())
+                && e.getInvolvedObject().getName().equals("ckpt") && e.getMessage().contains("to checkpoint"))));
+        assertEquals(1.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Reclaim")
+                .counter().count());
+        assertEquals(0.0, operator.registry.get("plimsoll.tenant.preempted.gpu.hours").tags("tenant", "team-a").counter().count(),
+                "it resumes from its checkpoint: no GPU-hours lost");
+    }
+
+    @Test
     void aRawSpecPriorityIsIgnoredAndAnUnknownPriorityClassWaitsWithTheFix() {
         AIWorkload raw = workload("raw", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
         raw.getSpec().setPriority(2_000_000);

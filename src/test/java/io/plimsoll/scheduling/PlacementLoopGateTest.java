@@ -31,7 +31,7 @@ class PlacementLoopGateTest {
     Request request(String key, int priority, long arrival, String tenant, double gpuEq) {
         PlacementLoop.Attempt a = held -> {
             attempted.add(key);
-            running.add(new TenantLedger.Charge(tenant, key, key, "p", gpuEq, 0, priority, arrival, false, WorkloadPhase.Training, null));
+            running.add(new TenantLedger.Charge(tenant, key, key, "p", gpuEq, 0, priority, arrival, false, WorkloadPhase.Training, null, false));
             return Result.of(Outcome.PLACED);
         };
         return new Request(new PlacementQueue.Entry(key, priority, arrival), ONE, PhaseRules.DEFAULT, a,

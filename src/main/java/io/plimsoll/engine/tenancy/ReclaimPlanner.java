@@ -30,8 +30,9 @@ import java.util.Set;
  * Victims are whole workloads (a gang goes whole), only of phases the policy lets be preempted, in this order:
  * parked first, then lowest priority, then most recently started. The fewest victims that make it fit are taken:
  * for one replica, node by node (all candidates on a node out, then each given back while it still fits, the
- * node with the fewest victims wins, as kube-scheduler's preemption); for several replicas, in order until it fits,
- * then each given back while it still fits. The fit is always the real {@link PlacementEngine} on a copy of the
+ * node with the fewest victims wins, as kube-scheduler's preemption; among as few of comparable size, the ones that
+ * lose the least progress, a victim that checkpoints on SIGTERM losing none); for several replicas, in order until it
+ * fits, then each given back while it still fits. The fit is always the real {@link PlacementEngine} on a copy of the
  * state with the victims' slots released. Pure.
  */
 public final class ReclaimPlanner {
@@ -50,7 +51,8 @@ public final class ReclaimPlanner {
      *                     counted against its guarantee as if it ran
      * @param nowMillis    the time now, on the clock of the charges' start times, so that among equally few victims
      *                     taking within a factor 2 of the same GPU-eq, the ones that lose the least progress (GPU-eq x
-     *                     time run) are taken; {@link Long#MIN_VALUE} when unknown (then the least GPU-eq)
+     *                     time run; none for a victim that checkpoints on SIGTERM) are taken; {@link Long#MIN_VALUE}
+     *                     when unknown (then checkpointing victims first, then the least GPU-eq)
      */
     public record Waiting(String tenant, String workload, int priority, Need need, PhaseRules rules, double claimedGpuEq,
                           long nowMillis) {
@@ -68,7 +70,9 @@ public final class ReclaimPlanner {
      */
     public record Preempt(List<String> workloads, List<Charge> replicas, Reason reason, long graceSeconds, double gpuEq) {}
 
-    private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start) {}
+    /** @param checkpoints every replica's workload declares it checkpoints on SIGTERM: it loses no progress */
+    private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start,
+                        boolean checkpoints) {}
 
     private static final Comparator<Gang> ORDER = Comparator.comparing((Gang g) -> !g.parked())
             .thenComparingInt(Gang::priority).thenComparing(Comparator.comparingLong(Gang::start).reversed())
@@ -134,16 +138,17 @@ public final class ReclaimPlanner {
 
     private static Gang gang(String workload, List<Charge> cs, TenantLedger ledger) {
         double eq = 0;
-        boolean parked = true;
+        boolean parked = true, checkpoints = true;
         int priority = Integer.MIN_VALUE;
         long start = Long.MIN_VALUE;
         for (Charge c : cs) {
             eq += c.gpuEq();
             parked &= c.parked();
+            checkpoints &= c.checkpoints();
             priority = Math.max(priority, c.priority());
             start = Math.max(start, c.startMillis());
         }
-        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start);
+        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start, checkpoints);
     }
 
     /**
@@ -215,14 +220,28 @@ public final class ReclaimPlanner {
             }
             double eq = taken.stream().mapToDouble(Gang::gpuEq).sum();
             double lost = lost(taken, w.nowMillis());
-            boolean better = best == null || taken.size() < best.size();
-            if (!better && taken.size() == best.size()) {
-                // Far apart in GPU-eq, the smaller is taken (more would be freed than needed); else the least progress.
-                boolean near = eq <= 2 * bestEq + Admission.EPS && bestEq <= 2 * eq + Admission.EPS;
-                better = near && w.nowMillis() != Long.MIN_VALUE && Math.abs(lost - bestLost) > Admission.EPS ? lost < bestLost
-                        : eq < bestEq - Admission.EPS;
+            if (taken.size() == 1 && !taken.get(0).checkpoints()) {
+                // One victim that would lose its progress: a checkpointing one on the node that makes room alone, of
+                // comparable size, loses none (only checkpointing ones are tried, so without them nothing changes).
+                // Alone, every candidate is within its tenant's budget (plan() keeps no other).
+                for (Gang g : e.getValue()) {
+                    if (!g.checkpoints() || g == taken.get(0)) continue;
+                    List<Gang> alternative = List.of(g);
+                    double gLost = lost(alternative, w.nowMillis());
+                    if (!better(1, g.gpuEq(), gLost, taken.size(), eq, lost)) continue;
+                    NodeState alone = original.copy();
+                    ClusterState solo = new ClusterState();
+                    state.pools().forEach(solo::addPool);
+                    solo.addNode(alone);
+                    release(alone, g);
+                    if (fits(w, solo, room)) {
+                        taken = new ArrayList<>(alternative);
+                        eq = g.gpuEq();
+                        lost = gLost;
+                    }
+                }
             }
-            if (better) {
+            if (best == null || better(taken.size(), eq, lost, best.size(), bestEq, bestLost)) {
                 best = taken;
                 bestEq = eq;
                 bestLost = lost;
@@ -234,11 +253,28 @@ public final class ReclaimPlanner {
         return fits(w, whatIf, room) ? best : null;
     }
 
-    /** The progress the victims would lose: GPU-eq x milliseconds run (0 when the time now is unknown). */
+    /**
+     * Whether taking {@code n} victims of {@code eq} GPU-eq that lose {@code lost} is better than the best so far: fewer
+     * victims; as many, far apart in GPU-eq (more than a factor 2), the smaller (more would be freed than needed); of
+     * comparable size, the least progress lost, then the least GPU-eq.
+     */
+    private static boolean better(int n, double eq, double lost, int bestN, double bestEq, double bestLost) {
+        if (n != bestN) return n < bestN;
+        boolean near = eq <= 2 * bestEq + Admission.EPS && bestEq <= 2 * eq + Admission.EPS;
+        return near && Math.abs(lost - bestLost) > Admission.EPS ? lost < bestLost : eq < bestEq - Admission.EPS;
+    }
+
+    /**
+     * The progress the victims would lose: GPU-eq x milliseconds run; a victim that checkpoints on SIGTERM loses none.
+     * When the time now is unknown, each other victim's GPU-eq (as if all had run as long), so that without
+     * checkpointing victims this is the least GPU-eq.
+     */
     private static double lost(List<Gang> victims, long now) {
-        if (now == Long.MIN_VALUE) return 0;
         double l = 0;
-        for (Gang g : victims) for (Charge c : g.replicas()) l += c.gpuEq() * Math.max(0, now - c.startMillis());
+        for (Gang g : victims) {
+            if (g.checkpoints()) continue;
+            for (Charge c : g.replicas()) l += now == Long.MIN_VALUE ? c.gpuEq() : c.gpuEq() * Math.max(0, now - c.startMillis());
+        }
         return l;
     }
 

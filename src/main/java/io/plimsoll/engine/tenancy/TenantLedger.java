@@ -30,9 +30,12 @@ public final class TenantLedger {
      * @param cpuCores  its charge in CPU cores (replicas on CPU pools)
      * @param startMillis when it started (epoch ms), so the most recent goes first
      * @param slot      where it runs (for what-if placement without it); null when not known
+     * @param checkpoints its workload declares it checkpoints on SIGTERM: preempted within its grace period, it loses
+     *                  no progress (it resumes from its checkpoint)
      */
     public record Charge(String tenant, String key, String workload, String pool, double gpuEq, double cpuCores,
-                         int priority, long startMillis, boolean parked, WorkloadPhase phase, ReplicaSlot slot) {}
+                         int priority, long startMillis, boolean parked, WorkloadPhase phase, ReplicaSlot slot,
+                         boolean checkpoints) {}
 
     private final Map<String, TenantQuota> quotas = new LinkedHashMap<>();
     private final TenantQuota fallback;

@@ -435,7 +435,7 @@ final class TenantsReplay {
             for (var e : usedPool.get(t).entrySet()) {
                 if (e.getValue() <= EPS) continue;
                 cs.add(new TenantLedger.Charge(name, name + "/" + e.getKey(), name + "/" + e.getKey(), e.getKey(), e.getValue(),
-                        0, 0, 0, false, WorkloadPhase.Training, null));
+                        0, 0, 0, false, WorkloadPhase.Training, null, false));
             }
         }
         ledgerNow = new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
@@ -447,7 +447,7 @@ final class TenantsReplay {
         List<TenantLedger.Charge> cs = new ArrayList<>();
         for (JobState j : running) {
             cs.add(new TenantLedger.Charge(quotas.get(j.job.tenant()).name(), j.key, j.key, j.pool, j.gpuEq, 0,
-                    j.job.task().priority(), j.start, false, WorkloadPhase.Training, j.slots.get(0)));
+                    j.job.task().priority(), j.start, false, WorkloadPhase.Training, j.slots.get(0), false));
         }
         return new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class QuotaAndAdmissionTest {
 
     static Charge run(String tenant, String workload, double gpuEq) {
-        return new Charge(tenant, workload + "-0", workload, "h100", gpuEq, 0, 0, 0, false, WorkloadPhase.Training, null);
+        return new Charge(tenant, workload + "-0", workload, "h100", gpuEq, 0, 0, 0, false, WorkloadPhase.Training, null, false);
     }
 
     @Test

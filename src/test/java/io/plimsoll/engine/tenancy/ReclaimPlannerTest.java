@@ -48,13 +48,19 @@ class ReclaimPlannerTest {
 
     /** Places a workload of {@code devices} whole GPUs per replica with the engine and records its charges. */
     void start(String tenant, String workload, int devices, int replicas, int priority, long start, boolean parked, WorkloadPhase phase) {
+        start(tenant, workload, devices, replicas, priority, start, parked, phase, false);
+    }
+
+    /** As above, for a workload that declares whether it checkpoints on SIGTERM. */
+    void start(String tenant, String workload, int devices, int replicas, int priority, long start, boolean parked, WorkloadPhase phase,
+               boolean checkpoints) {
         var d = engine.place(gpus(devices, replicas), state, PhaseRules.DEFAULT);
         assertTrue(d.placed(), workload + " fits: " + d.explain());
         state.apply(d);
         int i = 0;
         for (ReplicaSlot s : d.slots()) {
             running.add(new Charge(tenant, workload + "-" + i++, workload, "a100", CHARGES.gpuEq("a100", s), 0, priority,
-                    start, parked, phase, s));
+                    start, parked, phase, s, checkpoints));
         }
     }
 
@@ -93,6 +99,85 @@ class ReclaimPlannerTest {
         assertEquals(List.of("a-x"), unknown.orElseThrow().workloads(), "without the time now: the least GPU-eq");
         var known = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
         assertEquals(List.of("c-y"), known.orElseThrow().workloads(), "with it: the least progress lost");
+    }
+
+    String nodeOf(String workload) {
+        return running.stream().filter(c -> c.workload().equals(workload)).findFirst().orElseThrow().slot().node();
+    }
+
+    @Test
+    void amongEquallyFewVictimsOfComparableSizeOneThatCheckpointsGoesFirstOnAnotherNode() {
+        for (boolean checkpoints : List.of(false, true)) {
+            cluster();
+            start("team-a", "a-base", 3, 1, 0, 0, false, WorkloadPhase.Training);   // 1.5: 0.5 above team-a's guarantee
+            start("team-c", "c-base", 3, 1, 0, 0, false, WorkloadPhase.Training);   // 1.5 likewise, the other node
+            start("team-a", "a-x", 1, 1, 0, 0, false, WorkloadPhase.Training, checkpoints); // 0.5 borrowed, since 0
+            start("team-c", "c-y", 1, 1, 0, 990, false, WorkloadPhase.Training);    // 0.5 borrowed, since 990
+            assertTrue(!nodeOf("a-x").equals(nodeOf("c-y")), "one on each node: either alone makes room");
+            var unknown = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0), ledger(), state, Set.of());
+            var known = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
+            if (!checkpoints) {
+                // c-y is the most recent (first in line) and has run 10 ms against a-x's 1000.
+                assertEquals(List.of("c-y"), unknown.orElseThrow().workloads());
+                assertEquals(List.of("c-y"), known.orElseThrow().workloads());
+            } else {
+                // a-x resumes from its checkpoint: it loses nothing, whether or not the time now is known.
+                assertEquals(List.of("a-x"), unknown.orElseThrow().workloads(), "without the time now");
+                assertEquals(List.of("a-x"), known.orElseThrow().workloads(), "with it: no progress lost beats 10 ms");
+                assertEquals(1, known.orElseThrow().replicas().size());
+                assertTrue(known.orElseThrow().replicas().get(0).checkpoints(), "the flag is carried to the operator");
+            }
+        }
+    }
+
+    @Test
+    void onOneNodeTheCheckpointingVictimGoesBeforeTheMoreRecentOneOfTheSameSize() {
+        state = new ClusterState().addPool(A100).addNode(new NodeState("n0", "a100", true, 64_000, 512L << 30, 4, Map.of()));
+        start("team-a", "a-base", 2, 1, 0, 0, false, WorkloadPhase.Training);                 // team-a's guarantee
+        start("team-a", "a-ckpt", 1, 1, 0, 100, false, WorkloadPhase.Training, true);         // borrowed, checkpoints
+        start("team-a", "a-new", 1, 1, 0, 300, false, WorkloadPhase.Training);                // borrowed, most recent
+        for (long now : new long[] {Long.MIN_VALUE, 1000}) {
+            var p = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, now), ledger(), state, Set.of());
+            assertEquals(List.of("a-ckpt"), p.orElseThrow().workloads(), "now " + now);
+        }
+        // Without the declaration, the most recent goes, as before.
+        running.replaceAll(c -> c.workload().equals("a-ckpt") ? new Charge(c.tenant(), c.key(), c.workload(), c.pool(), c.gpuEq(),
+                c.cpuCores(), c.priority(), c.startMillis(), c.parked(), c.phase(), c.slot(), false) : c);
+        var p = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
+        assertEquals(List.of("a-new"), p.orElseThrow().workloads());
+
+        // team-a borrows 1.0, room for one of its two 2-GPU borrowed jobs only: the checkpointing one, though second in line.
+        running.clear();
+        state = new ClusterState().addPool(A100).addNode(new NodeState("n0", "a100", true, 64_000, 512L << 30, 4, Map.of()));
+        start("team-a", "a-ckpt", 2, 1, 0, 100, false, WorkloadPhase.Training, true);
+        start("team-a", "a-new", 2, 1, 0, 300, false, WorkloadPhase.Training);
+        var tight = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000), ledger(), state, Set.of());
+        assertEquals(List.of("a-ckpt"), tight.orElseThrow().workloads());
+    }
+
+    @Test
+    void checkpointingNeverMeansMoreVictimsNorOnesFarLarger() {
+        // team-a is guaranteed nothing (all it runs is borrowed); team-c runs exactly its guarantee (never taken).
+        var quotas = List.of(TenantQuota.of("team-a", 0, 4, 1), TenantQuota.of("team-b", 2, 4, 1), TenantQuota.of("team-c", 2, 4, 1));
+        start("team-c", "c-base0", 2, 1, 0, 0, false, WorkloadPhase.Training);
+        start("team-a", "a-big", 2, 1, 0, 0, false, WorkloadPhase.Training);
+        start("team-c", "c-base1", 2, 1, 0, 0, false, WorkloadPhase.Training);
+        start("team-a", "a-ck1", 1, 1, 0, 500, false, WorkloadPhase.Training, true);
+        start("team-a", "a-ck2", 1, 1, 0, 500, false, WorkloadPhase.Training, true);
+        // A 2-GPU job: a-big alone (losing 1.0 x 1000) rather than the two checkpointing jobs (losing nothing).
+        var p = planner.plan(new Waiting("team-b", "b-2", 0, gpus(2, 1), PhaseRules.DEFAULT, 0, 1000),
+                new TenantLedger(quotas, null, 4, 0, running), state, Set.of());
+        assertEquals(List.of("a-big"), p.orElseThrow().workloads(), "one victim beats two, whatever they lose");
+
+        cluster();
+        start("team-c", "c-base", 3, 1, 0, 0, false, WorkloadPhase.Training);                // 1.5
+        start("team-a", "a-ck-big", 3, 1, 0, 0, false, WorkloadPhase.Training, true);        // 1.5 borrowed, checkpoints
+        start("team-a", "a-small", 1, 1, 0, 900, false, WorkloadPhase.Training);             // 0.5 borrowed
+        start("team-c", "c-x", 1, 1, 0, 0, false, WorkloadPhase.Training);                   // 0.5: team-c at its 2.0
+        // A 1-GPU job: a-ck-big is more than twice a-small's GPU-eq, so the small one goes even though it loses progress.
+        var q = planner.plan(new Waiting("team-b", "b-1", 0, gpus(1, 1), PhaseRules.DEFAULT, 0, 1000),
+                new TenantLedger(quotas, null, 4, 0, running), state, Set.of());
+        assertEquals(List.of("a-small"), q.orElseThrow().workloads(), "far apart in size, the smaller, as before");
     }
 
     @Test
