@@ -89,4 +89,32 @@ class PlacementLoopGateTest {
         assertEquals(List.of("ns-b/1"), attempted);
         assertEquals(Outcome.WAITING, loop.standing("ns-a/1").last().outcome());
     }
+
+    @Test
+    void workWithinItsTenantsGuaranteeGoesBeforeWorkThatWouldBorrowThenPriorityThenArrival() {
+        // team-a is guaranteed 2 and uses 2 (so more of it borrows); team-b is guaranteed 4 and uses none.
+        List<TenantQuota> quotas = List.of(TenantQuota.of("team-a", 2, 8, 1), TenantQuota.of("team-b", 4, 8, 1));
+        running.add(new TenantLedger.Charge("team-a", "ns-a/old", "ns-a/old", "p", 2, 0, 0, 0, false, WorkloadPhase.Training, null, false));
+        List<TenantLedger.Charge> atStart = List.copyOf(running);
+        PlacementLoop.AdmissionGate gate = new PlacementLoop.AdmissionGate() {
+            @Override
+            public Admission.Decision admit(String key, TenantClaim claim, List<Admission.Competitor> competitors) {
+                return null; // admits
+            }
+
+            @Override
+            public boolean withinGuarantee(TenantClaim claim) {
+                return Admission.withinGuarantee(new TenantLedger(quotas, null, 8, 0, atStart), claim.tenant(), claim.demand());
+            }
+        };
+        PlacementLoop loop = new PlacementLoop(ClusterState::new, () -> 0, k -> {}, gate);
+        loop.enqueue(request("ns-a/borrower-vip", 9, 1, "team-a", 1));
+        loop.enqueue(request("ns-a/borrower", 0, 2, "team-a", 1));
+        loop.enqueue(request("ns-b/late", 0, 3, "team-b", 1));
+        loop.enqueue(request("ns-b/later", 1, 4, "team-b", 5)); // above team-b's guarantee of 4: borrows
+        loop.enqueue(request("ns-x/untenanted", 0, 0, null, 0));
+        loop.cycle();
+        assertEquals(List.of("ns-b/late", "ns-a/borrower-vip", "ns-b/later", "ns-x/untenanted", "ns-a/borrower"), attempted,
+                "within the guarantee first; then priority, then arrival");
+    }
 }

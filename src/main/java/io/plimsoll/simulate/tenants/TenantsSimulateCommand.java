@@ -145,9 +145,9 @@ public final class TenantsSimulateCommand {
         }
 
         String summary() {
-            return String.format(Locale.ROOT, "goal: plimsoll allocation %.2f points below no-quota (<= 2): %s; worst reclaim p99 %.0fs"
+            return String.format(Locale.ROOT, "goal: plimsoll allocation %.2f points %s no-quota (at most 2 below): %s; worst reclaim p99 %.0fs"
                             + " (<= grace + 30 s): %s; worst deficit time %.2f%% (<= 1%%): %s; lost GPU-hours %.2f%% of busy (<= 2%%): %s -> %s",
-                    allocationGap, yes(allocationOk), worstReclaimP99, yes(reclaimOk), worstDeficitPct, yes(deficitOk), lostPct,
+                    Math.abs(allocationGap), allocationGap > 0 ? "below" : "above", yes(allocationOk), worstReclaimP99, yes(reclaimOk), worstDeficitPct, yes(deficitOk), lostPct,
                     yes(lostOk), met() ? "MET" : "NOT MET");
         }
 
