@@ -561,13 +561,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * already in use (which take nothing of the whole devices it waits for).
      */
     private PlacementDecision backfill(Need need, io.plimsoll.engine.ClusterState state, PhaseRules rules, java.util.Set<String> held) {
-        if (held.isEmpty()) return engine.place(need, state, rules);
-        PlacementDecision away = engine.place(need, state.excluding(held), rules);
-        if (away.placed()) return away;
-        PlacementDecision anywhere = engine.place(need, state, rules);
-        boolean harmless = anywhere.placed() && anywhere.slots().stream().allMatch(s -> !held.contains(s.node())
-                || (s.fractionMilli() > 0 && s.devices().size() == 1 && state.node(s.node()).deviceUsedMilli(s.devices().get(0)) > 0));
-        return harmless ? anywhere : away;
+        return io.plimsoll.scheduling.Nomination.backfill(engine, need, state, rules, held);
     }
 
     /** A request that the loop sees again after its last result was shown: re-placed within this long. */

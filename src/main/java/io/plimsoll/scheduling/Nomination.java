@@ -65,4 +65,18 @@ public final class Nomination {
         for (int d = 0; d < n.deviceCount(); d++) devices += n.deviceFreeMilli(d);
         return devices * 1_000_000L + Math.max(0, n.cpuMilliFree()) / 1000;
     }
+
+    /**
+     * Places work that is not the head while nodes are held for the head: away from the held nodes, or on them only
+     * where it takes no more than a share of a device already in use (which delays nothing the head needs).
+     */
+    public static PlacementDecision backfill(PlacementEngine engine, Need need, ClusterState state, PhaseRules rules, Set<String> held) {
+        if (held.isEmpty()) return engine.place(need, state, rules);
+        PlacementDecision away = engine.place(need, state.excluding(held), rules);
+        if (away.placed()) return away;
+        PlacementDecision anywhere = engine.place(need, state, rules);
+        boolean harmless = anywhere.placed() && anywhere.slots().stream().allMatch(s -> !held.contains(s.node())
+                || (s.fractionMilli() > 0 && s.devices().size() == 1 && state.node(s.node()).deviceUsedMilli(s.devices().get(0)) > 0));
+        return harmless ? anywhere : away;
+    }
 }

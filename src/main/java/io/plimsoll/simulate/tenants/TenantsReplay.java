@@ -16,6 +16,7 @@ import io.plimsoll.engine.tenancy.Charges;
 import io.plimsoll.engine.tenancy.ReclaimPlanner;
 import io.plimsoll.engine.tenancy.TenantLedger;
 import io.plimsoll.engine.tenancy.TenantQuota;
+import io.plimsoll.scheduling.Nomination;
 import io.plimsoll.scheduling.PlacementQueue;
 import io.plimsoll.simulate.TraceLoader;
 import io.plimsoll.simulate.tenants.TenantsLoad.Job;
@@ -274,8 +275,8 @@ final class TenantsReplay {
         }
         advance(endMillis);
         if (System.getenv("PLIMSOLL_TENANTS_DEBUG") != null) {
-            System.err.printf("%s: %d cycles, %d engine calls, %d found no room, %d reclaim plans%n", p.label, cycles, engineCalls,
-                    engineFails, plannerCalls);
+            System.err.printf("%s: %d cycles, %d engine calls, %d found no room, %d reclaim plans, %d nominations%n", p.label, cycles,
+                    engineCalls, engineFails, plannerCalls, nominations);
         }
         int pending = 0;
         for (JobState j : jobs) {
@@ -399,12 +400,7 @@ final class TenantsReplay {
         for (ReplicaSlot s : j.slots) {
             NodeState node = state.node(s.node());
             node.release(s);
-            freedNodes.add(s.node());
-            // Waiting shapes that the freed node could now take are tried again.
-            for (List<Group> gs : byShape.values()) {
-                Group first = gs.get(0);
-                if (roomFor(node, first.need)) for (Group g : gs) g.dirty = true;
-            }
+            freed(node);
         }
         for (Group g : groups.values()) {
             if (g.refusedBorrow || (g.refusedOwn && g.tenant == j.job.tenant()
@@ -424,6 +420,15 @@ final class TenantsReplay {
         terminating.remove(j.key);
         Integer waiting = awaitingByVictim.remove(j.key);
         if (waiting != null && jobs[waiting].awaiting > 0) jobs[waiting].awaiting--;
+    }
+
+    /** Capacity freed on the node: waiting shapes that it could now take are tried again. */
+    private void freed(NodeState node) {
+        freedNodes.add(node.name());
+        for (List<Group> gs : byShape.values()) {
+            Group first = gs.get(0);
+            if (roomFor(node, first.need)) for (Group g : gs) g.dirty = true;
+        }
     }
 
     /** The tenants' use now, as one charge per tenant and pool (what admission reads). */
@@ -506,7 +511,10 @@ final class TenantsReplay {
                 started = tryStartAwaiting(j, g);
             } else {
                 started = tryStart(j, g);
+                // First in line with no room: nodes are held for it (Nomination), as the loop does for its head.
+                if (!started && lastNoRoom && (head == null || (g != head && LINE.compare(g, head) < 0))) nominate(g);
             }
+            if (started && g == head) release();
             if (started && g.queue.first() != null) {
                 inLine(g);
                 line.add(g);
@@ -515,6 +523,34 @@ final class TenantsReplay {
         freedCheckedTo = freedNodes.size();
         freedOnly.clear();
         if (policy == Policy.PLIMSOLL) reclaim();
+        // A head that now waits for its victims has its room coming: the nodes held for it are let go (the loop
+        // nominates only for work with no room and nothing done for it).
+        if (head != null) {
+            PlacementQueue.Entry first = head.queue.first();
+            if (first == null || byKey.get(first.key()).awaiting >= 0) release();
+        }
+    }
+
+    /** The group whose head the held nodes are for, and the nodes. */
+    private Group head;
+    private Set<String> held = Set.of();
+    private boolean lastNoRoom;
+    long nominations;
+
+    private void nominate(Group g) {
+        Set<String> nodes = Nomination.nodesFor(g.need, state, RULES, engine, null);
+        nominations++;
+        if (nodes.isEmpty()) return;
+        release();
+        head = g;
+        held = nodes;
+    }
+
+    /** The held nodes are anyone's again: work that could use them is tried again. */
+    private void release() {
+        for (String n : held) freed(state.node(n));
+        head = null;
+        held = Set.of();
     }
 
     private static final java.util.Comparator<Group> LINE = (a, b) -> PlacementQueue.compare(a.withinGuarantee, a.queue.first(),
@@ -558,6 +594,7 @@ final class TenantsReplay {
 
     /** Quota, then the engine; starts it when both say yes. */
     private boolean tryStart(JobState j, Group g) {
+        lastNoRoom = false;
         g.refusedOwn = g.refusedBorrow = false;
         TenantLedger ledger = null;
         if (policy != Policy.NO_QUOTA) {
@@ -572,14 +609,20 @@ final class TenantsReplay {
             }
         }
         boolean nominated = j.awaiting == 0;
-        if (!nominated && noRoom.contains(g.shape.shapeKey())) return false;
+        // Nodes held for the head of the line: work behind it only backfills around them (the loop's rule).
+        Set<String> hold = nominated || g == head ? Set.of() : held;
+        String shapeKey = (hold.isEmpty() ? "" : "held|") + g.shape.shapeKey();
+        if (!nominated && noRoom.contains(shapeKey)) return false;
         // The room promised to work that preemption made room for is not for the others (kube-scheduler's nomination),
         // nor for other work preemption made room for.
-        PlacementDecision d = engine.place(j.need, awaitingJobs.isEmpty() ? state : withPromises(), RULES);
+        PlacementDecision d = Nomination.backfill(engine, j.need, awaitingJobs.isEmpty() ? state : withPromises(), RULES, hold);
         engineCalls++;
         if (!d.placed()) {
             engineFails++;
-            if (!nominated) noRoom.add(g.shape.shapeKey());
+            if (!nominated) {
+                noRoom.add(shapeKey);
+                lastNoRoom = true;
+            }
             return false;
         }
         if (ledger != null) {
