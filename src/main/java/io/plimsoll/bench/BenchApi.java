@@ -152,6 +152,17 @@ public final class BenchApi implements AutoCloseable {
         }
     }
 
+    /** Creates the namespace with the labels (or sets them on it), in either mode; refuses one that holds AIWorkloads. */
+    public void prepareNamespace(String namespace, java.util.Map<String, String> labels) {
+        var existing = admin.namespaces().withName(namespace).get();
+        if (existing == null) {
+            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).withLabels(labels).endMetadata().build()).create();
+        } else {
+            admin.namespaces().withName(namespace).edit(n -> new NamespaceBuilder(n).editMetadata().addToLabels(labels).endMetadata().build());
+        }
+        prepareNamespace(namespace);
+    }
+
     public String mode() {
         return mode;
     }

@@ -129,4 +129,9 @@ public final class BenchCluster {
         }
         return sb.toString();
     }
+
+    /** GPUs in all. */
+    public int gpus() {
+        return nodes.stream().mapToInt(NodeSpec::gpus).sum();
+    }
 }

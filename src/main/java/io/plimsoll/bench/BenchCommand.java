@@ -16,6 +16,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.AcceleratorPool;
 import io.plimsoll.api.PlacementPolicy;
+import io.plimsoll.api.Tenant;
+import io.plimsoll.api.TenantSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.plimsoll.engine.packing.TaskShape;
 import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.reconciler.Controllers;
@@ -67,7 +70,7 @@ public final class BenchCommand {
     static final String USAGE = """
             usage: plimsoll bench [--nodes NODES.csv] [--pods PODS.csv] [--workloads N] [--node-count M | --repeat-nodes K]
                                   [--api embedded|kubeconfig] [--json OUT.json] [--timeout SECONDS] [--seed S]
-                                  [--without-operator]
+                                  [--tenants K] [--without-operator]
               --nodes FILE       openb node list (sn,cpu_milli,memory_mib,gpu,model; .csv or .csv.gz). Default: the bundled
                                  copy of openb_node_list_gpu_node.csv (1,213 GPU nodes)
               --pods FILE        openb pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli[,gpu_spec]). Default: the bundled
@@ -80,6 +83,8 @@ public final class BenchCommand {
               --json FILE        write the figures as JSON
               --timeout SECONDS  how long to wait for every workload to settle (default 300)
               --seed S           shuffle and gang draw (default 42)
+              --tenants K        spread the workloads over K namespaces, each a Tenant guaranteed an equal share of 90 %
+                                 of the GPUs (at most 50): admission, borrowing and the tenant ledger run as with tenants
               --without-operator only apply the workloads, with no operator running: how fast this API server takes
                                  them in, the bound on pods per second for any operator on this machine
             Exit status: 0 all settled, 1 timed out (figures still reported), 2 bad input.
@@ -89,11 +94,19 @@ public final class BenchCommand {
 
     /** Parsed options. */
     record Options(Path nodes, Path pods, int workloads, int nodeCount, int repeat, String api, Path json,
-                   int timeoutSeconds, long seed, boolean withoutOperator) {
+                   int timeoutSeconds, long seed, boolean withoutOperator, int tenants) {
         Options(Path nodes, Path pods, int workloads, int nodeCount, int repeat, String api, Path json, int timeoutSeconds, long seed) {
-            this(nodes, pods, workloads, nodeCount, repeat, api, json, timeoutSeconds, seed, false);
+            this(nodes, pods, workloads, nodeCount, repeat, api, json, timeoutSeconds, seed, false, 0);
+        }
+
+        /** The namespace of the i-th workload: one per tenant, round robin, or the bench's one namespace. */
+        String namespaceOf(int i) {
+            return tenants == 0 ? NAMESPACE : NAMESPACE + "-t" + (i % tenants);
         }
     }
+
+    /** At most this many tenants (each is a namespace, a Tenant and its share of the guarantees). */
+    static final int MAX_TENANTS = 50;
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -129,7 +142,7 @@ public final class BenchCommand {
         }
         int count = o.repeat() > 0 ? o.repeat() * nodeList.size() : o.nodeCount();
         BenchCluster cluster = BenchCluster.of(nodeList, count);
-        BenchWorkloads.Batch batch = BenchWorkloads.make(podList, o.workloads(), o.seed(), NAMESPACE);
+        BenchWorkloads.Batch batch = BenchWorkloads.make(podList, o.workloads(), o.seed(), o::namespaceOf);
         try {
             Map<String, Object> result = new Bench(o, cluster, batch, nodesName, podsName, out, err).run();
             out.print(table(result));
@@ -153,6 +166,7 @@ public final class BenchCommand {
         long seed = 42;
         String api = "embedded";
         boolean withoutOperator = false;
+        int tenants = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -175,6 +189,10 @@ public final class BenchCommand {
                     }
                 }
                 case "--without-operator" -> withoutOperator = true;
+                case "--tenants" -> {
+                    tenants = positive(value(args, ++i, a), a);
+                    if (tenants > MAX_TENANTS) throw new IllegalArgumentException("--tenants " + tenants + " is more than " + MAX_TENANTS);
+                }
                 case "--api" -> {
                     api = value(args, ++i, a);
                     if (!api.equals("embedded") && !api.equals("kubeconfig")) {
@@ -185,7 +203,7 @@ public final class BenchCommand {
             }
         }
         if (nodeCount > 0 && repeat > 0) throw new IllegalArgumentException("give --node-count or --repeat-nodes, not both");
-        return new Options(nodes, pods, workloads, nodeCount, repeat, api, json, timeout, seed, withoutOperator);
+        return new Options(nodes, pods, workloads, nodeCount, repeat, api, json, timeout, seed, withoutOperator, tenants);
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -201,6 +219,28 @@ public final class BenchCommand {
             // below
         }
         throw new IllegalArgumentException(flag + " '" + v + "' is not a positive whole number");
+    }
+
+    static final String TENANT_LABEL = "plimsoll.io/bench-tenant";
+
+    /**
+     * {@code count} Tenants, t0..t(count-1), each selecting its own namespace, guaranteed an equal share of 90 % of
+     * the cluster's GPU-equivalents (every bench pool counts 1.0 per device) and limited to all of it, so that
+     * admission, borrowing and the ledger run as they do for a cluster with tenants.
+     */
+    static List<Tenant> tenants(int count, int gpus) {
+        List<Tenant> out = new java.util.ArrayList<>();
+        for (int t = 0; t < count; t++) {
+            TenantSpec spec = new TenantSpec();
+            spec.setNamespaceSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels(TENANT_LABEL, "t" + t).build());
+            spec.setGuaranteed(new io.plimsoll.api.TenantQuota(Math.floor(0.9 * gpus / count), null));
+            spec.setLimit(new io.plimsoll.api.TenantQuota((double) gpus, null));
+            Tenant tenant = new Tenant();
+            tenant.setMetadata(new ObjectMetaBuilder().withName("bench-t" + t).build());
+            tenant.setSpec(spec);
+            out.add(tenant);
+        }
+        return out;
     }
 
     /** A bundled trace file, copied out of the jar to a temporary file (the trace reader reads files). */
@@ -261,14 +301,17 @@ public final class BenchCommand {
         private Map<String, Object> measure(BenchApi api, HeapWatch heap, ExecutorService pool) throws InterruptedException {
             KubernetesClient admin = api.admin();
             long t0 = System.nanoTime();
-            api.prepareNamespace(NAMESPACE);
+            if (o.tenants() == 0) api.prepareNamespace(NAMESPACE);
+            for (int t = 0; t < o.tenants(); t++) api.prepareNamespace(o.namespaceOf(t), Map.of(TENANT_LABEL, "t" + t));
             parallel(pool, cluster.nodeSpecs(), s -> createNode(admin, BenchCluster.node(s), api.nodeStatusViaSubresource()), Long.MAX_VALUE);
             for (AcceleratorPool p : cluster.pools()) admin.resource(p).create();
             // The policy the samples ship (deploy/samples/policy.yaml): BestFit for Training and Optimization, the
             // Plimsoll packing strategy for Inference, sharing allowed for Inference.
             PlacementPolicy policy = (PlacementPolicy) SampleLoader.load("policy.yaml").get(0);
             if (admin.resources(PlacementPolicy.class).withName(policy.getMetadata().getName()).get() == null) admin.resource(policy).create();
-            out.printf(Locale.ROOT, "Seeded %,d nodes and %d pools in %.1f s%n", cluster.nodeSpecs().size(), cluster.pools().size(), secondsSince(t0));
+            for (Tenant t : tenants(o.tenants(), cluster.gpus())) admin.resource(t).create();
+            out.printf(Locale.ROOT, "Seeded %,d nodes and %d pools%s in %.1f s%n", cluster.nodeSpecs().size(), cluster.pools().size(),
+                    o.tenants() == 0 ? "" : String.format(Locale.ROOT, ", %d tenants (a namespace each)", o.tenants()), secondsSince(t0));
 
             if (o.withoutOperator()) return intakeOnly(api, admin, pool);
             SimpleMeterRegistry registry = registry();
@@ -280,7 +323,7 @@ public final class BenchCommand {
             operator.start();
             boolean stopped = false;
             try (SimulatedKubelet kubelet = new SimulatedKubelet(admin);
-                 SettleWatch watch = new SettleWatch(admin, NAMESPACE, batch.workloads().size())) {
+                 SettleWatch watch = new SettleWatch(admin, o.tenants() == 0 ? NAMESPACE : null, batch.workloads().size())) {
                 awaitPools(admin);
                 out.printf(Locale.ROOT, "Operator started and pools reconciled in %.1f s%n", secondsSince(t1));
 
@@ -326,6 +369,7 @@ public final class BenchCommand {
             r.put("workloads", batch.workloads().size());
             r.put("nodes", cluster.nodeSpecs().size());
             r.put("api", api.mode());
+            r.put("tenants", o.tenants());
             r.put("withoutOperator", true);
             r.put("applied", applied);
             r.put("settled", applied == batch.workloads().size());
@@ -361,6 +405,7 @@ public final class BenchCommand {
             r.put("workloads", batch.workloads().size());
             r.put("nodes", cluster.nodeSpecs().size());
             r.put("api", api.mode());
+            r.put("tenants", o.tenants());
             r.put("applied", applied);
             r.put("settled", settled);
             r.put("bound", t.bound());

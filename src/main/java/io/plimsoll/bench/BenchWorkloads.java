@@ -57,6 +57,11 @@ public final class BenchWorkloads {
     }
 
     public static Batch make(List<TaskShape> pods, int count, long seed, String namespace) {
+        return make(pods, count, seed, i -> namespace);
+    }
+
+    /** @param namespaceOf the namespace of the i-th workload */
+    public static Batch make(List<TaskShape> pods, int count, long seed, java.util.function.IntFunction<String> namespaceOf) {
         Random rnd = new Random(seed);
         List<TaskShape> order = new ArrayList<>();
         List<AIWorkload> out = new ArrayList<>(count);
@@ -100,7 +105,7 @@ public final class BenchWorkloads {
             spec.setTemplate(new PodTemplateSpecBuilder().withNewSpec().addNewContainer().withName("main").withImage(IMAGE)
                     .endContainer().endSpec().build());
             AIWorkload w = new AIWorkload();
-            w.setMetadata(new ObjectMetaBuilder().withNamespace(namespace)
+            w.setMetadata(new ObjectMetaBuilder().withNamespace(namespaceOf.apply(i))
                     .withName(name(i, t.name()))
                     .withAnnotations(Map.of("plimsoll.io/bench-trace-pod", t.name())).build());
             w.setSpec(spec);

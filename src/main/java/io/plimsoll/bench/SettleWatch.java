@@ -40,7 +40,9 @@ final class SettleWatch implements AutoCloseable {
 
     SettleWatch(KubernetesClient client, String namespace, int expected) {
         this.expected = expected;
-        this.informer = client.resources(AIWorkload.class).inNamespace(namespace).runnableInformer(0).itemStore(new NamesOnly());
+        // null: every namespace (the bench with tenants spreads its workloads over one namespace per tenant).
+        this.informer = (namespace == null ? client.resources(AIWorkload.class).inAnyNamespace()
+                : client.resources(AIWorkload.class).inNamespace(namespace)).runnableInformer(0).itemStore(new NamesOnly());
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override public void onAdd(AIWorkload w) { update(w); }
             @Override public void onUpdate(AIWorkload old, AIWorkload w) { update(w); }
@@ -103,7 +105,7 @@ final class SettleWatch implements AutoCloseable {
 
     private synchronized void update(AIWorkload w) {
         Seen now = judge(w);
-        Seen before = seen.put(w.getMetadata().getName(), now);
+        Seen before = seen.put(w.getMetadata().getNamespace() + "/" + w.getMetadata().getName(), now);
         boolean was = before != null && before.outcome() != Outcome.UNSETTLED;
         boolean is = now.outcome() != Outcome.UNSETTLED;
         if (was != is) settled += is ? 1 : -1;

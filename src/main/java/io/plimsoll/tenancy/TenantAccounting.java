@@ -167,34 +167,71 @@ public final class TenantAccounting {
         TenantQuota fallback = null;
         Optional<String> def = directory.defaultTenantName();
         if (def.isPresent()) fallback = quotas.stream().filter(q -> q.name().equals(def.get())).findFirst().orElse(null);
-        double capacity = TenantRules.capacityGpu(snapshot.pools(), p -> snapshot.nodesOf(p).size());
-        double cpu = 0;
         var state = snapshot.state();
+        // The pool's nodes as the cluster state groups them (not a label scan of every node per pool per build).
+        double capacity = TenantRules.capacityGpu(snapshot.pools(), p -> state.nodesOf(p.getMetadata().getName()).size());
+        double cpu = 0;
         for (AcceleratorPool p : snapshot.pools()) {
             var profile = snapshot.poolProfile(p.getMetadata().getName());
             if (profile.isEmpty() || profile.get().type() != AcceleratorType.None) continue;
             for (NodeState n : state.nodesOf(profile.get().name())) cpu += n.cpuMilliCapacity() / 1000.0;
         }
         List<TenantLedger.Charge> running = new ArrayList<>();
-        Map<String, AIWorkload> workloads = new HashMap<>();
-        Map<String, Integer> priorities = new HashMap<>();
+        long tenancyVersion = informers.version();
+        // Per build, each workload, namespace and pool is looked up once, however many replicas it has; what a
+        // workload's charge needs from its spec is kept across builds while the workload and tenancy are unchanged.
+        Map<String, WorkloadFacts> seen = new HashMap<>();
+        Map<String, Boolean> acceleratedPool = new HashMap<>();
         for (PodRecord r : snapshot.records()) {
-            String ns = r.workloadKey().substring(0, r.workloadKey().indexOf('/'));
-            AIWorkload w = workloads.computeIfAbsent(r.workloadKey(),
-                    k -> snapshot.workload(ns, k.substring(k.indexOf('/') + 1)));
-            int priority = w == null ? 0 : priorities.computeIfAbsent(r.workloadKey(), k -> priorityOf.applyAsInt(w));
-            WorkloadPhase phase = w == null || w.getSpec() == null ? null : w.getSpec().getPhase();
-            // The workload owner's own declaration about its own work: it can only make that work a cheaper victim.
-            boolean checkpoints = phase == WorkloadPhase.Training && w.getSpec().getTraining() != null
-                    && w.getSpec().getTraining().checkpoints();
-            // The victim's tenant says which of its phases may be preempted; the planner skips a charge without a phase.
-            if (phase != null && !preemptible(tenantOf(ns), phase)) phase = null;
-            boolean accelerated = snapshot.poolProfile(r.pool()).map(pp -> pp.type() != AcceleratorType.None).orElse(false);
+            WorkloadFacts f = seen.computeIfAbsent(r.workloadKey(), k -> facts(k, tenancyVersion));
+            String tenant = f.tenant();
+            int priority = f.priority();
+            WorkloadPhase phase = f.phase();
+            boolean checkpoints = f.checkpoints();
+            boolean accelerated = acceleratedPool.computeIfAbsent(r.pool(),
+                    pn -> snapshot.poolProfile(pn).map(pp -> pp.type() != AcceleratorType.None).orElse(false));
             double eq = !accelerated ? 0 : r.parkedMilli() > 0 ? charges.parked(r.pool(), r.parkedMilli()) : charges.gpuEq(r.pool(), r.slot());
             double cores = accelerated ? 0 : Charges.cpuCores(r.slot().cpuMilli());
-            running.add(new TenantLedger.Charge(tenantOf(ns), r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
+            running.add(new TenantLedger.Charge(tenant, r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
                     r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot(), checkpoints));
         }
+        factsCache.keySet().retainAll(seen.keySet());
         return new TenantLedger(quotas, fallback, capacity, cpu, running);
+    }
+
+    /**
+     * What a workload's charges take from it and its tenant: the tenant of its namespace, its priority (from its
+     * PriorityClass), its phase when its tenant lets that phase be preempted (else null), and whether it declares it
+     * checkpoints.
+     */
+    private record WorkloadFacts(String resourceVersion, long tenancyVersion, long at, String tenant, int priority,
+                                 WorkloadPhase phase, boolean checkpoints) {}
+
+    private final Map<String, WorkloadFacts> factsCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private WorkloadFacts facts(String workloadKey, long tenancyVersion) {
+        int slash = workloadKey.indexOf('/');
+        String ns = workloadKey.substring(0, slash);
+        AIWorkload w = snapshot.workload(ns, workloadKey.substring(slash + 1));
+        String rv = w == null ? null : w.getMetadata().getResourceVersion();
+        WorkloadFacts f = factsCache.get(workloadKey);
+        long now = System.currentTimeMillis();
+        // Reused while the workload and tenancy are unchanged, for at most as long as a ledger (a PlacementPolicy's
+        // priority may change without either).
+        if (f != null && f.tenancyVersion() == tenancyVersion && java.util.Objects.equals(f.resourceVersion(), rv)
+                && now - f.at() < LEDGER_REUSE_MS && now >= f.at()) {
+            return f;
+        }
+        String tenant = tenantOf(ns);
+        int priority = w == null ? 0 : priorityOf.applyAsInt(w);
+        WorkloadPhase phase = w == null || w.getSpec() == null ? null : w.getSpec().getPhase();
+        // The workload owner's own declaration about its own work: it can only make that work a cheaper victim.
+        boolean checkpoints = phase == WorkloadPhase.Training && w.getSpec().getTraining() != null
+                && w.getSpec().getTraining().checkpoints();
+        // The victim's tenant says which of its phases may be preempted; the planner skips a charge without a phase.
+        if (phase != null && !preemptible(tenant, phase)) phase = null;
+        f = new WorkloadFacts(rv, tenancyVersion, now, tenant, priority, phase, checkpoints);
+        if (rv != null) factsCache.put(workloadKey, f);
+        return f;
     }
 }
