@@ -50,6 +50,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void withTenantsTheWorkloadsSpreadOverTheTenantsNamespacesAndStillSettle() throws Exception {
+        Path json = tmp.resolve("tenants.json");
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int status = BenchCommand.run(new String[]{"--nodes", slice("openb_node_list_small.csv").toString(),
+                        "--pods", slice("openb_pod_list_small.csv").toString(), "--workloads", "60", "--tenants", "3",
+                        "--timeout", "120", "--json", json.toString()},
+                new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        String out = o.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out + e.toString(StandardCharsets.UTF_8));
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        assertEquals(3, r.get("tenants").asInt());
+        assertEquals(60, r.get("bound").asInt() + r.get("pending").asInt(), "every workload bound or pending: " + r);
+        assertTrue(r.get("bound").asInt() > 0, r.toString());
+        assertTrue(out.contains("3 tenants (a namespace each)"), out);
+        var tenants = BenchCommand.tenants(3, 100);
+        assertEquals(List.of("bench-t0", "bench-t1", "bench-t2"), tenants.stream().map(t -> t.getMetadata().getName()).toList());
+        assertEquals(30.0, tenants.get(0).getSpec().getGuaranteed().getGpuEquivalents());
+        assertEquals(100.0, tenants.get(0).getSpec().getLimit().getGpuEquivalents());
+        assertEquals("plimsoll-bench-t1", new BenchCommand.Options(null, null, 1, 0, 0, "embedded", null, 1, 1, false, 3).namespaceOf(4));
+    }
+
+    @Test
+    void tenantsAreBounded() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int status = BenchCommand.run(new String[]{"--tenants", "51"}, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        assertEquals(BenchCommand.EXIT_BAD_INPUT, status);
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("--tenants 51 is more than 50"), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void withoutTheOperatorItMeasuresTheApiServersIntakeAlone() throws Exception {
         Path json = tmp.resolve("intake.json");
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
