@@ -204,7 +204,7 @@ public final class TenantAccounting {
      * PriorityClass), its phase when its tenant lets that phase be preempted (else null), and whether it declares it
      * checkpoints.
      */
-    private record WorkloadFacts(String resourceVersion, long tenancyVersion, long at, String tenant, int priority,
+    private record WorkloadFacts(String specVersion, long tenancyVersion, long at, String tenant, int priority,
                                  WorkloadPhase phase, boolean checkpoints) {}
 
     private final Map<String, WorkloadFacts> factsCache = new java.util.concurrent.ConcurrentHashMap<>();
@@ -213,12 +213,13 @@ public final class TenantAccounting {
         int slash = workloadKey.indexOf('/');
         String ns = workloadKey.substring(0, slash);
         AIWorkload w = snapshot.workload(ns, workloadKey.substring(slash + 1));
-        String rv = w == null ? null : w.getMetadata().getResourceVersion();
+        // The spec's generation, not the resourceVersion: status writes do not change what these facts read.
+        String rv = w == null ? null : w.getMetadata().getUid() + "@" + w.getMetadata().getGeneration();
         WorkloadFacts f = factsCache.get(workloadKey);
         long now = System.currentTimeMillis();
         // Reused while the workload and tenancy are unchanged, for at most as long as a ledger (a PlacementPolicy's
         // priority may change without either).
-        if (f != null && f.tenancyVersion() == tenancyVersion && java.util.Objects.equals(f.resourceVersion(), rv)
+        if (f != null && f.tenancyVersion() == tenancyVersion && java.util.Objects.equals(f.specVersion(), rv)
                 && now - f.at() < LEDGER_REUSE_MS && now >= f.at()) {
             return f;
         }
