@@ -35,12 +35,19 @@ public final class PoolPlanner {
      * @param canGrow        whether the pool can grow at all (it has something to scale)
      * @param scaleUpCooldown the least time between two growths
      * @param parkedOnlyAfter how long a node holding only parked replicas is kept (null: as long as they stay parked)
+     * @param lastNodeAfter  how long the pool's last node is kept once it serves nothing, empty or parked-only, instead
+     *                       of the two times above (null: no special case)
      */
     public record Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown,
-                        Duration parkedOnlyAfter) {
+                        Duration parkedOnlyAfter, Duration lastNodeAfter) {
+        public Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown,
+                     Duration parkedOnlyAfter) {
+            this(scaleDownAfter, minNodes, maxNodes, canGrow, scaleUpCooldown, parkedOnlyAfter, null);
+        }
+
         /** Rules that keep a node as long as any replica is on it, parked or not. */
         public Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown) {
-            this(scaleDownAfter, minNodes, maxNodes, canGrow, scaleUpCooldown, null);
+            this(scaleDownAfter, minNodes, maxNodes, canGrow, scaleUpCooldown, null, null);
         }
     }
 
@@ -110,14 +117,28 @@ public final class PoolPlanner {
         }
     }
 
+    /**
+     * Whether scaling a parked replica to zero to make room counts as an eviction the pool grows for
+     * ({@link Facts#lastParkedEviction()}): with {@code growIfParkedWithin} set, only a replica that parked less than that
+     * before {@code now} (its model was in use a moment ago, so its next request is likely soon) counts; one parked
+     * longer ago was close to its horizon anyway.
+     *
+     * @param growIfParkedWithin null: every eviction counts
+     * @param parkedAt           when the evicted replica parked
+     */
+    public static boolean evictionCounts(Duration growIfParkedWithin, Instant parkedAt, Instant now) {
+        return growIfParkedWithin == null || now.isBefore(parkedAt.plus(growIfParkedWithin));
+    }
+
     public static Plan plan(Rules rules, Facts facts, Instant now) {
         List<Action> actions = new ArrayList<>();
         List<NodeFacts> idle = new ArrayList<>();
         NodeFacts empty = null, parkedOnly = null;
         Instant recheckAt = null;
         int inPool = 0;
+        for (NodeFacts n : facts.nodes()) if (n.inPool()) inPool++;
+        boolean last = inPool == 1 && rules.lastNodeAfter() != null;
         for (NodeFacts n : facts.nodes()) {
-            if (n.inPool()) inPool++;
             boolean servesNothing = !n.holdsWork() || (n.onlyParked() && rules.parkedOnlyAfter() != null);
             if (!servesNothing) {
                 if (n.idleSince() != null) actions.add(new ClearIdle(n.name()));
@@ -130,7 +151,8 @@ public final class PoolPlanner {
             }
             NodeFacts marked = new NodeFacts(n.name(), n.inPool(), n.holdsWork(), since, n.onlyParked());
             idle.add(marked);
-            Instant due = since.plus(n.holdsWork() ? rules.parkedOnlyAfter() : rules.scaleDownAfter());
+            Instant due = since.plus(last && n.inPool() ? rules.lastNodeAfter()
+                    : n.holdsWork() ? rules.parkedOnlyAfter() : rules.scaleDownAfter());
             if (!n.inPool()) continue;
             if (now.isAfter(due) || now.equals(due)) {
                 if (!n.holdsWork() && empty == null) empty = marked;

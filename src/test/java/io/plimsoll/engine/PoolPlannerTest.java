@@ -35,6 +35,44 @@ class PoolPlannerTest {
     }
 
     @Test
+    void thePoolsLastNodeStaysLastNodeAfterOthersGoAfterTheirOwnTimes() {
+        // Empty nodes go after 2 min, parked-only ones after 5 min, but the pool's last node stays 17 min either way.
+        var rules = new PoolPlanner.Rules(Duration.ofMinutes(2), 0, 4, true, Duration.ofMinutes(3), Duration.ofMinutes(5),
+                Duration.ofMinutes(17));
+        Instant parked6 = NOW.minus(Duration.ofMinutes(6)), empty3 = NOW.minus(Duration.ofMinutes(3));
+        // Two nodes: both due by their own times; the empty one goes first.
+        var two = PoolPlanner.plan(rules, facts(List.of(
+                new NodeFacts("a", true, true, parked6, true),
+                new NodeFacts("b", true, false, empty3, false)), null, null, null), NOW);
+        assertEquals(List.of(new PoolPlanner.ScaleDown("b", empty3, PoolPlanner.Reason.NodeIdle)), two.actions());
+        // Then "a" is the last node: parked-only for 6 min is not 17, so it stays, due 11 min from now.
+        var last = PoolPlanner.plan(rules, facts(List.of(new NodeFacts("a", true, true, parked6, true)), null, null, null), NOW);
+        assertEquals(List.of(), last.actions());
+        assertEquals(NOW.plus(Duration.ofMinutes(11)), last.recheckAt());
+        Instant parked17 = NOW.minus(Duration.ofMinutes(17));
+        var due = PoolPlanner.plan(rules, facts(List.of(new NodeFacts("a", true, true, parked17, true)), null, null, null), NOW);
+        assertEquals(List.of(new PoolPlanner.ScaleDown("a", parked17, PoolPlanner.Reason.OnlyParkedReplicas)), due.actions());
+        // An empty last node too: 3 min of 17.
+        var empty = PoolPlanner.plan(rules, facts(List.of(new NodeFacts("b", true, false, empty3, false)), null, null, null), NOW);
+        assertEquals(NOW.plus(Duration.ofMinutes(14)), empty.recheckAt());
+        assertFalse(empty.resizes());
+        // A node leaving the pool (not inPool) does not count: the one that stays is the last.
+        var leaving = PoolPlanner.plan(rules, facts(List.of(
+                new NodeFacts("gone", false, false, empty3, false),
+                new NodeFacts("a", true, true, parked6, true)), null, null, null), NOW);
+        assertFalse(leaving.resizes());
+    }
+
+    @Test
+    void onlyEvictionsOfRecentlyParkedReplicasCountForGrowthWhenAsked() {
+        Duration within = Duration.ofMinutes(8);
+        assertTrue(PoolPlanner.evictionCounts(within, NOW.minus(Duration.ofMinutes(5)), NOW), "parked 5 min ago: its model was in use");
+        assertFalse(PoolPlanner.evictionCounts(within, NOW.minus(Duration.ofMinutes(9)), NOW), "parked 9 min ago");
+        assertFalse(PoolPlanner.evictionCounts(within, NOW.minus(within), NOW), "exactly 8 min: no longer within");
+        assertTrue(PoolPlanner.evictionCounts(null, NOW.minus(Duration.ofHours(5)), NOW), "no limit: every eviction counts");
+    }
+
+    @Test
     void aNodeHoldingOnlyParkedReplicasLeavesAfterParkedOnlyAfterEmptyNodesFirst() {
         var rules = new PoolPlanner.Rules(Duration.ofMinutes(10), 0, 4, true, Duration.ofMinutes(3), Duration.ofMinutes(20));
         Instant since = NOW.minus(Duration.ofMinutes(25));

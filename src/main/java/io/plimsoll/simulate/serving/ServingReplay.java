@@ -114,7 +114,9 @@ public final class ServingReplay {
     /** Operator pace: when the pool last grew, and last drained a parked-only node. */
     private Long lastScaleUp, lastParkedEviction;
     private long lastDrain = Long.MIN_VALUE / 2;
-    private final PoolPlanner.Rules poolRules;
+    private PoolPlanner.Rules poolRules;
+    /** Plimsoll's pool rule: only evictions of replicas parked this recently make the pool grow (null: every one). */
+    private Duration growIfParkedWithin;
     private long coldStarts, resumes, parkedMoves, restarts, parkEvictions, placements;
     private int maxNodes;
     private long[] waits;
@@ -151,6 +153,26 @@ public final class ServingReplay {
      * more node (unless one is starting), as the operator's pool scaler does.
      */
     public ServingReplay askForNodeAfterEviction(boolean on) { this.nodeAfterEviction = on; return this; }
+
+    /**
+     * Plimsoll's pool rule, tuned ({@link PoolPlanner.Rules#lastNodeAfter()}, {@link PoolPlanner#evictionCounts}): a node
+     * other than the pool's last one that holds nothing goes after {@code emptyGrace}; the last node, empty or parked-only,
+     * stays {@code lastNodeAfter}; an eviction makes the pool grow only if the evicted replica parked within
+     * {@code growIfParkedWithin}. Null arguments keep the configured rule.
+     */
+    public ServingReplay plimsollPoolRule(Duration emptyGrace, Duration lastNodeAfter, Duration growIfParkedWithin) {
+        PoolPlanner.Rules r = poolRules;
+        this.poolRules = new PoolPlanner.Rules(emptyGrace == null ? r.scaleDownAfter() : emptyGrace, r.minNodes(), r.maxNodes(),
+                r.canGrow(), r.scaleUpCooldown(), r.parkedOnlyAfter(), lastNodeAfter);
+        this.growIfParkedWithin = growIfParkedWithin;
+        return this;
+    }
+
+    private void evicted(Replica victim) {
+        if (PoolPlanner.evictionCounts(growIfParkedWithin, Instant.ofEpochMilli(victim.parkedAt), Instant.ofEpochMilli(now))) {
+            evictedNow = true;
+        }
+    }
 
     private boolean unlimited() { return cfg.gpusPerNode() == 0; }
 
@@ -360,10 +382,11 @@ public final class ServingReplay {
                 c -> { placements++; return MakeRoomFromParked.fitsOnceFree(c, engine, need(FULL), s, rules); });
         if (chosen.isEmpty()) return false;
         for (MakeRoomFromParked.Holder h : chosen.get().victims()) {
-            remove(byId.get(h.replica()));
+            Replica v = byId.get(h.replica());
+            evicted(v);
+            remove(v);
             parkEvictions++;
         }
-        evictedNow = true;
         return true;
     }
 
@@ -631,9 +654,9 @@ public final class ServingReplay {
                 if (moved != null) {
                     moveParked(sharing.get(k), moved.get(k));
                 } else {
+                    evicted(sharing.get(k));
                     remove(sharing.get(k));
                     parkEvictions++;
-                    evictedNow = true;
                 }
             }
             askForNodeAfterEviction();

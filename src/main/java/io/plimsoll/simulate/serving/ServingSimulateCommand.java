@@ -34,6 +34,7 @@ public final class ServingSimulateCommand {
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
             "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 20m|never]",
+            "         [--plimsoll-empty-grace 10m] [--last-node-after none] [--grow-if-parked-within none] [--same-pool-rule false]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
@@ -65,7 +66,7 @@ public final class ServingSimulateCommand {
 
     private static final List<String> FLAGS = List.of("--requests", "--load-latency", "--duty-cycle", "--seed",
             "--gpus-per-node", "--node-startup", "--node-empty-grace", "--initial-nodes", "--park-fraction",
-            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--consolidate-below", "--parked-only-after", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
+            "--park-resume", "--max-replicas", "--strategy", "--scale-up-cooldown", "--consolidation-interval", "--consolidate-below", "--parked-only-after", "--plimsoll-empty-grace", "--last-node-after", "--grow-if-parked-within", "--same-pool-rule", "--ca-keepalive", "--ca-threshold", "--ca-unneeded", "--adaptive-warm",
             "--adaptive-park-cost", "--adaptive-penalty", "--adaptive-extra", "--adaptive-min", "--adaptive-max", "--adaptive-default", "--adaptive-min-samples",
             "--from", "--until", "--json");
 
@@ -119,17 +120,27 @@ public final class ServingSimulateCommand {
 
         List<PolicyResult> results = new ArrayList<>();
         results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).askForNodeAfterEviction(true)
+                .plimsollPoolRule(optDur(o, "--plimsoll-empty-grace"), optDur(o, "--last-node-after"), optDur(o, "--grow-if-parked-within"))
                 .run("plimsoll-adaptive (default)", io.plimsoll.engine.idle.ModelActivity::new));
         // always-on = exactly one replica per model, warm from the start, never scaled (requests queue on it)
-        results.add(ServingReplay.run(trace, new AlwaysOn(), cfg.withMaxReplicas(1), lat, seed, false, true, "always-on (1 replica/model)"));
+        // --same-pool-rule: the references' pools follow Plimsoll's tuned pool rule too (the CA rows keep the CA rule)
+        String sameArg = o.getOrDefault("--same-pool-rule", "false");
+        if (!sameArg.equals("true") && !sameArg.equals("false")) throw new UsageError("argument '--same-pool-rule': true or false, not '" + sameArg + "'");
+        boolean same = sameArg.equals("true");
+        java.util.function.UnaryOperator<ServingReplay> rule = r -> same ? r.plimsollPoolRule(optDurOrNull(o, "--plimsoll-empty-grace"),
+                optDurOrNull(o, "--last-node-after"), optDurOrNull(o, "--grow-if-parked-within")) : r;
+        results.add(rule.apply(new ServingReplay(trace, new AlwaysOn(), cfg.withMaxReplicas(1), lat, seed, false, true))
+                .run("always-on (1 replica/model)", io.plimsoll.engine.idle.ModelActivity::new));
         for (long ka : new long[] {90_000L, 300_000L, 900_000L}) {
             IdlePolicy pol = new FixedKeepAlive(Duration.ofMillis(ka));
-            results.add(ServingReplay.run(trace, pol, cfg, lat, seed, false, false, pol.name()));
+            results.add(rule.apply(new ServingReplay(trace, pol, cfg, lat, seed, false, false))
+                    .run(pol.name(), io.plimsoll.engine.idle.ModelActivity::new));
         }
         if (cfg.gpusPerNode() > 0) {
             // ablation: Plimsoll's idle policy with the plain pool rule (no node asked for after parked replicas made room)
             results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)),
-                    cfg, lat, seed, false, false).run("plimsoll-adaptive, plain pool rule", io.plimsoll.engine.idle.ModelActivity::new));
+                    cfg, lat, seed, false, false).plimsollPoolRule(optDur(o, "--plimsoll-empty-grace"), optDur(o, "--last-node-after"), null)
+                    .run("plimsoll-adaptive, plain pool rule", io.plimsoll.engine.idle.ModelActivity::new));
             results.add(ServingReplay.run(trace, new FixedKeepAlive(Duration.ofMillis(caKa)), cfg, lat, seed, true, false,
                     "cluster-autoscaler (keep-alive " + Durations.format(caKa) + ")"));
         }
@@ -151,6 +162,12 @@ public final class ServingSimulateCommand {
                 cfg.maxReplicas(), lat.length, cfg.strategy(), Durations.format(cfg.scaleUpCooldownMillis()),
                 cfg.consolidateBelowPercent(), Durations.format(cfg.consolidationIntervalMillis()),
                 cfg.parkedOnlyAfterMillis() < 0 ? "never" : Durations.format(cfg.parkedOnlyAfterMillis()));
+        if (o.containsKey("--plimsoll-empty-grace") || o.containsKey("--last-node-after") || o.containsKey("--grow-if-parked-within")) {
+            out.printf(Locale.ROOT, "plimsoll's pool rule%s: empty node (not the last) removed after %s, last node kept %s, grows after an eviction of a replica parked within %s%n",
+                    "true".equals(o.get("--same-pool-rule")) ? " (also the references' pools)" : "",
+                    o.getOrDefault("--plimsoll-empty-grace", Durations.format(cfg.nodeEmptyGraceMillis())),
+                    o.getOrDefault("--last-node-after", "none"), o.getOrDefault("--grow-if-parked-within", "none"));
+        }
         out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
                 "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
@@ -309,6 +326,21 @@ public final class ServingSimulateCommand {
 
     private static double dbl(Map<String, String> o, String k, double def) throws UsageError {
         return SimulateFlags.number(o, k, def);
+    }
+
+    /** As {@link #optDur}, for use in a lambda: a bad value was already reported by the Plimsoll row. */
+    private static Duration optDurOrNull(Map<String, String> o, String k) {
+        try {
+            return optDur(o, k);
+        } catch (UsageError e) {
+            return null;
+        }
+    }
+
+    /** An optional duration flag: null when absent or {@code none}. */
+    private static Duration optDur(Map<String, String> o, String k) throws UsageError {
+        if (!o.containsKey(k) || "none".equals(o.get(k))) return null;
+        return Duration.ofMillis(dur(o, k, 0));
     }
 
     private static long dur(Map<String, String> o, String k, long def) throws UsageError {

@@ -241,6 +241,30 @@ class ServingReplayTest {
     }
 
     @Test
+    void thePoolsLastNodeStaysLastNodeAfterInsteadOfParkedOnlyAfter() {
+        // As above (parked-only-after 60 s; the 30 s scan marks the node idle), but the node is the pool's last one and
+        // Plimsoll's pool rule keeps the last node 400 s: due at 430 s, so A finds its replica parked at 300 s and
+        // resumes in 2 s. Node time 0-307 s; one cold start; no eviction.
+        ServingConfig rule = new ServingConfig(1, 100 * S, 600 * S, 1, 0.5, 2 * S, 1, 0.5, 600 * S, 30 * S,
+                io.plimsoll.engine.PackingStrategy.BestFit, 0, 0, 100, 60 * S);
+        ServingTrace t = trace(new long[][] {{0, 5, 0}, {300, 5, 0}});
+        PolicyResult kept = new ServingReplay(t, PARK_AFTER_10S, rule, LOAD_10S, 1, false, false)
+                .plimsollPoolRule(null, Duration.ofSeconds(400), null).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(307 / 3600.0, kept.nodeHours(), 1e-9);
+        assertEquals(1, kept.coldStarts());
+        assertEquals(1, kept.resumes());
+        assertEquals(0, kept.parkEvictions());
+        assertEquals(10.0, kept.waitP99Seconds(), 1e-9);
+        // Last node 200 s: due at 230 s, removed at the 240 s scan; A at 300 s waits a node (ready 400 s) and its load,
+        // runs 410-415 s: waits 110 s. Node time 0-240 s and 300-415 s = 355 s.
+        PolicyResult gone = new ServingReplay(t, PARK_AFTER_10S, rule, LOAD_10S, 1, false, false)
+                .plimsollPoolRule(null, Duration.ofSeconds(200), null).run("p", io.plimsoll.engine.idle.ModelActivity::new);
+        assertEquals(355 / 3600.0, gone.nodeHours(), 1e-9);
+        assertEquals(2, gone.coldStarts());
+        assertEquals(110.0, gone.waitP99Seconds(), 1e-9);
+    }
+
+    @Test
     void parkedReplicasMovedToAnotherNodeAreChargedTheirLoad() {
         // two 1-GPU nodes. A loads on node 0, B on node 1; both park at 25 s (0.5 GPU each, on their own node).
         // The 30 s scan finds node 0 holding only a parked replica: the engine moves A beside B on node 1 (A loads

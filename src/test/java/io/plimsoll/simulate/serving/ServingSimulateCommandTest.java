@@ -145,6 +145,12 @@ class ServingSimulateCommandTest {
         r = run("--requests", REQ, "--load-latency", LAT, "--strategy", "Tightest");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'--strategy'") && r.err.contains("BestFit"), r.err);
+        r = run("--requests", REQ, "--load-latency", LAT, "--last-node-after", "soon");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("'--last-node-after'"), r.err);
+        r = run("--requests", REQ, "--load-latency", LAT, "--same-pool-rule", "yes");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("'--same-pool-rule'"), r.err);
         r = run("--requests", REQ, "--load-latency", LAT, "--bogus");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'--bogus'"), r.err);
