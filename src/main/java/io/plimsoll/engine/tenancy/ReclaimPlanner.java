@@ -129,6 +129,16 @@ public final class ReclaimPlanner {
         return search(w, own, null, Double.POSITIVE_INFINITY, state, Reason.Priority);
     }
 
+    /** Whether the waiting work fits on the node (as it was) with only {@code g}'s replicas taken off it. */
+    private boolean fitsWithoutOnly(Gang g, NodeState original, ClusterState state, Waiting w, double room) {
+        NodeState alone = original.copy();
+        ClusterState solo = new ClusterState();
+        state.pools().forEach(solo::addPool);
+        solo.addNode(alone);
+        release(alone, g);
+        return fits(w, solo, room);
+    }
+
     private boolean mayGo(Gang g) {
         for (Charge c : g.replicas()) {
             if (c.slot() == null || c.phase() == null || !preemptible.contains(c.phase())) return false;
@@ -207,12 +217,7 @@ public final class ReclaimPlanner {
                 // Giving back the most protected first can keep a big victim and take several small ones: one alone
                 // that makes room is fewer.
                 for (Gang g : within(e.getValue(), budget)) {
-                    NodeState alone = original.copy();
-                    ClusterState solo = new ClusterState();
-                    state.pools().forEach(solo::addPool);
-                    solo.addNode(alone);
-                    release(alone, g);
-                    if (fits(w, solo, room)) {
+                    if (fitsWithoutOnly(g, original, state, w, room)) {
                         taken = new ArrayList<>(List.of(g));
                         break;
                     }
@@ -229,12 +234,7 @@ public final class ReclaimPlanner {
                     List<Gang> alternative = List.of(g);
                     double gLost = lost(alternative, w.nowMillis());
                     if (!better(1, g.gpuEq(), gLost, taken.size(), eq, lost)) continue;
-                    NodeState alone = original.copy();
-                    ClusterState solo = new ClusterState();
-                    state.pools().forEach(solo::addPool);
-                    solo.addNode(alone);
-                    release(alone, g);
-                    if (fits(w, solo, room)) {
+                    if (fitsWithoutOnly(g, original, state, w, room)) {
                         taken = new ArrayList<>(alternative);
                         eq = g.gpuEq();
                         lost = gLost;

@@ -126,6 +126,14 @@ class ServingSimulateCommandTest {
         noStackTrace(r);
     }
 
+    /** A bad value for one flag exits 2 with an error naming what is wrong, and no stack trace. */
+    private void badFlag(String flag, String value, String... said) {
+        Run r = run("--requests", REQ, "--load-latency", LAT, flag, value);
+        assertEquals(2, r.code, flag + " " + value);
+        for (String s : said) assertTrue(r.err.contains(s), r.err);
+        noStackTrace(r);
+    }
+
     @Test
     void unreadableFileAndBadFlags(@TempDir Path dir) {
         Path missing = dir.resolve("nope.csv");
@@ -133,24 +141,12 @@ class ServingSimulateCommandTest {
         assertEquals(2, r.code);
         assertTrue(r.err.contains(missing.toString()) && r.err.contains("cannot read"), r.err);
         noStackTrace(r);
-        r = run("--requests", REQ, "--load-latency", LAT, "--gpus-per-node", "eight");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'--gpus-per-node'"), r.err);
-        r = run("--requests", REQ, "--load-latency", LAT, "--node-startup", "-3m");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'--node-startup'"), r.err);
-        r = run("--requests", REQ, "--load-latency", LAT, "--park-fraction", "2");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("park-fraction"), r.err);
-        r = run("--requests", REQ, "--load-latency", LAT, "--strategy", "Tightest");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'--strategy'") && r.err.contains("BestFit"), r.err);
-        r = run("--requests", REQ, "--load-latency", LAT, "--last-node-after", "soon");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'--last-node-after'"), r.err);
-        r = run("--requests", REQ, "--load-latency", LAT, "--same-pool-rule", "yes");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'--same-pool-rule'"), r.err);
+        badFlag("--gpus-per-node", "eight", "'--gpus-per-node'");
+        badFlag("--node-startup", "-3m", "'--node-startup'");
+        badFlag("--park-fraction", "2", "park-fraction");
+        badFlag("--strategy", "Tightest", "'--strategy'", "BestFit");
+        badFlag("--last-node-after", "soon", "'--last-node-after'");
+        badFlag("--same-pool-rule", "yes", "'--same-pool-rule'");
         r = run("--requests", REQ, "--load-latency", LAT, "--bogus");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'--bogus'"), r.err);
