@@ -104,6 +104,7 @@ final class SettleWatch implements AutoCloseable {
     }
 
     private synchronized void update(AIWorkload w) {
+        if (!w.getMetadata().getNamespace().startsWith(BenchCommand.NAMESPACE)) return; // not the bench's (watching every namespace)
         Seen now = judge(w);
         Seen before = seen.put(w.getMetadata().getNamespace() + "/" + w.getMetadata().getName(), now);
         boolean was = before != null && before.outcome() != Outcome.UNSETTLED;
