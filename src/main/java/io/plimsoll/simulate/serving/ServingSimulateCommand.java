@@ -118,17 +118,18 @@ public final class ServingSimulateCommand {
         long[] thresholds = {300_000L, 900_000L, 1_800_000L, 3_600_000L};
         if (o.containsKey("--duty-cycle")) duty = DutyCycleReport.compute(Path.of(o.get("--duty-cycle")), thresholds);
 
+        Duration emptyGrace = optDur(o, "--plimsoll-empty-grace"), lastNodeAfter = optDur(o, "--last-node-after"),
+                growIfParkedWithin = optDur(o, "--grow-if-parked-within");
         List<PolicyResult> results = new ArrayList<>();
         results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).askForNodeAfterEviction(true)
-                .plimsollPoolRule(optDur(o, "--plimsoll-empty-grace"), optDur(o, "--last-node-after"), optDur(o, "--grow-if-parked-within"))
+                .plimsollPoolRule(emptyGrace, lastNodeAfter, growIfParkedWithin)
                 .run("plimsoll-adaptive (default)", io.plimsoll.engine.idle.ModelActivity::new));
         // always-on = exactly one replica per model, warm from the start, never scaled (requests queue on it)
         // --same-pool-rule: the references' pools follow Plimsoll's tuned pool rule too (the CA rows keep the CA rule)
         String sameArg = o.getOrDefault("--same-pool-rule", "false");
         if (!sameArg.equals("true") && !sameArg.equals("false")) throw new UsageError("argument '--same-pool-rule': true or false, not '" + sameArg + "'");
         boolean same = sameArg.equals("true");
-        java.util.function.UnaryOperator<ServingReplay> rule = r -> same ? r.plimsollPoolRule(optDurOrNull(o, "--plimsoll-empty-grace"),
-                optDurOrNull(o, "--last-node-after"), optDurOrNull(o, "--grow-if-parked-within")) : r;
+        java.util.function.UnaryOperator<ServingReplay> rule = r -> same ? r.plimsollPoolRule(emptyGrace, lastNodeAfter, growIfParkedWithin) : r;
         results.add(rule.apply(new ServingReplay(trace, new AlwaysOn(), cfg.withMaxReplicas(1), lat, seed, false, true))
                 .run("always-on (1 replica/model)", io.plimsoll.engine.idle.ModelActivity::new));
         for (long ka : new long[] {90_000L, 300_000L, 900_000L}) {
@@ -139,7 +140,7 @@ public final class ServingSimulateCommand {
         if (cfg.gpusPerNode() > 0) {
             // ablation: Plimsoll's idle policy with the plain pool rule (no node asked for after parked replicas made room)
             results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)),
-                    cfg, lat, seed, false, false).plimsollPoolRule(optDur(o, "--plimsoll-empty-grace"), optDur(o, "--last-node-after"), null)
+                    cfg, lat, seed, false, false).plimsollPoolRule(emptyGrace, lastNodeAfter, null)
                     .run("plimsoll-adaptive, plain pool rule", io.plimsoll.engine.idle.ModelActivity::new));
             results.add(ServingReplay.run(trace, new FixedKeepAlive(Duration.ofMillis(caKa)), cfg, lat, seed, true, false,
                     "cluster-autoscaler (keep-alive " + Durations.format(caKa) + ")"));
@@ -326,15 +327,6 @@ public final class ServingSimulateCommand {
 
     private static double dbl(Map<String, String> o, String k, double def) throws UsageError {
         return SimulateFlags.number(o, k, def);
-    }
-
-    /** As {@link #optDur}, for use in a lambda: a bad value was already reported by the Plimsoll row. */
-    private static Duration optDurOrNull(Map<String, String> o, String k) {
-        try {
-            return optDur(o, k);
-        } catch (UsageError e) {
-            return null;
-        }
     }
 
     /** An optional duration flag: null when absent or {@code none}. */
