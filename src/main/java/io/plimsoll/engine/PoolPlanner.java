@@ -25,8 +25,20 @@ import java.util.function.Supplier;
 public final class PoolPlanner {
     private PoolPlanner() {}
 
+    /*
+     * The operator's defaults (AcceleratorPool spec.scaling), which are also Plimsoll's pool rule in
+     * simulate serving. Chosen by replaying the serving trace (docs/serving-results.md, "The default pool rule"):
+     * nodes that serve nothing leave quickly, except the pool's last one, which the next request would otherwise
+     * wait 3 minutes for; the pool grows after an eviction only when the evicted model was in use a moment ago.
+     */
+    /** The operator's default {@code scaleDownAfter}. */
+    public static final Duration DEFAULT_SCALE_DOWN_AFTER = Duration.ofMinutes(2);
     /** The operator's default {@code parkedOnlyAfter}. */
-    public static final Duration DEFAULT_PARKED_ONLY_AFTER = Duration.ofMinutes(20);
+    public static final Duration DEFAULT_PARKED_ONLY_AFTER = Duration.ofMinutes(5);
+    /** The operator's default {@code lastNodeAfter}. */
+    public static final Duration DEFAULT_LAST_NODE_AFTER = Duration.ofMinutes(17);
+    /** The operator's default {@code growIfParkedWithin}. */
+    public static final Duration DEFAULT_GROW_IF_PARKED_WITHIN = Duration.ofMinutes(8);
 
     /**
      * @param scaleDownAfter how long a node holds no work before it is removed
@@ -36,7 +48,7 @@ public final class PoolPlanner {
      * @param scaleUpCooldown the least time between two growths
      * @param parkedOnlyAfter how long a node holding only parked replicas is kept (null: as long as they stay parked)
      * @param lastNodeAfter  how long the pool's last node is kept once it serves nothing, empty or parked-only, instead
-     *                       of the two times above (null: no special case)
+     *                       of the two times above, when minNodes is 0 (null: no special case)
      */
     public record Rules(Duration scaleDownAfter, int minNodes, int maxNodes, boolean canGrow, Duration scaleUpCooldown,
                         Duration parkedOnlyAfter, Duration lastNodeAfter) {
@@ -137,7 +149,8 @@ public final class PoolPlanner {
         Instant recheckAt = null;
         int inPool = 0;
         for (NodeFacts n : facts.nodes()) if (n.inPool()) inPool++;
-        boolean last = inPool == 1 && rules.lastNodeAfter() != null;
+        // With minNodes 1 or more a node stays anyway: the last node's own time is for pools that may go to zero.
+        boolean last = inPool == 1 && rules.minNodes() == 0 && rules.lastNodeAfter() != null;
         for (NodeFacts n : facts.nodes()) {
             boolean servesNothing = !n.holdsWork() || (n.onlyParked() && rules.parkedOnlyAfter() != null);
             if (!servesNothing) {

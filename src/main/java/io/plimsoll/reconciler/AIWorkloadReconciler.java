@@ -45,6 +45,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
+import io.plimsoll.engine.PoolPlanner;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -862,6 +863,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         String pool = null;
         List<String> names = new ArrayList<>();
         int elsewhere = 0;
+        long lastParked = Long.MIN_VALUE; // when the most recently parked victim parked (MIN_VALUE: one cannot say)
+        boolean unknownPark = false;
+        for (MakeRoomFromParked.Holder h : taken.victims()) {
+            if (h.parkedSince() == Long.MIN_VALUE) unknownPark = true;
+            else lastParked = Math.max(lastParked, h.parkedSince());
+        }
         for (MakeRoomFromParked.Holder h : taken.victims()) {
             Pod pod = podOf.get(h.replica());
             if (pool == null) pool = snapshot.record(pod).pool();
@@ -874,7 +881,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (sameNs) names.add(victim.substring(myNs.length() + 1));
             else elsewhere++;
         }
-        snapshot.recordParkedEviction(pool, me);
+        // The pool grows for it only if a victim's model was in use a moment ago (the pool's growIfParkedWithin; a victim
+        // whose record does not say when it parked counts), as simulate serving decides (PoolPlanner.evictionCounts).
+        String poolName = pool;
+        var scaling = snapshot.pools().stream().filter(p -> p.getMetadata().getName().equals(poolName)).findFirst()
+                .map(p -> p.getSpec().getScaling()).orElse(null);
+        Instant now = snapshot.clock().instant();
+        if (unknownPark || PoolPlanner.evictionCounts(PoolScaler.growIfParkedWithin(scaling), Instant.ofEpochMilli(lastParked), now)) {
+            snapshot.recordParkedEviction(pool, me);
+        }
         return "took " + taken.node() + " device " + taken.device() + " from " + taken.victims().size() + " parked, idle replica(s)"
                 + (names.isEmpty() ? "" : " of " + names.stream().distinct().toList())
                 + (elsewhere == 0 ? "" : (names.isEmpty() ? "" : " and") + " of workloads in other namespaces")

@@ -80,6 +80,20 @@ public class PoolScaler {
 
     static final long DEFAULT_RECHECK_MS = 30_000;
 
+    /**
+     * The pool's {@code growIfParkedWithin} ({@link PoolPlanner#evictionCounts}): null when {@code Always}, the default
+     * when unset or unreadable (the pool scaler reports unreadable fields; an eviction must not fail on one).
+     */
+    public static Duration growIfParkedWithin(PoolScaling s) {
+        String v = s == null || s.getGrowIfParkedWithin() == null ? PoolScaling.DEFAULT_GROW_IF_PARKED_WITHIN : s.getGrowIfParkedWithin();
+        if ("Always".equals(v)) return null;
+        try {
+            return IdleScaler.parse("spec.scaling.growIfParkedWithin", v);
+        } catch (IllegalArgumentException e) {
+            return PoolPlanner.DEFAULT_GROW_IF_PARKED_WITHIN;
+        }
+    }
+
     public Outcome evaluate(AcceleratorPool pool, PoolProfile profile, ClusterState state, KubernetesClient client, Instant now) {
         Supplier<List<AIWorkload>> pending = snapshot::workloads;
         PoolScaling s = pool.getSpec().getScaling();
@@ -93,7 +107,13 @@ public class PoolScaler {
         String note = "nothing to scale";
         long recheck = DEFAULT_RECHECK_MS;
         Duration after = IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.scaleDownAfter",
-                s.getScaleDownAfter() == null ? "10m" : s.getScaleDownAfter());
+                s.getScaleDownAfter() == null ? PoolScaling.DEFAULT_SCALE_DOWN_AFTER : s.getScaleDownAfter());
+        Duration lastNodeAfter = IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.lastNodeAfter",
+                s.getLastNodeAfter() == null ? PoolScaling.DEFAULT_LAST_NODE_AFTER : s.getLastNodeAfter());
+        if (s.getGrowIfParkedWithin() != null && !"Always".equals(s.getGrowIfParkedWithin())) {
+            // Read where evictions happen (growIfParkedWithin(s)); checked here so a bad value is reported like the others.
+            IdleScaler.parse("AcceleratorPool " + pool.getMetadata().getName() + " spec.scaling.growIfParkedWithin", s.getGrowIfParkedWithin());
+        }
         boolean dryRun = Boolean.TRUE.equals(s.getDryRun());
         String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
         int min = s.getMinNodes() == null ? 0 : s.getMinNodes();
@@ -120,7 +140,8 @@ public class PoolScaler {
         Duration parkedOnlyAfter = "Never".equals(parkedOnly) ? null
                 : IdleScaler.parse("AcceleratorPool " + poolName + " spec.scaling.parkedOnlyAfter", parkedOnly);
         PoolPlanner.Rules rules = new PoolPlanner.Rules(after, min, s.getMaxNodes() == null ? 0 : s.getMaxNodes(),
-                s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null, SCALE_UP_COOLDOWN, parkedOnlyAfter);
+                s.getMode() == PoolScaling.Mode.ScaleTarget && s.getMaxNodes() != null, SCALE_UP_COOLDOWN, parkedOnlyAfter, lastNodeAfter);
+        boolean lastNode = facts.stream().filter(PoolPlanner.NodeFacts::inPool).count() == 1;
         PoolPlanner.Plan plan = PoolPlanner.plan(rules, new PoolPlanner.Facts(facts, 0,
                 lastUp == null ? null : parseOr(lastUp, Instant.EPOCH),
                 () -> pendingThatFitsANewNode(pool, profile, state, pending.get()),
@@ -137,7 +158,7 @@ public class PoolScaler {
             } else if (action instanceof PoolPlanner.ClearIdle c) {
                 nodes.annotate(c.node(), IDLE_SINCE, null);
             } else if (action instanceof PoolPlanner.ScaleDown d) {
-                scaleDown(pool, profile, s, byName.get(d.node()), d, min, dryRun, at, actions);
+                scaleDown(pool, profile, s, byName.get(d.node()), d, lastNode, min, dryRun, at, actions);
             } else if (action instanceof PoolPlanner.ScaleUp u) {
                 lastUp = scaleUp(pool, profile, s, u, dryRun, at, actions, lastUp);
             }
@@ -163,16 +184,19 @@ public class PoolScaler {
     }
 
     /** Removes the node from the pool (or, in a dry run, says it would). */
-    private void scaleDown(AcceleratorPool pool, PoolProfile profile, PoolScaling s, Node n, PoolPlanner.ScaleDown d, int min,
-                           boolean dryRun, String at, List<ScaleAction> actions) {
+    private void scaleDown(AcceleratorPool pool, PoolProfile profile, PoolScaling s, Node n, PoolPlanner.ScaleDown d, boolean lastNode,
+                           int min, boolean dryRun, String at, List<ScaleAction> actions) {
         String name = d.node();
         boolean parkedOnly = d.reason() == PoolPlanner.Reason.OnlyParkedReplicas;
         // The idle start, not a running duration, so a dry run's repeated report stays one event.
+        String time = lastNode
+                ? "lastNodeAfter " + (s.getLastNodeAfter() == null ? PoolScaling.DEFAULT_LAST_NODE_AFTER : s.getLastNodeAfter()) + ", the pool's last node"
+                : parkedOnly ? "parkedOnlyAfter " + (s.getParkedOnlyAfter() == null ? PoolScaling.DEFAULT_PARKED_ONLY_AFTER : s.getParkedOnlyAfter())
+                : "scaleDownAfter " + (s.getScaleDownAfter() == null ? PoolScaling.DEFAULT_SCALE_DOWN_AFTER : s.getScaleDownAfter());
         String why = parkedOnly
-                ? "held only parked replicas since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (parkedOnlyAfter "
-                  + (s.getParkedOnlyAfter() == null ? PoolScaling.DEFAULT_PARKED_ONLY_AFTER : s.getParkedOnlyAfter())
+                ? "held only parked replicas since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (" + time
                   + "); they are placed again elsewhere, parked, or scaled to zero"
-                : "held no workload since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (scaleDownAfter " + s.getScaleDownAfter() + ")";
+                : "held no workload since " + d.idleSince().truncatedTo(ChronoUnit.SECONDS) + " (" + time + ")";
         actions.add(new ScaleAction("ScaleDown", name, why, profile.costPerNodeHour(), at, dryRun));
         if (dryRun) {
             events.normal(pool, "WouldScaleDown", "dry run: would remove node " + name + ", " + why + ", saving "

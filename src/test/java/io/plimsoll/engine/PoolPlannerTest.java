@@ -61,6 +61,11 @@ class PoolPlannerTest {
                 new NodeFacts("gone", false, false, empty3, false),
                 new NodeFacts("a", true, true, parked6, true)), null, null, null), NOW);
         assertFalse(leaving.resizes());
+        // With minNodes 1 the last node stays for good: its own time does not apply, and the plan says why it stays.
+        var kept = new PoolPlanner.Rules(Duration.ofMinutes(2), 1, 4, true, Duration.ofMinutes(3), Duration.ofMinutes(5),
+                Duration.ofMinutes(17));
+        var atMin = PoolPlanner.plan(kept, facts(List.of(new NodeFacts("b", true, false, empty3, false)), null, null, null), NOW);
+        assertEquals(PoolPlanner.Hold.AtMinNodes, atMin.hold());
     }
 
     @Test

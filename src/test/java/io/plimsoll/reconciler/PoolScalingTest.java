@@ -194,6 +194,76 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         assertTrue(Fixtures.pods(client, "idle-c").isEmpty());
     }
 
+    @Test
+    void anEvictionOfAReplicaParkedLongAgoDoesNotGrowThePool() {
+        capi();
+        client.resource(Fixtures.gpuPool("one", "L4", 24, 1, io.plimsoll.engine.SharingMode.Fractional, 1.0)).create();
+        Fixtures.gpuNode(client, "one-0", "one", 1);
+        io.plimsoll.api.PlacementPolicy only = new io.plimsoll.api.PlacementPolicy();
+        only.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("only-one").build());
+        only.setSpec(new io.plimsoll.api.PlacementPolicySpec());
+        io.plimsoll.api.PhaseRule rule = new io.plimsoll.api.PhaseRule();
+        rule.setPools(List.of("one"));
+        only.getSpec().setInference(rule);
+        client.resource(only).create();
+        onPoolOne("idle-a", java.time.Instant.now().minusSeconds(60));
+        awaitState("idle-a", WorkloadState.Parked);
+        // Parked 9 minutes by the operator's clock, past the default growIfParkedWithin (8m), short of its horizon (15m).
+        clock.advance(Duration.ofMinutes(9));
+        onPoolOne("busy-b", clock.instant());
+        awaitState("busy-b", WorkloadState.Running);
+        awaitState("idle-a", WorkloadState.Idle);
+        // The same as the test above, but the evicted model was not in use lately: the pool does not grow for it.
+        scaling("one", scaleTarget("1h", 2));
+        await().atMost(WAIT).until(() -> scalingNote("one").equals("no pending workload would fit a new node"));
+        assertEquals(2, replicas());
+        assertEquals(0.0, operator.registry.find("plimsoll.scale.ups").tags("pool", "one", "reason", "parked-evicted").counters()
+                .stream().mapToDouble(c -> c.count()).sum(), "no growth for the old eviction");
+    }
+
+    @Test
+    void thePoolsLastNodeStaysForLastNodeAfterWhileOthersLeaveAfterScaleDownAfter() {
+        // The defaults: scaleDownAfter 2m, lastNodeAfter 17m. Both T4 nodes hold nothing.
+        PoolScaling s = new PoolScaling();
+        s.setMinNodes(0);
+        scaling("t4", s);
+        await().atMost(WAIT).until(() -> idleSince("t4-0") != null && idleSince("t4-1") != null);
+        assertFalse(cordoned("t4-0") || cordoned("t4-1"), "idle for less than 2 minutes: both stay");
+
+        clock.advance(Duration.ofMinutes(3));
+        touch("t4-1");
+        await().atMost(WAIT).until(() -> cordoned("t4-0") || cordoned("t4-1"));
+        String first = cordoned("t4-0") ? "t4-0" : "t4-1", last = first.equals("t4-0") ? "t4-1" : "t4-0";
+        await().atMost(WAIT).untilAsserted(() -> assertNotNull(annotation(first, PoolScaler.SCALED_DOWN_AT)));
+        // The other is now the pool's last node: 3 minutes idle is not enough for it.
+        clock.advance(Duration.ofMinutes(10));
+        touch(last);
+        await().atMost(WAIT).until(() -> pool("t4").getStatus() != null && pool("t4").getStatus().getIdleNodes().stream()
+                .anyMatch(n -> n.startsWith(last)) && scalingNote("t4").equals("nothing to scale"));
+        assertFalse(cordoned(last), "13 minutes idle: the last node stays (lastNodeAfter 17m)");
+
+        clock.advance(Duration.ofMinutes(5));
+        touch(last);
+        await().atMost(WAIT).until(() -> cordoned(last));
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(client.v1().events().inAnyNamespace().list().getItems().stream()
+                .anyMatch(e -> "ScaledDown".equals(e.getReason()) && e.getMessage().contains(last)
+                        && e.getMessage().contains("lastNodeAfter 17m, the pool's last node")), "ScaledDown event"));
+    }
+
+    String idleSince(String node) {
+        return annotation(node, PoolScaler.IDLE_SINCE);
+    }
+
+    String annotation(String node, String key) {
+        var ann = client.nodes().withName(node).get().getMetadata().getAnnotations();
+        return ann == null ? null : ann.get(key);
+    }
+
+    /** Anything the pool's scaler watches makes it look again; a relabelled node will do. */
+    void touch(String node) {
+        client.nodes().withName(node).edit(n -> { n.getMetadata().getLabels().put("touched", String.valueOf(System.nanoTime())); return n; });
+    }
+
     /** Two inference workloads on the two T4 nodes, one each: a (0.5 GPU) on X, b (0.25 GPU) on Y. Returns {X, Y}. */
     String[] spreadOverTwoNodes() {
         client.resource(workload("a", WorkloadPhase.Inference, 1, AcceleratorType.GPU, null, 0.5, null)).create();

@@ -33,8 +33,8 @@ public final class ServingSimulateCommand {
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
-            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 20m|never]",
-            "         [--plimsoll-empty-grace 10m] [--last-node-after none] [--grow-if-parked-within none] [--same-pool-rule false]",
+            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 5m|never]",
+            "         [--plimsoll-empty-grace 2m] [--last-node-after 17m|none] [--grow-if-parked-within 8m|always] [--same-pool-rule false]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
             "         [--adaptive-min 60s] [--adaptive-max 2h] [--adaptive-default 15m] [--adaptive-min-samples 8]",
@@ -118,8 +118,10 @@ public final class ServingSimulateCommand {
         long[] thresholds = {300_000L, 900_000L, 1_800_000L, 3_600_000L};
         if (o.containsKey("--duty-cycle")) duty = DutyCycleReport.compute(Path.of(o.get("--duty-cycle")), thresholds);
 
-        Duration emptyGrace = optDur(o, "--plimsoll-empty-grace"), lastNodeAfter = optDur(o, "--last-node-after"),
-                growIfParkedWithin = optDur(o, "--grow-if-parked-within");
+        // Plimsoll's pool rule: the operator's defaults (AcceleratorPool spec.scaling) unless a flag says otherwise.
+        Duration emptyGrace = optDur(o, "--plimsoll-empty-grace", io.plimsoll.engine.PoolPlanner.DEFAULT_SCALE_DOWN_AFTER, null),
+                lastNodeAfter = optDur(o, "--last-node-after", io.plimsoll.engine.PoolPlanner.DEFAULT_LAST_NODE_AFTER, "none"),
+                growIfParkedWithin = optDur(o, "--grow-if-parked-within", io.plimsoll.engine.PoolPlanner.DEFAULT_GROW_IF_PARKED_WITHIN, "always");
         List<PolicyResult> results = new ArrayList<>();
         results.add(new ServingReplay(trace, new AdaptiveKeepAlive(ap, dur(o, "--adaptive-extra", AdaptiveKeepAlive.DEFAULT_EXTRA_PARK_MILLIS)), cfg, lat, seed, false, false).askForNodeAfterEviction(true)
                 .plimsollPoolRule(emptyGrace, lastNodeAfter, growIfParkedWithin)
@@ -163,12 +165,15 @@ public final class ServingSimulateCommand {
                 cfg.maxReplicas(), lat.length, cfg.strategy(), Durations.format(cfg.scaleUpCooldownMillis()),
                 cfg.consolidateBelowPercent(), Durations.format(cfg.consolidationIntervalMillis()),
                 cfg.parkedOnlyAfterMillis() < 0 ? "never" : Durations.format(cfg.parkedOnlyAfterMillis()));
-        if (o.containsKey("--plimsoll-empty-grace") || o.containsKey("--last-node-after") || o.containsKey("--grow-if-parked-within")) {
-            out.printf(Locale.ROOT, "plimsoll's pool rule%s: empty node (not the last) removed after %s, last node kept %s, grows after an eviction of a replica parked within %s%n",
-                    "true".equals(o.get("--same-pool-rule")) ? " (also the references' pools)" : "",
-                    o.getOrDefault("--plimsoll-empty-grace", Durations.format(cfg.nodeEmptyGraceMillis())),
-                    o.getOrDefault("--last-node-after", "none"), o.getOrDefault("--grow-if-parked-within", "none"));
-        }
+        Map<String, Object> poolRule = new LinkedHashMap<>();
+        poolRule.put("empty_node_removed_after_s", seconds(emptyGrace.toMillis()));
+        poolRule.put("last_node_kept_s", lastNodeAfter == null ? null : seconds(lastNodeAfter.toMillis()));
+        poolRule.put("grow_if_parked_within_s", growIfParkedWithin == null ? null : seconds(growIfParkedWithin.toMillis()));
+        poolRule.put("references_too", same);
+        out.printf(Locale.ROOT, "plimsoll's pool rule%s: empty node (not the last) removed after %s, last node kept %s, grows after an eviction of a replica parked within %s%n",
+                same ? " (also the references' pools)" : "", Durations.format(emptyGrace.toMillis()),
+                lastNodeAfter == null ? "none" : Durations.format(lastNodeAfter.toMillis()),
+                growIfParkedWithin == null ? "always" : Durations.format(growIfParkedWithin.toMillis()));
         out.printf(Locale.ROOT, "%-38s %9s %10s %8s %8s %10s %6s %6s %8s %8s %8s %8s %9s %9s%n", "policy", "busy GPUh", "idle GPUh",
                 "parked", "load", "node-hours", "nodes", "cold", "moved", "resumes", "restarts", "evicted", "wait p50", "wait p99");
         for (PolicyResult r : results) {
@@ -206,7 +211,7 @@ public final class ServingSimulateCommand {
         if (o.containsKey("--json")) {
             Path jp = Path.of(o.get("--json"));
             try {
-                Files.writeString(jp, json(o, trace, cfg, seed, results, duty, idleOk, coldOk, p99Ok, billOk), StandardCharsets.UTF_8);
+                Files.writeString(jp, json(o, trace, cfg, seed, results, duty, idleOk, coldOk, p99Ok, billOk, poolRule), StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 throw new InputException(jp.toString(), 0, null, "cannot write JSON output: " + e.getMessage());
             }
@@ -215,7 +220,8 @@ public final class ServingSimulateCommand {
     }
 
     private static String json(Map<String, String> o, ServingTrace trace, ServingConfig c, long seed, List<PolicyResult> rs,
-                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok, boolean billOk) throws IOException {
+                               DutyCycleReport.Result duty, boolean idleOk, boolean coldOk, boolean p99Ok, boolean billOk,
+                               Map<String, Object> poolRule) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("requests_file", o.get("--requests"));
         doc.put("requests", trace.requests().size());
@@ -237,6 +243,7 @@ public final class ServingSimulateCommand {
         cost.put("scale_up_cooldown_s", seconds(c.scaleUpCooldownMillis()));
         cost.put("consolidation_interval_s", seconds(c.consolidationIntervalMillis()));
         cost.put("consolidate_below_percent", c.consolidateBelowPercent());
+        cost.put("plimsoll_pool_rule", poolRule);
         doc.put("cost_model", cost);
         List<Object> policies = new ArrayList<>();
         for (PolicyResult r : rs) {
@@ -330,8 +337,10 @@ public final class ServingSimulateCommand {
     }
 
     /** An optional duration flag: null when absent or {@code none}. */
-    private static Duration optDur(Map<String, String> o, String k) throws UsageError {
-        if (!o.containsKey(k) || "none".equals(o.get(k))) return null;
+    /** The flag's duration, {@code def} when absent, null when it is the word {@code off} (e.g. none). */
+    private static Duration optDur(Map<String, String> o, String k, Duration def, String off) throws UsageError {
+        if (!o.containsKey(k)) return def;
+        if (off != null && off.equals(o.get(k))) return null;
         return Duration.ofMillis(dur(o, k, 0));
     }
 

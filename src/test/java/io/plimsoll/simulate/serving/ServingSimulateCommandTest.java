@@ -48,6 +48,14 @@ class ServingSimulateCommandTest {
         assertEquals(4, count(j, "\"longer_than_s\":"));
         assertTrue(j.contains("\"park_fraction\": 0.2500"), j);
         assertTrue(j.contains("\"strategy\": \"BestFit\", \"placement\": \"io.plimsoll.engine.PlacementEngine\""), j);
+        // Plimsoll's pool rule is the operator's default AcceleratorPool spec.scaling, one set of constants for both
+        assertTrue(j.contains("\"plimsoll_pool_rule\": {\"empty_node_removed_after_s\": "
+                + io.plimsoll.engine.PoolPlanner.DEFAULT_SCALE_DOWN_AFTER.toSeconds() + ".000, \"last_node_kept_s\": "
+                + io.plimsoll.engine.PoolPlanner.DEFAULT_LAST_NODE_AFTER.toSeconds() + ".000, \"grow_if_parked_within_s\": "
+                + io.plimsoll.engine.PoolPlanner.DEFAULT_GROW_IF_PARKED_WITHIN.toSeconds() + ".000, \"references_too\": false}"), j);
+        assertTrue(j.contains("\"parked_only_node_removed_after_s\": " + io.plimsoll.engine.PoolPlanner.DEFAULT_PARKED_ONLY_AFTER.toSeconds() + ".000"), j);
+        assertEquals(io.plimsoll.api.PoolScaling.DEFAULT_SCALE_DOWN_AFTER, new io.plimsoll.api.PoolScaling().getScaleDownAfter());
+        assertEquals(io.plimsoll.api.PoolScaling.DEFAULT_LAST_NODE_AFTER, new io.plimsoll.api.PoolScaling().getLastNodeAfter());
         Matcher calls = Pattern.compile("\"engine_placements\": ([0-9]+)").matcher(j);
         while (calls.find()) assertTrue(Long.parseLong(calls.group(1)) > 0, "every policy places through the engine:\n" + j);
         // busy GPU-hours = sum of exec times of the slice, the same for every policy
