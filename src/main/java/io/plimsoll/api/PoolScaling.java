@@ -57,7 +57,7 @@ public class PoolScaling {
     @Pattern("^([0-9]{1,7}(s|m|h))+$")
     @io.fabric8.generator.annotation.Size(max = 64)
     private String consolidationInterval = "10m";
-    @JsonPropertyDescription("How long a node may hold only parked replicas (idle Inference replicas keeping their model in device memory, serving nothing) before it is removed like an idle node: its parked replicas are placed again elsewhere, parked, where a share is free, else scaled to zero (they come back on their next request). A parked replica saves its model a cold start; a node kept up only for parked replicas costs the whole node. e.g. 5m (default), or Never to keep such nodes while any replica stays parked.")
+    @JsonPropertyDescription("How long a node may hold only parked replicas (idle Inference replicas keeping their model in device memory, serving nothing) before it is removed like an idle node: its parked replicas are placed again elsewhere, parked, where a share is free, else scaled to zero (they come back on their next request). A parked replica saves its model a cold start; a node kept up only for parked replicas costs the whole node. e.g. 8m (default), or Never to keep such nodes while any replica stays parked.")
     @Pattern("^(Never|([0-9]{1,7}(s|m|h))+)$")
     @io.fabric8.generator.annotation.Size(max = 64)
     private String parkedOnlyAfter = DEFAULT_PARKED_ONLY_AFTER;

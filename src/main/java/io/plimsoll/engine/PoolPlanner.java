@@ -34,7 +34,7 @@ public final class PoolPlanner {
     /** The operator's default {@code scaleDownAfter}. */
     public static final Duration DEFAULT_SCALE_DOWN_AFTER = Duration.ofMinutes(2);
     /** The operator's default {@code parkedOnlyAfter}. */
-    public static final Duration DEFAULT_PARKED_ONLY_AFTER = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_PARKED_ONLY_AFTER = Duration.ofMinutes(8);
     /** The operator's default {@code lastNodeAfter}. */
     public static final Duration DEFAULT_LAST_NODE_AFTER = Duration.ofMinutes(17);
     /** The operator's default {@code growIfParkedWithin}. */

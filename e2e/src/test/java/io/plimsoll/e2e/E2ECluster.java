@@ -78,14 +78,25 @@ public final class E2ECluster implements AutoCloseable {
 
     /** The demo nodes; on a real API server the status (capacity) is written through the status subresource. */
     public void addDemoNodes() {
-        for (Node n : DemoCluster.nodes()) {
-            Node made = client.nodes().resource(n).create();
-            if (real) {
-                made.setStatus(n.getStatus());
-                client.nodes().resource(made).updateStatus();
-            }
-            created.add(made);
+        for (Node n : DemoCluster.nodes()) addNode(n);
+    }
+
+    /** One fake node, removed on close; on a real API server its status (capacity) goes through the status subresource. */
+    public Node addNode(Node n) {
+        Node made = client.nodes().resource(n).create();
+        if (real) {
+            made.setStatus(n.getStatus());
+            made = client.nodes().resource(made).updateStatus();
         }
+        created.add(made);
+        return made;
+    }
+
+    /** Any other object this suite creates, removed on close on a real cluster. */
+    public <T extends HasMetadata> T create(T o) {
+        T made = client.resource(o).create();
+        created.add(made);
+        return made;
     }
 
     public void applySamples() {

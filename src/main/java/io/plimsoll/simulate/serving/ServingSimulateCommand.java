@@ -33,7 +33,7 @@ public final class ServingSimulateCommand {
             "usage: simulate serving --requests R.csv --load-latency L.csv [--duty-cycle D.csv.gz] [--seed 42]",
             "         [--gpus-per-node 8] [--node-startup 180s] [--node-empty-grace 10m] [--initial-nodes 1]",
             "         [--park-fraction 0.25] [--park-resume 3s] [--max-replicas 16] [--strategy BestFit]",
-            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 5m|never]",
+            "         [--scale-up-cooldown 3m] [--consolidation-interval 10m] [--consolidate-below 50] [--parked-only-after 8m|never]",
             "         [--plimsoll-empty-grace 2m] [--last-node-after 17m|none] [--grow-if-parked-within 8m|always] [--same-pool-rule false]",
             "         [--ca-keepalive 5m] [--ca-threshold 0.5] [--ca-unneeded 10m]",
             "         [--adaptive-warm 10s] [--adaptive-park-cost 0.25] [--adaptive-penalty 2500s]",
