@@ -33,3 +33,8 @@ run hold-readme --from 2024-11-23 --gpus-per-node 0 --max-replicas 1
 run whole-readme --gpus-per-node 0 --max-replicas 1
 run hold-atonce --from 2024-11-23 --scale-up-cooldown 0s --consolidation-interval 0s
 run whole-atonce --scale-up-cooldown 0s --consolidation-interval 0s
+# the references' pools on Plimsoll's pool rule too (contrast: the default compares against the plain 10-min rule)
+run hold-same --from 2024-11-23 --same-pool-rule true
+run whole-same --same-pool-rule true
+# the pool rule of the sixth and seventh sessions (parked-only nodes after 20 min, no last-node time, every eviction grows)
+run whole-before --parked-only-after 20m --plimsoll-empty-grace 10m --last-node-after none --grow-if-parked-within always
