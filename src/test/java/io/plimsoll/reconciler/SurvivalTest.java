@@ -137,6 +137,46 @@ class SurvivalTest {
                 new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
                         .withMasterUrl("http://127.0.0.1:" + proxy.port() + "/").build()).build();
         toClose.add(viaProxy);
+        // A real API server resumes a dropped watch from its resourceVersion, replaying what happened meanwhile, or, once
+        // that history is gone, answers 410 Gone and the informer lists again. The mock server can do neither: it resumes
+        // a watch from now, silently missing what happened while it was down. So here, once the watches were cut, a
+        // watch that resumes from a resourceVersion gets the 410 (as a compacted history would) whenever its resource
+        // changed since the client last listed it; the informer then lists again. Whether the operator misses no change
+        // is what this test checks.
+        java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.Map<String, Long> listed = new java.util.concurrent.ConcurrentHashMap<>(), changed = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicLong clockTick = new java.util.concurrent.atomic.AtomicLong();
+        AtomicInteger gone = new AtomicInteger();
+        k8s.dispatcher().intercept(r -> {
+            String path = r.getPath();
+            String resource = resourceOf(path);
+            boolean watch = path.contains("watch=true");
+            if (!"GET".equals(r.getMethod())) {
+                changed.put(resource, clockTick.incrementAndGet());
+                return null;
+            }
+            if (!watch && !path.substring(0, path.indexOf('?') < 0 ? path.length() : path.indexOf('?')).endsWith("/" + resource)) return null;
+            if (!watch) {
+                listed.put(resource, clockTick.incrementAndGet());
+                return null;
+            }
+            if (!cut.get() || !path.contains("resourceVersion=")) return null;
+            if (changed.getOrDefault(resource, 0L) < listed.getOrDefault(resource, 0L)) return null;
+            gone.incrementAndGet();
+            // What the API server sends then: the watch opens, carries one ERROR event with a 410 Status, and ends.
+            return new MockResponse().withWebSocketUpgrade(new io.fabric8.mockwebserver.http.WebSocketListener() {
+                @Override
+                public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response response) {
+                    ws.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                            + "\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}");
+                    ws.close(1000, "");
+                }
+            });
+        });
+        Runnable cutAll = () -> {
+            cut.set(true);
+            proxy.cut();
+        };
         TestOperator op = new TestOperator(viaProxy);
         toClose.add(op);
         client.resource(workload("first", WorkloadPhase.Training, 1, AcceleratorType.GPU, 8, null, 40.0)).create();
@@ -144,14 +184,23 @@ class SurvivalTest {
 
         // Every watch drops; while the operator reconnects, capacity is freed and new work arrives.
         int watchesBefore = podWatches.get();
-        proxy.cut();
+        cutAll.run();
         client.resources(AIWorkload.class).inNamespace(NS).withName("first").delete();
         client.resource(workload("second", WorkloadPhase.Training, 2, AcceleratorType.GPU, 8, null, 40.0)).create();
-        proxy.cut();
+        cutAll.run();
         awaitRunning("second");
         await().atMost(WAIT).until(() -> Fixtures.get(client, "first") == null && Fixtures.pods(client, "first").isEmpty());
         assertNoDoubleBinding(List.of("second"), List.of(2));
         assertTrue(podWatches.get() > watchesBefore, "the pod watch was re-established after the cut");
+        assertTrue(gone.get() > 0, "some watch resumed from a resourceVersion and was told to list again");
+    }
+
+    /** The resource (plural) a request path names: /api/v1/namespaces/ns/pods/x/status -> pods, /api/v1/nodes -> nodes. */
+    static String resourceOf(String path) {
+        int q = path.indexOf('?');
+        String[] seg = (q < 0 ? path : path.substring(0, q)).replaceFirst("^/(api/[^/]+|apis/[^/]+/[^/]+)/?", "").split("/");
+        if (seg.length >= 3 && seg[0].equals("namespaces")) return seg[2];
+        return seg[0];
     }
 
     @Test
