@@ -150,15 +150,21 @@ public final class TenantAccounting {
      */
     public TenantLedger ledger() {
         long records = snapshot.recordsVersion(), tenancy = informers.version(), now = System.currentTimeMillis();
-        StringBuilder pools = new StringBuilder();
-        for (AcceleratorPool p : snapshot.pools()) pools.append(p.getMetadata().getName()).append('@').append(p.getMetadata().getResourceVersion()).append(',');
+        String pools = poolsKey();
         Cached c = cached;
-        if (c != null && c.records() == records && c.tenancy() == tenancy && c.pools().contentEquals(pools) && now - c.at() < LEDGER_REUSE_MS) {
+        if (c != null && c.records() == records && c.tenancy() == tenancy && c.pools().equals(pools) && now - c.at() < LEDGER_REUSE_MS) {
             return c.ledger();
         }
         TenantLedger l = build();
-        cached = new Cached(records, tenancy, pools.toString(), now, l);
+        cached = new Cached(records, tenancy, pools, now, l);
         return l;
+    }
+
+    /** Every pool, by name and resourceVersion. */
+    private String poolsKey() {
+        StringBuilder pools = new StringBuilder();
+        for (AcceleratorPool p : snapshot.pools()) pools.append(p.getMetadata().getName()).append('@').append(p.getMetadata().getResourceVersion()).append(',');
+        return pools.toString();
     }
 
     private TenantLedger build() {
@@ -178,11 +184,27 @@ public final class TenantAccounting {
         }
         List<TenantLedger.Charge> running = new ArrayList<>();
         long tenancyVersion = informers.version();
+        // A record the last build charged, unchanged (the same object: the record book replaces a record when it
+        // changes), keeps its charge while what the charge read is as fresh as a ledger may be: the same tenancy, pool
+        // worths and workload facts younger than LEDGER_REUSE_MS. So a build after one placement costs the new records'
+        // lookups, not every record's.
+        long now = System.currentTimeMillis();
+        String worths = poolsKey(); // a pool's worth and type are in its spec: its resourceVersion moves with them
+        ChargeCache reuse = chargeCache;
+        boolean reusable = reuse != null && reuse.tenancy() == tenancyVersion && reuse.worths().equals(worths)
+                && now - reuse.at() < LEDGER_REUSE_MS && now >= reuse.at();
+        Map<PodRecord, TenantLedger.Charge> charged = new java.util.IdentityHashMap<>();
         // Per build, each workload, namespace and pool is looked up once, however many replicas it has; what a
         // workload's charge needs from its spec is kept across builds while the workload and tenancy are unchanged.
         Map<String, WorkloadFacts> seen = new HashMap<>();
         Map<String, Boolean> acceleratedPool = new HashMap<>();
         for (PodRecord r : snapshot.records()) {
+            TenantLedger.Charge kept = reusable ? reuse.charges().get(r) : null;
+            if (kept != null) {
+                running.add(kept);
+                charged.put(r, kept);
+                continue;
+            }
             WorkloadFacts f = seen.computeIfAbsent(r.workloadKey(), k -> facts(k, tenancyVersion));
             String tenant = f.tenant();
             int priority = f.priority();
@@ -192,12 +214,21 @@ public final class TenantAccounting {
                     pn -> snapshot.poolProfile(pn).map(pp -> pp.type() != AcceleratorType.None).orElse(false));
             double eq = !accelerated ? 0 : r.parkedMilli() > 0 ? charges.parked(r.pool(), r.parkedMilli()) : charges.gpuEq(r.pool(), r.slot());
             double cores = accelerated ? 0 : Charges.cpuCores(r.slot().cpuMilli());
-            running.add(new TenantLedger.Charge(tenant, r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
-                    r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot(), checkpoints));
+            TenantLedger.Charge charge = new TenantLedger.Charge(tenant, r.podKey(), r.workloadKey(), r.pool(), eq, cores, priority,
+                    r.at() == null ? 0 : r.at().toEpochMilli(), r.parkedMilli() > 0, phase, r.slot(), checkpoints);
+            running.add(charge);
+            charged.put(r, charge);
         }
-        factsCache.keySet().retainAll(seen.keySet());
+        // The charges' freshness is that of their oldest facts: kept from the first build of a series, not renewed.
+        chargeCache = new ChargeCache(tenancyVersion, worths, reusable ? reuse.at() : now, charged);
+        if (!reusable) factsCache.keySet().retainAll(seen.keySet());
         return new TenantLedger(quotas, fallback, capacity, cpu, running);
     }
+
+    /** The charges of the last build, by record (identity), and what they were computed from. */
+    private record ChargeCache(long tenancy, String worths, long at, Map<PodRecord, TenantLedger.Charge> charges) {}
+
+    private volatile ChargeCache chargeCache;
 
     /**
      * What a workload's charges take from it and its tenant: the tenant of its namespace, its priority (from its
