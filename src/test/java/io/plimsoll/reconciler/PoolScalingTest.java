@@ -153,8 +153,8 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         return client.resource(w).create();
     }
 
-    @Test
-    void parkedReplicasMakeRoomForWorkThenThePoolGrowsAndAnIdleReplicaWithNoRoomGoesToZero() {
+    /** Cluster API, a Fractional pool "one" of one single-L4 node, and a policy "only-one" that sends Inference there. */
+    void poolOfOneDevice() {
         capi();
         client.resource(Fixtures.gpuPool("one", "L4", 24, 1, io.plimsoll.engine.SharingMode.Fractional, 1.0)).create();
         Fixtures.gpuNode(client, "one-0", "one", 1);
@@ -165,6 +165,11 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
         rule.setPools(List.of("one"));
         only.getSpec().setInference(rule);
         client.resource(only).create();
+    }
+
+    @Test
+    void parkedReplicasMakeRoomForWorkThenThePoolGrowsAndAnIdleReplicaWithNoRoomGoesToZero() {
+        poolOfOneDevice();
         // idle a minute: its replica is placed parked, a quarter of the pool's only device
         onPoolOne("idle-a", java.time.Instant.now().minusSeconds(60));
         awaitState("idle-a", WorkloadState.Parked);
@@ -196,16 +201,7 @@ class PoolScalingTest extends OperatorOnEmbeddedApi {
 
     @Test
     void anEvictionOfAReplicaParkedLongAgoDoesNotGrowThePool() {
-        capi();
-        client.resource(Fixtures.gpuPool("one", "L4", 24, 1, io.plimsoll.engine.SharingMode.Fractional, 1.0)).create();
-        Fixtures.gpuNode(client, "one-0", "one", 1);
-        io.plimsoll.api.PlacementPolicy only = new io.plimsoll.api.PlacementPolicy();
-        only.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("only-one").build());
-        only.setSpec(new io.plimsoll.api.PlacementPolicySpec());
-        io.plimsoll.api.PhaseRule rule = new io.plimsoll.api.PhaseRule();
-        rule.setPools(List.of("one"));
-        only.getSpec().setInference(rule);
-        client.resource(only).create();
+        poolOfOneDevice();
         onPoolOne("idle-a", java.time.Instant.now().minusSeconds(60));
         awaitState("idle-a", WorkloadState.Parked);
         // Parked 9 minutes by the operator's clock, past the default growIfParkedWithin (8m), short of its horizon (15m).
