@@ -27,7 +27,7 @@ public final class PoolPlanner {
 
     /*
      * The operator's defaults (AcceleratorPool spec.scaling), which are also Plimsoll's pool rule in
-     * simulate serving. Chosen by replaying the serving trace (docs/serving-results.md, "The default pool rule"):
+     * simulate serving. Chosen by replaying the serving trace (docs/serving-results.md, "Measured with the default pool rule"):
      * nodes that serve nothing leave quickly, except the pool's last one, which the next request would otherwise
      * wait 3 minutes for; the pool grows after an eviction only when the evicted model was in use a moment ago.
      */

@@ -160,10 +160,16 @@ public final class TenantAccounting {
         return l;
     }
 
-    /** Every pool, by name and resourceVersion. */
+    /**
+     * Every pool, by name and spec generation (its status writes do not move it; where the server keeps no generation,
+     * by resourceVersion).
+     */
     private String poolsKey() {
         StringBuilder pools = new StringBuilder();
-        for (AcceleratorPool p : snapshot.pools()) pools.append(p.getMetadata().getName()).append('@').append(p.getMetadata().getResourceVersion()).append(',');
+        for (AcceleratorPool p : snapshot.pools()) {
+            Long gen = p.getMetadata().getGeneration();
+            pools.append(p.getMetadata().getName()).append('@').append(gen != null ? "g" + gen : "rv" + p.getMetadata().getResourceVersion()).append(',');
+        }
         return pools.toString();
     }
 
@@ -189,7 +195,7 @@ public final class TenantAccounting {
         // worths and workload facts younger than LEDGER_REUSE_MS. So a build after one placement costs the new records'
         // lookups, not every record's.
         long now = System.currentTimeMillis();
-        String worths = poolsKey(); // a pool's worth and type are in its spec: its resourceVersion moves with them
+        String worths = poolsKey(); // a pool's worth and type are in its spec: its generation moves with them
         ChargeCache reuse = chargeCache;
         boolean reusable = reuse != null && reuse.tenancy() == tenancyVersion && reuse.worths().equals(worths)
                 && now - reuse.at() < LEDGER_REUSE_MS && now >= reuse.at();

@@ -336,7 +336,6 @@ public final class ServingSimulateCommand {
         return SimulateFlags.number(o, k, def);
     }
 
-    /** An optional duration flag: null when absent or {@code none}. */
     /** The flag's duration, {@code def} when absent, null when it is the word {@code off} (e.g. none). */
     private static Duration optDur(Map<String, String> o, String k, Duration def, String off) throws UsageError {
         if (!o.containsKey(k)) return def;
