@@ -61,7 +61,7 @@ public class PoolScaling {
     @Pattern("^(Never|([0-9]{1,7}(s|m|h))+)$")
     @io.fabric8.generator.annotation.Size(max = 64)
     private String parkedOnlyAfter = DEFAULT_PARKED_ONLY_AFTER;
-    @JsonPropertyDescription("How long the pool's last schedulable node is kept once it serves nothing (no workload, or only parked replicas), instead of scaleDownAfter or parkedOnlyAfter: a request that comes meanwhile finds a node up instead of waiting for one to start. e.g. 17m (default). Set it equal to scaleDownAfter for no special case; minNodes keeps nodes for good.")
+    @JsonPropertyDescription("How long the pool's last schedulable node is kept once it serves nothing (no workload, or only parked replicas), instead of scaleDownAfter or parkedOnlyAfter: a request that comes meanwhile finds a node up instead of waiting for one to start. e.g. 17m (default). Applies only when minNodes is 0 (minNodes keeps nodes for good); set it to scaleDownAfter to let an empty last node go like the others.")
     @Pattern("^([0-9]{1,7}(s|m|h))+$")
     @io.fabric8.generator.annotation.Size(max = 64)
     private String lastNodeAfter = DEFAULT_LAST_NODE_AFTER;

@@ -119,11 +119,6 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         return () -> interceptors.remove(interceptor);
     }
 
-    /** What a GET of {@code path} answers now, read from the store directly (usable inside an interceptor). */
-    public String read(String path) {
-        return get(path).getBody().readUtf8();
-    }
-
     private MockResponse get(String path) {
         return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
                 path, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
