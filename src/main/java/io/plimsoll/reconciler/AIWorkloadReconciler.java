@@ -393,12 +393,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             }
             recheckAt = v.recheckAt();
         }
-        TreeMap<Integer, Pod> byIndex = ownPods(wl);
         String workloadKey = ns + "/" + name;
+        java.util.Set<Integer> reserved = snapshot.reservedReplicas(workloadKey); // before the pods (see reservedReplicas)
+        TreeMap<Integer, Pod> byIndex = ownPods(wl);
 
         // Plan what happens to the existing replicas (a pure function of the facts), then apply it.
-        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(wl, need, byIndex, replicas, park, holdParked, parkMilli));
-        applyReplicaPlan(wl, plan, byIndex, need, lastActive);
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(wl, need, byIndex, reserved, replicas, park, holdParked, parkMilli));
+        if (applyReplicaPlan(wl, plan, byIndex, need, lastActive)) recheckAt = Math.min(recheckAt, snapshot.clock().millis() + 1_000);
         if (plan.outcome() == ReplicaPlanner.Outcome.Failed) {
             Pod failedPod = byIndex.get(plan.failed().index());
             String msg = "replica " + plan.failed().index() + " (pod " + failedPod.getMetadata().getName() + ") failed: " + failureReason(failedPod);
@@ -467,13 +468,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             // of it rather than "Queued" first.
             loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
             // Pods may have been reserved, or shown up, meanwhile: look again, so what is written is one moment's view.
+            reserved = snapshot.reservedReplicas(workloadKey);
             byIndex.clear();
             byIndex.putAll(ownPods(wl));
-            missing.removeIf(i -> byIndex.containsKey(i) || snapshot.isReserved(workloadKey, i));
+            java.util.Set<Integer> reservedNow = reserved;
+            missing.removeIf(i -> byIndex.containsKey(i) || reservedNow.contains(i));
         }
 
         boolean inFlight = false;
-        for (int i = 0; i < replicas && !inFlight; i++) inFlight = !byIndex.containsKey(i) && snapshot.isReserved(workloadKey, i);
+        for (int i = 0; i < replicas && !inFlight; i++) inFlight = !byIndex.containsKey(i) && reserved.contains(i);
         if (inFlight) {
             // Some of its pods are being created: the status is written once the cache shows them (their creation ends
             // with a reconcile), so it never reports a placement without the pods that were decided with it.
@@ -599,10 +602,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         Need need = parsed.need();
         WorkloadPhase phase = need.phase();
+        java.util.Set<Integer> reserved = snapshot.reservedReplicas(workloadKey); // before the pods (see reservedReplicas)
         TreeMap<Integer, Pod> byIndex = ownPods(wl);
         List<Integer> missing = new ArrayList<>();
         for (int i = 0; i < replicas; i++) {
-            if (!byIndex.containsKey(i) && !snapshot.isReserved(workloadKey, i)) missing.add(i);
+            if (!byIndex.containsKey(i) && !reserved.contains(i)) missing.add(i);
         }
         if (missing.isEmpty()) return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
         Backoff backoff = admissionRetries.get(workloadKey);
@@ -961,9 +965,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     }
 
     /** The facts {@link ReplicaPlanner} decides from: the workload's replica pods as the API and Plimsoll's records show them. */
-    private ReplicaPlanner.Input replicaFacts(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, int desired, boolean park,
-                                              boolean holdParked, int parkMilli) {
-        String workloadKey = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+    private ReplicaPlanner.Input replicaFacts(AIWorkload wl, Need need, TreeMap<Integer, Pod> byIndex, java.util.Set<Integer> reservedBefore,
+                                              int desired, boolean park, boolean holdParked, int parkMilli) {
         double modelGiB = modelMemoryGiB(wl, need, byIndex, park);
         List<ReplicaPlanner.Replica> replicas = new ArrayList<>();
         for (var e : byIndex.entrySet()) {
@@ -988,7 +991,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                     pool == null ? 1000 : ReplicaPlanner.parkedShare(modelGiB, parkMilli, pool.deviceMemoryGiB()), others, othersAllParked));
         }
         java.util.Set<Integer> reserved = new java.util.HashSet<>();
-        for (int i = 0; i < desired; i++) if (!byIndex.containsKey(i) && snapshot.isReserved(workloadKey, i)) reserved.add(i);
+        for (int i = 0; i < desired; i++) if (!byIndex.containsKey(i) && reservedBefore.contains(i)) reserved.add(i);
         return new ReplicaPlanner.Input(need.phase().runsToCompletion(), need.wantsAccelerator(), parkable(need), desired, park,
                 holdParked, replicas, reserved);
     }
@@ -1019,9 +1022,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * device in place (the record first, so the device counts whole before anyone else can place on it), moving the
      * parked replicas of other workloads off that device (their reconcilers place them again, parked). {@code byIndex}
      * shows the pods as they are afterwards.
+     *
+     * @return true when a resume was put off: a share of its device was handed out after the plan looked (see
+     *         {@link ClusterSnapshot#unpark}); the workload is looked at again shortly
      */
-    private void applyReplicaPlan(AIWorkload wl, ReplicaPlanner.Plan plan, TreeMap<Integer, Pod> byIndex, Need need, Instant lastActive) {
+    private boolean applyReplicaPlan(AIWorkload wl, ReplicaPlanner.Plan plan, TreeMap<Integer, Pod> byIndex, Need need, Instant lastActive) {
         List<String> parkedNow = new ArrayList<>(), resumed = new ArrayList<>();
+        boolean resumeDeferred = false;
         int moved = 0;
         Instant now = snapshot.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         for (ReplicaPlanner.Action action : plan.actions()) {
@@ -1047,7 +1054,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 PodRecord rec = snapshot.record(p);
                 PoolProfile pool = snapshot.poolProfile(rec.pool()).orElseThrow();
                 List<Pod> onDevice = snapshot.podsOnDevice(rec.node(), pool.name(), rec.slot().devices().get(0));
-                snapshot.unpark(p, pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode());
+                if (!snapshot.unpark(p, pool.devicesPerNode() == 0 ? 0 : pool.costPerNodeHour() / pool.devicesPerNode(),
+                        java.util.Set.copyOf(r.moveOff()))) {
+                    // A share of the device was handed out after the plan looked: stays parked; looked at again shortly.
+                    resumeDeferred = true;
+                    continue;
+                }
                 byIndex.put(r.index(), binder.unpark(p)); // status below shows the pod as it is now
                 for (Pod o : onDevice) if (r.moveOff().contains(ClusterSnapshot.key(o))) binder.delete(o);
                 moved += r.moveOff().size();
@@ -1065,6 +1077,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.normal(wl, "Resumed", "replica(s) " + String.join(", ", resumed) + " back on their whole device, in place"
                     + (moved == 0 ? "" : "; " + moved + " parked replica(s) of other workloads moved off it"));
         }
+        return resumeDeferred;
     }
 
     @Override

@@ -522,10 +522,24 @@ public class ClusterSnapshot {
         fire(new ClusterChange(null, null, true));
     }
 
-    /** Counts the replica as holding its whole device again, at once, at {@code wholeCost} dollars per hour. */
-    public void unpark(Pod pod, double wholeCost) {
+    /**
+     * Counts the parked replica as holding its whole device again, at once, at {@code wholeCost} dollars per hour, if
+     * nothing but it and the pods in {@code moveOff} (namespace/name) holds that device. Checked and done under the
+     * placement lock: a placement decided after the caller looked at the device (a share reserved there, its pod not yet
+     * created) is seen here, and the device is never handed out twice.
+     *
+     * @return false, and nothing changed, when something else holds the device now
+     */
+    public synchronized boolean unpark(Pod pod, double wholeCost, java.util.Set<String> moveOff) {
         PodRecord r = record(pod);
-        if (r != null) records.put(r.whole(wholeCost));
+        if (r == null || r.slot().mig() != null || r.slot().devices().size() != 1) return false;
+        int device = r.slot().devices().get(0);
+        for (PodRecord o : records.onNode(r.node())) {
+            if (o.podKey().equals(r.podKey()) || moveOff.contains(o.podKey())) continue;
+            if (r.pool().equals(o.pool()) && o.slot().mig() == null && o.slot().devices().contains(device)) return false;
+        }
+        records.put(r.whole(wholeCost));
+        return true;
     }
 
     /** A replica placed parked (as a share): counted at its share, and whole again when it resumes. */
@@ -635,6 +649,11 @@ public class ClusterSnapshot {
         }
         NodeState ns = nodeState(n, profile);
         List<TaskShape> shapes = new ArrayList<>();
+        // The records on the node, and which of them the informer had shown, read BEFORE its pods: a pod that shows up
+        // after this is either among the pods read below or still counted as a placement being created. Read after the
+        // pods, a record marked shown in between would be counted neither way, and its devices handed out again.
+        List<PodRecord> recordedHere = records.onNode(name);
+        java.util.Set<String> shownBefore = records.seenAmong(recordedHere);
         // Recorded pods first, so pods whose devices the device plugin chose take devices that are really free.
         java.util.Set<String> seen = new java.util.HashSet<>();
         List<Pod> unrecorded = new ArrayList<>();
@@ -668,9 +687,9 @@ public class ClusterSnapshot {
             for (int d : PodRequests.visibleDevices(p, ns.deviceCount())) ns.useDevice(d, 1000);
         }
         // Placements decided whose pods the informer has not seen yet (or that failed and will be released).
-        for (PodRecord r : records.onNode(name)) {
+        for (PodRecord r : recordedHere) {
             // A pod the informer has shown and no longer has is being deleted: its record goes when the handler runs.
-            if (seen.contains(r.podKey()) || records.seen(r.podKey()) || r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
+            if (seen.contains(r.podKey()) || shownBefore.contains(r.podKey()) || r.at().plus(RESERVATION_TTL).isBefore(now)) continue;
             ns.usePod();
             ns.useResources(r.slot().cpuMilli(), r.slot().memoryBytes());
             if (profile != null && profile.name().equals(r.pool())) useRecorded(ns, r, profile);
@@ -713,13 +732,19 @@ public class ClusterSnapshot {
         if (records.removeWorkload(workloadKey)) freed.incrementAndGet();
     }
 
-    /** True while a pod for this replica is being created and the informer has not seen it yet. */
-    public boolean isReserved(String workloadKey, int replica) {
+    /**
+     * The replicas of the workload whose pods are being created and that the informer has not shown yet. Read it BEFORE
+     * the workload's pods: a pod that shows up in between is then among the pods; read after them, it would be in
+     * neither, and its replica would be placed a second time.
+     */
+    public java.util.Set<Integer> reservedReplicas(String workloadKey) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        Instant now = clock.instant();
         for (PodRecord r : records.ofWorkload(workloadKey)) {
-            if (r.replica() == replica && pods.getStore().getByKey(r.podKey()) == null && !records.seen(r.podKey())
-                    && r.at().plus(RESERVATION_TTL).isAfter(clock.instant())) return true;
+            if (pods.getStore().getByKey(r.podKey()) == null && !records.seen(r.podKey())
+                    && r.at().plus(RESERVATION_TTL).isAfter(now)) out.add(r.replica());
         }
-        return false;
+        return out;
     }
 
     /** Placements decided whose pods the informer has not seen yet. */

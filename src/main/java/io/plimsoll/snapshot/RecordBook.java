@@ -42,6 +42,13 @@ final class RecordBook {
         return seen.contains(podKey);
     }
 
+    /** The pod keys among these records that the informer has shown, read at one moment. */
+    synchronized Set<String> seenAmong(List<PodRecord> rs) {
+        Set<String> out = new HashSet<>();
+        for (PodRecord r : rs) if (seen.contains(r.podKey())) out.add(r.podKey());
+        return out;
+    }
+
     synchronized PodRecord get(String podKey) {
         return byPod.get(podKey);
     }
