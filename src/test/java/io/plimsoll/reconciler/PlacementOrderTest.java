@@ -42,7 +42,8 @@ class PlacementOrderTest extends OperatorOnEmbeddedApi {
         for (int i = 0; i < 8; i++) h100Job("fill-" + i, WorkloadPhase.Optimization, 1, 1, 0);
         for (int i = 0; i < 8; i++) awaitState("fill-" + i, WorkloadState.Running);
         for (int i = 0; i < 100; i++) h100Job("low-" + i, WorkloadPhase.Optimization, 1, 1, 0);
-        await().atMost(WAIT).until(() -> state("low-99") == WorkloadState.Pending);
+        // Every low one waits, status written, before high comes (low-99's status first does not mean the others' are).
+        await().atMost(WAIT).until(() -> java.util.stream.IntStream.range(0, 100).allMatch(i -> state("low-" + i) == WorkloadState.Pending));
         h100Job("high", WorkloadPhase.Optimization, 1, 1, 1000);
         AIWorkload high = awaitState("high", WorkloadState.Pending);
         assertNotNull(high.getStatus().getQueue());
