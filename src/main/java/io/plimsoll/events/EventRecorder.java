@@ -15,7 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Records Kubernetes events for Plimsoll's decisions. The same reason and message for the same object is
- * recorded once (a pending workload retried every few seconds does not flood the event list).
+ * recorded once (a pending workload retried every few seconds does not flood the event list). Warnings of one reason
+ * on one object with a new message are coalesced, as client-go's event aggregation does: at most one per
+ * {@link #SIMILAR_WARNING_MS}, and the latest message of a burst is sent when the interval ends, so the last word
+ * arrives (a waiting workload's reasons change with every cluster change: at 4,000 workloads that was 10,600 events).
  * Events are best effort: a failure to record one is logged, never fails a reconcile. They are sent in order by one
  * thread of their own, so no decision waits on the API server for an event.
  */
@@ -33,9 +36,40 @@ public class EventRecorder {
                 return t;
             });
 
+    /** Warnings of one reason on one object are sent at most this often; a burst's latest message at the end. */
+    public static final long SIMILAR_WARNING_MS = 30_000;
+    private final long similarWarningNanos;
+    /** object key | reason -> the last warning of that reason sent, and the latest held back since. Guarded by itself. */
+    private final Map<String, Similar> similar = new java.util.HashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "plimsoll-events-later");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A warning held back: sent when its interval ends, unless it is what was last sent. */
+    private record Held(HasMetadata obj, String message) {}
+
+    private static final class Similar {
+        long sentAtNanos;
+        String sent;
+        Held held;
+
+        Similar(long sentAtNanos, String sent) {
+            this.sentAtNanos = sentAtNanos;
+            this.sent = sent;
+        }
+    }
+
     @Inject
     public EventRecorder(KubernetesClient client) {
+        this(client, SIMILAR_WARNING_MS);
+    }
+
+    /** With another interval for alike warnings (tests). */
+    public EventRecorder(KubernetesClient client, long similarWarningMs) {
         this.client = client;
+        this.similarWarningNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(similarWarningMs);
         sender.allowCoreThreadTimeOut(true);
     }
 
@@ -52,10 +86,49 @@ public class EventRecorder {
                 + "/" + obj.getMetadata().getUid();
         String last = lastByObject.put(objKey, reason + "|" + message);
         if ((reason + "|" + message).equals(last)) return;
+        if ("Warning".equals(type) && !sendNowOrHold(obj, objKey, reason, message)) return;
+        enqueue(obj, objKey, type, reason, message);
+    }
+
+    private void enqueue(HasMetadata obj, String objKey, String type, String reason, String message) {
         String ns = obj.getMetadata().getNamespace() == null ? "default" : obj.getMetadata().getNamespace();
         String now = Instant.now().toString();
         String msg = message.length() > 1000 ? message.substring(0, 997) + "..." : message;
         sender.execute(() -> send(obj, objKey, ns, now, type, reason, msg));
+    }
+
+    /** True to send the warning now; false when one of its reason went out less than the interval ago (held, sent later). */
+    private boolean sendNowOrHold(HasMetadata obj, String objKey, String reason, String message) {
+        String key = objKey + "|" + reason;
+        long now = System.nanoTime();
+        synchronized (similar) {
+            Similar s = similar.get(key);
+            if (s == null || now - s.sentAtNanos >= similarWarningNanos) {
+                similar.put(key, new Similar(now, message));
+                return true;
+            }
+            boolean schedule = s.held == null;
+            s.held = new Held(obj, message);
+            if (schedule) {
+                later.schedule(() -> sendHeld(objKey, reason), s.sentAtNanos + similarWarningNanos - now, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            return false;
+        }
+    }
+
+    /** The interval ended: the latest warning held back goes out, unless it says what was last sent. */
+    private void sendHeld(String objKey, String reason) {
+        Held h;
+        synchronized (similar) {
+            Similar s = similar.get(objKey + "|" + reason);
+            if (s == null || s.held == null) return; // forgotten meanwhile
+            h = s.held;
+            s.held = null;
+            if (h.message().equals(s.sent)) return;
+            s.sentAtNanos = System.nanoTime();
+            s.sent = h.message();
+        }
+        enqueue(h.obj(), objKey, "Warning", reason, h.message());
     }
 
     private void send(HasMetadata obj, String objKey, String ns, String now, String type, String reason, String msg) {
@@ -79,5 +152,8 @@ public class EventRecorder {
     /** Forgets an object's last event, e.g. when it is deleted. */
     public void forget(HasMetadata obj) {
         lastByObject.keySet().removeIf(k -> k.endsWith("/" + obj.getMetadata().getUid()));
+        synchronized (similar) {
+            similar.keySet().removeIf(k -> k.substring(0, k.lastIndexOf('|')).endsWith("/" + obj.getMetadata().getUid()));
+        }
     }
 }

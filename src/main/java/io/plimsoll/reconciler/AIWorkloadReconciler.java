@@ -218,7 +218,17 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             delay = Math.min(delay, Math.max(1_000, outcome.recheckAt - snapshot.clock().millis()));
         }
         setScaleStatus(wl, status);
-        if (!outcome.deferStatus() && !sameStatus(before, status)) statusWriter.write(wl, status, context);
+        if (!outcome.deferStatus() && !sameStatus(before, status)) {
+            long detailDue = waitingDetails.writableAt(wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName(),
+                    before, status, snapshot.clock().millis());
+            if (detailDue == 0) {
+                statusWriter.write(wl, status, context);
+            } else {
+                // Only the details of why it waits changed, and they were written a moment ago: written when the
+                // interval ends (this reconcile comes back then), with whatever they are by that time.
+                delay = Math.min(delay, Math.max(1, detailDue - snapshot.clock().millis()));
+            }
+        }
         try {
             publishTenantUsage();
         } catch (RuntimeException e) {
@@ -1092,6 +1102,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         wouldPark.remove(ns + "/" + wl.getMetadata().getName());
         priorityWarned.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
+        waitingDetails.forget(ns + "/" + wl.getMetadata().getName());
         loop.withdraw(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
@@ -1252,6 +1263,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         if (s == null) return null;
         return JSON.convertValue(s, AIWorkloadStatus.class);
     }
+
+    private final WaitingDetails waitingDetails = new WaitingDetails();
 
     private static boolean sameStatus(AIWorkloadStatus a, AIWorkloadStatus b) {
         if (a == null) return false;
