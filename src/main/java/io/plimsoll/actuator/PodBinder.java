@@ -217,6 +217,41 @@ public class PodBinder {
         });
     }
 
+    /** The reason of the {@code DisruptionTarget} condition Plimsoll puts on a pod it preempts. */
+    public static final String PREEMPTED_BY_PLIMSOLL = "PreemptionByPlimsoll";
+
+    /**
+     * Marks a pod about to be deleted for another workload with the {@code DisruptionTarget} condition, as
+     * kube-scheduler does before it preempts (reason {@link #PREEMPTED_BY_PLIMSOLL}): {@code kubectl describe pod}
+     * shows why it goes, controllers that read the condition see it, and a restarted operator finds it while the pod
+     * terminates. A patch of the pod's status.
+     */
+    public void markDisrupted(Pod pod, String message) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).editStatus(p -> {
+            if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+            List<io.fabric8.kubernetes.api.model.PodCondition> cs = new java.util.ArrayList<>(
+                    p.getStatus().getConditions() == null ? List.of() : p.getStatus().getConditions());
+            cs.removeIf(c -> "DisruptionTarget".equals(c.getType()));
+            cs.add(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("DisruptionTarget").withStatus("True")
+                    .withReason(PREEMPTED_BY_PLIMSOLL).withMessage(message)
+                    .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build());
+            p.getStatus().setConditions(cs);
+            return p;
+        });
+    }
+
+    /** The pod's {@code DisruptionTarget} condition if Plimsoll preempted it (with a message), else null. */
+    public static io.fabric8.kubernetes.api.model.PodCondition preemptedBy(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) return null;
+        for (var c : pod.getStatus().getConditions()) {
+            if ("DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()) && PREEMPTED_BY_PLIMSOLL.equals(c.getReason())
+                    && c.getMessage() != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     public void delete(Pod pod) {
         client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
     }

@@ -308,6 +308,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         }
         status.setPriority(prio.priority());
         String preemptedWhy = preemption == null ? null : preemption.takenFrom(ns + "/" + name);
+        if (preemptedWhy == null && preemption != null) preemptedWhy = preemptedWhileAway(wl, status);
         if (preemptedWhy != null) {
             Conditions.set(status.getConditions(), "Preempted", true, "Preempted", preemptedWhy, gen);
             events.warning(wl, "Preempted", preemptedWhy);
@@ -530,6 +531,20 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
                 if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
                 return new Outcome(true);
             }
+            TenantPreemption.Hold hold = preemption == null ? null : preemption.holdOf(workloadKey);
+            if (last != null && last.outcome() == PlacementLoop.Outcome.WAITING && hold != null) {
+                queue.setReason(QueueStatus.Reason.Preempting);
+                queue.setMessage(hold.detail());
+                queue.setHeldNodes(hold.nodes().stream().sorted().toList());
+                queue.setHeldUntil(Instant.ofEpochMilli(hold.until()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                String msg = "waiting for the work preempted for it to stop: " + hold.detail();
+                status.setUnplaceable(new ArrayList<>());
+                setState(status, WorkloadState.Pending, msg);
+                Conditions.set(status.getConditions(), "Placed", false, "Preempting", hold.detail(), gen);
+                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
+                metrics.pending(workloadKey, phase.name(), "Preempting");
+                return new Outcome(true, hold.until());
+            }
             // Not tried yet (the loop is usually a few milliseconds behind): the state stays what it was until the loop
             // has placed it or found no room; status.queue says where it waits meanwhile.
             queue.setReason(QueueStatus.Reason.Queued);
@@ -677,6 +692,11 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             if (preemption != null) preemption.placed(workloadKey);
             return PlacementLoop.Result.of(PlacementLoop.Outcome.PLACED);
         }
+        TenantPreemption.Hold hold = preemption == null ? null : preemption.holdOf(workloadKey);
+        if (hold != null) {
+            // Work was preempted for it and is stopping: it waits for that room (held for it), and takes nothing more.
+            return new PlacementLoop.Result(PlacementLoop.Outcome.WAITING, null, hold.detail());
+        }
         if (held.isEmpty() || !need.gang()) {
             String room = makeRoomFromParked(wl, need, rules);
             if (room != null) {
@@ -698,6 +718,39 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.warning(wl, "Unschedulable", msg);
         }
         return new PlacementLoop.Result(PlacementLoop.Outcome.UNPLACEABLE, unplaced, msg);
+    }
+
+    /**
+     * Why the workload was preempted, when its pods say so ({@code DisruptionTarget} set by Plimsoll, still terminating)
+     * and its status does not yet: a preemption decided before the operator restarted, whose victim was not reconciled
+     * in time. Null otherwise.
+     */
+    private String preemptedWhileAway(AIWorkload wl, AIWorkloadStatus status) {
+        var c = Conditions.get(status.getConditions(), "Preempted");
+        for (Pod p : snapshot.podsOf(wl.getMetadata().getNamespace(), wl.getMetadata().getName())) {
+            if (p.getMetadata().getDeletionTimestamp() == null || !ownedBy(p, wl)) continue;
+            var disrupted = PodBinder.preemptedBy(p);
+            if (disrupted == null) continue;
+            // Told already (the same message), or its condition moved on since (placed again): nothing new.
+            if (c != null && "True".equals(c.getStatus()) && disrupted.getMessage().equals(c.getMessage())) continue;
+            if (c != null && !laterThan(disrupted.getLastTransitionTime(), c.getLastTransitionTime())) continue;
+            return disrupted.getMessage();
+        }
+        return null;
+    }
+
+    /** Whether RFC 3339 time {@code a} is after {@code b}; true when {@code b} cannot be read, false when {@code a} cannot. */
+    private static boolean laterThan(String a, String b) {
+        try {
+            Instant ia = Instant.parse(a);
+            try {
+                return ia.isAfter(Instant.parse(b));
+            } catch (RuntimeException unreadable) {
+                return true;
+            }
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     /** At most this often, tenants' usage is published (Tenant status, metrics). */

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * name another namespace's objects. While victims stop, the waiting workload is not given more victims.
  */
 final class TenantPreemption {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(TenantPreemption.class);
     /** What the planner assumes a victim takes to stop when its pods say nothing (Kubernetes' default grace period). */
     static final long DEFAULT_GRACE_SECONDS = 30;
 
@@ -55,13 +56,53 @@ final class TenantPreemption {
         this.metrics = metrics;
     }
 
-    /** Nodes where work was preempted for a waiting workload: kept from everyone else until it is placed or time runs out. */
-    private record Reservation(Set<String> nodes, long until) {}
+    /**
+     * Nodes where work was preempted for a waiting workload: kept from everyone else until it is placed or time runs
+     * out (epoch ms); {@code detail} says what was preempted, for its status.
+     */
+    record Hold(Set<String> nodes, long until, String detail) {}
 
-    private final Map<String, Reservation> reserved = new ConcurrentHashMap<>();
+    private final Map<String, Hold> reserved = new ConcurrentHashMap<>();
+    /** A hold read back from a status after a restart lasts at most this long from then (a status is not proof of time). */
+    static final long MAX_HOLD_AFTER_RESTART_MS = 10 * 60_000;
+    private final java.util.concurrent.atomic.AtomicBoolean readBack = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once, after a (re)start: the holds that workloads' statuses show (queue reason Preempting, heldUntil not passed),
+     * so a restarted operator keeps the room its victims free for the workload that preempted them, and does not
+     * preempt for it a second time. The status is written only by the operator (status subresource).
+     */
+    private void readBackHolds() {
+        if (readBack.get() || !readBack.compareAndSet(false, true)) return;
+        long now = snapshot.clock().millis();
+        for (AIWorkload w : snapshot.workloads()) {
+            var q = w.getStatus() == null ? null : w.getStatus().getQueue();
+            if (q == null || q.getReason() != io.plimsoll.api.QueueStatus.Reason.Preempting || q.getHeldUntil() == null) continue;
+            long until;
+            try {
+                until = java.time.Instant.parse(q.getHeldUntil()).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+                continue;
+            }
+            if (until <= now) continue;
+            until = Math.min(until, now + MAX_HOLD_AFTER_RESTART_MS);
+            String key = w.getMetadata().getNamespace() + "/" + w.getMetadata().getName();
+            Set<String> nodes = q.getHeldNodes() == null ? Set.of() : Set.copyOf(q.getHeldNodes());
+            reserved.putIfAbsent(key, new Hold(nodes, until, q.getMessage() == null ? "preempting; the victims stop within their grace period" : q.getMessage()));
+            waitingFor.putIfAbsent(key, until);
+        }
+    }
+
+    /** The hold for this workload while its victims stop, or null. */
+    Hold holdOf(String workloadKey) {
+        readBackHolds();
+        Hold h = reserved.get(workloadKey);
+        return h == null || h.until() < snapshot.clock().millis() ? null : h;
+    }
 
     /** The nodes reserved for workloads other than this one (every reserved node when {@code workloadKey} is null). */
     Set<String> reservedAgainst(String workloadKey) {
+        readBackHolds();
         if (reserved.isEmpty()) return Set.of();
         long now = snapshot.clock().millis();
         reserved.values().removeIf(r -> r.until() < now);
@@ -86,6 +127,7 @@ final class TenantPreemption {
      * or null when nothing may be taken or nothing taken would make it fit.
      */
     String makeRoom(AIWorkload wl, Need need, PhaseRules rules, int priority, String tenant) {
+        readBackHolds();
         long now = snapshot.clock().millis();
         stopping.values().removeIf(until -> until < now);
         waitingFor.values().removeIf(until -> until < now);
@@ -135,6 +177,11 @@ final class TenantPreemption {
             if (pod == null) continue;
             Long podGrace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
             if (podGrace != null) grace = Math.max(grace, podGrace);
+            try {
+                binder.markDisrupted(pod, taken.getOrDefault(c.workload(), "preempted"));
+            } catch (RuntimeException e) { // best effort: the deletion below is what frees the room
+                LOG.debugf("could not mark %s as preempted: %s", c.key(), e.getMessage());
+            }
             binder.delete(pod); // the pod's own terminationGracePeriodSeconds applies
         }
         long until = now + (grace + 30) * 1000;
@@ -145,11 +192,12 @@ final class TenantPreemption {
         waitingFor.put(me, until);
         Set<String> nodes = new java.util.HashSet<>();
         for (TenantLedger.Charge c : p.replicas()) if (c.slot() != null) nodes.add(c.slot().node());
-        reserved.put(me, new Reservation(Set.copyOf(nodes), until));
         String whose = p.reason() == ReclaimPlanner.Reason.Reclaim ? "borrowed above another tenant's guarantee" : "of lower priority";
-        return String.format(Locale.ROOT, "preempting %d workload(s) %s (%.1f GPU-eq)%s%s; they stop within their grace period",
+        String detail = String.format(Locale.ROOT, "preempting %d workload(s) %s (%.1f GPU-eq)%s%s; they stop within their grace period",
                 p.workloads().size(), whose, p.gpuEq(),
                 sameNs.isEmpty() ? "" : ": " + sameNs,
                 elsewhere == 0 ? "" : (sameNs.isEmpty() ? ": " : " and ") + elsewhere + " in other namespaces");
+        reserved.put(me, new Hold(Set.copyOf(nodes), until, detail));
+        return detail;
     }
 }

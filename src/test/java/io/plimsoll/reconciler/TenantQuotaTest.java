@@ -237,4 +237,79 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
             assertEquals(5000, x.getStatus().getPriority());
         });
     }
+
+    /** Holds the pod in Terminating, as a kubelet does during the grace period, until {@link #terminated} lets it go. */
+    static final String KUBELET_FINALIZER = "test.plimsoll.io/grace-period";
+
+    void terminated(io.fabric8.kubernetes.api.model.Pod p) {
+        client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+                .edit(x -> { x.getMetadata().setFinalizers(List.of()); return x; });
+    }
+
+    @Test
+    void aRestartedOperatorKeepsTheRoomItPreemptedForAndTellsTheVictimWhatThePodSays() {
+        tenants();
+        for (int i = 0; i < 8; i++) {
+            h100Job(Fixtures.NS, "burst-" + i, 1, 100);
+            awaitState("burst-" + i, WorkloadState.Running);
+        }
+        // The victims' pods stop within their grace period: they stay Terminating (holding their devices) meanwhile.
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            client.pods().inNamespace(Fixtures.NS).withName(p.getMetadata().getName())
+                    .edit(x -> { x.getMetadata().setFinalizers(List.of(KUBELET_FINALIZER)); return x; });
+        }
+        h100Job(B, "claim", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> {
+            QueueStatus q = get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getQueue();
+            assertNotNull(q);
+            assertEquals(QueueStatus.Reason.Preempting, q.getReason(), q.getMessage());
+            assertEquals(List.of("h100-0"), q.getHeldNodes());
+            assertNotNull(q.getHeldUntil());
+        });
+        List<io.fabric8.kubernetes.api.model.Pod> victims = new java.util.ArrayList<>();
+        await().atMost(WAIT).untilAsserted(() -> {
+            victims.clear();
+            for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+                if (p.getMetadata().getDeletionTimestamp() != null) victims.add(p);
+            }
+            assertEquals(2, victims.size());
+        });
+        for (var p : victims) { // kubectl describe pod shows why it goes, as for kube-scheduler's preemption
+            var c = io.plimsoll.actuator.PodBinder.preemptedBy(p);
+            assertNotNull(c, p.getMetadata().getName() + " has no DisruptionTarget condition");
+            assertFalse(c.getMessage().contains(B) || c.getMessage().contains("claim"), c.getMessage());
+        }
+
+        // The operator stops before burst-7's status said it was preempted (its condition is taken off to stand for that).
+        await().atMost(WAIT).until(() -> Conditions.get(get(Fixtures.NS, "burst-7").getStatus().getConditions(), "Preempted") != null);
+        operator.close();
+        operator = null;
+        client.resources(AIWorkload.class).inNamespace(Fixtures.NS).withName("burst-7").editStatus(w -> {
+            w.getStatus().getConditions().removeIf(c -> "Preempted".equals(c.getType()));
+            return w;
+        });
+        operator = new TestOperator(client, null, null, clock);
+
+        // Work that came meanwhile, of a higher priority and in no tenant, fits only on the held node: it waits.
+        namespace("loose", "nobody");
+        AIWorkload loose = workload("loose-job", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
+        loose.getMetadata().setNamespace("loose");
+        loose.getSpec().getResources().getAccelerator().setModels(List.of("H100"));
+        Fixtures.withPriority(client, loose, 1000);
+        client.resource(loose).create();
+        await().atMost(WAIT).until(() -> state("loose", "loose-job") == WorkloadState.Pending);
+        victims.forEach(this::terminated);
+
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
+                () -> String.valueOf(get(B, "claim").getStatus().getMessage())));
+        assertEquals(WorkloadState.Pending, state("loose", "loose-job"), "the held room went to the workload it was freed for");
+        for (int i = 0; i < 6; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "no second round of preemption");
+        assertNull(get(B, "claim").getStatus().getQueue());
+        await().atMost(WAIT).untilAsserted(() -> {
+            Condition c = Conditions.get(get(Fixtures.NS, "burst-7").getStatus().getConditions(), "Preempted");
+            assertNotNull(c, "the restarted operator read the victim's pod");
+            assertEquals("True", c.getStatus());
+            assertTrue(c.getMessage().startsWith("preempted: its tenant borrowed capacity"), c.getMessage());
+        });
+    }
 }
