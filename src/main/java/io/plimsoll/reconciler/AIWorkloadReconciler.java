@@ -307,7 +307,8 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
             events.warning(wl, "PriorityIgnored", prio.warning());
         }
         status.setPriority(prio.priority());
-        String preemptedWhy = preemption == null ? null : preemption.takenFrom(ns + "/" + name);
+        String preemptedWhy = preemption == null ? null
+                : preemption.takenFrom(ns + "/" + name, Conditions.get(status.getConditions(), "Preempted"));
         if (preemptedWhy == null && preemption != null) preemptedWhy = preemptedWhileAway(wl, status);
         if (preemptedWhy != null) {
             Conditions.set(status.getConditions(), "Preempted", true, "Preempted", preemptedWhy, gen);
@@ -1156,6 +1157,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         priorityWarned.remove(ns + "/" + wl.getMetadata().getName());
         admissionRetries.remove(ns + "/" + wl.getMetadata().getName());
         waitingDetails.forget(ns + "/" + wl.getMetadata().getName());
+        if (preemption != null) preemption.forget(ns + "/" + wl.getMetadata().getName());
         loop.withdraw(ns + "/" + wl.getMetadata().getName());
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);

@@ -42,7 +42,10 @@ final class TenantPreemption {
     private final PlimsollMetrics metrics;
     private final PlacementEngine engine = new PlacementEngine();
     /** Victim workload -> the message its next reconcile reports (condition and event), then forgets. */
-    private final Map<String, String> taken = new ConcurrentHashMap<>();
+    private final Map<String, Taken> taken = new ConcurrentHashMap<>();
+
+    /** Why a workload was preempted, and when (wall-clock seconds, as conditions' lastTransitionTime has it). */
+    private record Taken(String why, java.time.Instant at) {}
     /** Victim workloads being stopped, until when (epoch ms): never chosen twice, their holdings already leaving. */
     private final Map<String, Long> stopping = new ConcurrentHashMap<>();
     /** Waiting workloads whose victims are stopping, until when: no second round of preemption meanwhile. */
@@ -117,9 +120,34 @@ final class TenantPreemption {
         waitingFor.remove(workloadKey);
     }
 
-    /** Why the workload was preempted, once (its reconcile reports it), or null. */
-    String takenFrom(String workloadKey) {
-        return taken.remove(workloadKey);
+    /**
+     * Why the workload was preempted, until its status shows it ({@code current}, its Preempted condition as the cache
+     * has it): a reconcile that started from a status older than its own last write would otherwise write the condition
+     * away for good. Null once shown, or when nothing was taken from it.
+     */
+    String takenFrom(String workloadKey, io.fabric8.kubernetes.api.model.Condition current) {
+        Taken t = taken.get(workloadKey);
+        if (t == null) return null;
+        if (current != null && (("True".equals(current.getStatus()) && t.why().equals(current.getMessage()))
+                || movedSince(current, t.at()))) {
+            taken.remove(workloadKey, t); // shown, or the condition moved on since (placed again)
+            return null;
+        }
+        return t.why();
+    }
+
+    private static boolean movedSince(io.fabric8.kubernetes.api.model.Condition c, java.time.Instant at) {
+        try {
+            return java.time.Instant.parse(c.getLastTransitionTime()).isAfter(at);
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
+    /** The workload is gone: nothing to tell it, nothing held for it. */
+    void forget(String workloadKey) {
+        taken.remove(workloadKey);
+        placed(workloadKey);
     }
 
     /**
@@ -164,9 +192,9 @@ final class TenantPreemption {
                 // A workload that checkpoints on SIGTERM resumes from its checkpoint: nothing is lost.
                 if (!c.checkpoints()) lost += c.gpuEq() * Math.max(0, now - c.startMillis()) / 3_600_000.0;
             }
-            taken.put(victim, why + (checkpoints
+            taken.put(victim, new Taken(why + (checkpoints
                     ? "; its pods were given their termination grace period to checkpoint (spec.training.checkpointsOnTermination), and it waits in line again to resume from its checkpoint"
-                    : "; it waits in line again"));
+                    : "; it waits in line again"), java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
             metrics.preempted(victimTenant == null ? "default" : victimTenant, p.reason().name(), lost);
         }
         for (TenantLedger.Charge c : p.replicas()) {
@@ -178,7 +206,8 @@ final class TenantPreemption {
             Long podGrace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
             if (podGrace != null) grace = Math.max(grace, podGrace);
             try {
-                binder.markDisrupted(pod, taken.getOrDefault(c.workload(), "preempted"));
+                Taken t = taken.get(c.workload());
+                binder.markDisrupted(pod, t == null ? "preempted" : t.why());
             } catch (RuntimeException e) { // best effort: the deletion below is what frees the room
                 LOG.debugf("could not mark %s as preempted: %s", c.key(), e.getMessage());
             }
