@@ -131,30 +131,58 @@ public final class RealApiServer implements AutoCloseable {
         return unavailable;
     }
 
+    private static final int START_ATTEMPTS = 3;
+
+    /** What a failed start may be down to: memory, temp disk, and kube-apiserver/etcd processes still running. */
+    static String machineState() {
+        String mem = "?";
+        try {
+            mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable"))
+                    .findFirst().orElse("?").replaceAll("\\s+", " ");
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        long tmpFreeMiB = Path.of(System.getProperty("java.io.tmpdir")).toFile().getUsableSpace() >> 20;
+        long etcd = ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/etcd")).count();
+        long apiservers = ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/kube-apiserver")).count();
+        return mem + ", temp dir free " + tmpFreeMiB + " MiB, running etcd " + etcd + ", kube-apiserver " + apiservers;
+    }
+
     /** A bare server (no CRDs, no RBAC), as every server of the suite is started; for {@link StandaloneApiServer}. */
     static synchronized KubeAPIServer launch() {
         if (unavailable != null && !unavailable.isEmpty()) {
             throw new TestAbortedException(unavailable);
         }
         boolean offline = binariesPresent();
-        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(offline).withApiServerVersion(VERSION).withUpdateKubeConfig(false)
-                // set explicitly: kube-api-test 7.4.0 reads the Boolean/Integer KUBE_API_TEST_* variables with a ClassCastException
-                .withWaitForEtcdHealthCheckOnStartup(true).withStartupTimeout(60_000)
-                .build());
         long t0 = System.nanoTime();
-        try {
-            server.start();
-        } catch (RuntimeException e) {
+        KubeAPIServer server = null;
+        // Offline, a failure to start is retried on fresh ports: kube-api-test picks etcd's ports by probing
+        // 49152-65535, which overlaps Linux's ephemeral range, so another socket can take one in between (one CI run
+        // saw "etcd did not start properly" for four classes in a row). Each failure prints what the machine had.
+        for (int attempt = 1; server == null; attempt++) {
+            KubeAPIServer candidate = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                    .withOfflineMode(offline).withApiServerVersion(VERSION).withUpdateKubeConfig(false)
+                    // set explicitly: kube-api-test 7.4.0 reads the Boolean/Integer KUBE_API_TEST_* variables with a ClassCastException
+                    .withWaitForEtcdHealthCheckOnStartup(true).withStartupTimeout(60_000)
+                    .build());
             try {
-                server.stop();
-            } catch (RuntimeException ignored) {
-                // nothing started
+                candidate.start();
+                server = candidate;
+            } catch (RuntimeException e) {
+                try {
+                    candidate.stop();
+                } catch (RuntimeException ignored) {
+                    // nothing started
+                }
+                if (offline) {
+                    System.err.printf("real API server: attempt %d failed: %s; %s%n", attempt, e, machineState());
+                    if (attempt < START_ATTEMPTS) continue;
+                    throw e; // binaries are there: failing to start is a real failure
+                }
+                unavailable = SKIP_MESSAGE + " [" + e + "]";
+                System.err.println(unavailable);
+                throw new TestAbortedException(unavailable, e);
             }
-            if (offline) throw e; // binaries are there: a failure to start is a real failure
-            unavailable = SKIP_MESSAGE + " [" + e + "]";
-            System.err.println(unavailable);
-            throw new TestAbortedException(unavailable, e);
         }
         unavailable = "";
         System.err.printf("real API server: kube-apiserver %s + etcd started in %d ms (%s)%n", VERSION,
