@@ -29,6 +29,9 @@ public final class Annotations {
     public static final String SERVING_COST = PREFIX + "serving-cost-per-hour";
     /** Scheduler name on Plimsoll's pods, so the default scheduler never races Plimsoll for them. */
     public static final String SCHEDULER_NAME = "plimsoll";
-    /** Finalizer that frees a workload's devices before it disappears. */
+    /**
+     * Finalizer that earlier builds added to every workload; workloads carry none now, and the operator removes this
+     * one where it finds it ({@code WorkloadFinalizers}), so such a workload can still be deleted.
+     */
     public static final String FINALIZER = PREFIX + "release-devices";
 }

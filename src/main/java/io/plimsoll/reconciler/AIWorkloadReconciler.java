@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -60,11 +58,13 @@ import java.util.stream.Stream;
  * has the pods created and bound, and writes back what happened. Holds no state of its own: after a restart the
  * pods (labels and annotations) and the snapshot are enough to carry on without binding anything twice.
  */
-@ControllerConfiguration(name = AIWorkloadReconciler.NAME, finalizerName = Annotations.FINALIZER,
+// No finalizer: a deleted workload's pods are deleted and its devices freed when the snapshot sees it go (or marked
+// for deletion); with the operator down, garbage collection deletes the pods (owner references).
+@ControllerConfiguration(name = AIWorkloadReconciler.NAME,
         // Generation alone would miss activity annotations; the filter keeps status-only updates out.
         generationAwareEventProcessing = false,
         informer = @Informer(onUpdateFilter = SpecOrActivityChanged.class))
-public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIWorkload> {
+public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
     public static final String NAME = "aiworkload";
     private static final Logger LOG = Logger.getLogger(AIWorkloadReconciler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,14 +76,18 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
      * Creates the pods the placement loop decided, so the loop does not wait on the API server: a few at a time, in
      * the order decided. Daemon threads that end when idle.
      */
-    private final java.util.concurrent.ThreadPoolExecutor creator = new java.util.concurrent.ThreadPoolExecutor(4, 4, 10,
-            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "plimsoll-pod-creator");
-                t.setDaemon(true);
-                return t;
-            });
-    {
-        creator.allowCoreThreadTimeOut(true);
+    private final java.util.concurrent.ExecutorService creator = daemonThreads(4, "plimsoll-pod-creator");
+
+    /** {@code n} daemon threads that run tasks in the order given (one thread: one at a time) and end when idle. */
+    private static java.util.concurrent.ExecutorService daemonThreads(int n, String name) {
+        var pool = new java.util.concurrent.ThreadPoolExecutor(n, n, 10, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private final ClusterSnapshot snapshot;
@@ -95,6 +99,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     /** Device metrics, when the operator has a Prometheus: what a replica's model really holds in device memory. */
     private final io.plimsoll.activity.PrometheusActivitySource prometheus;
     private final io.plimsoll.actuator.StatusWriter statusWriter;
+    private final io.plimsoll.actuator.WorkloadFinalizers finalizers;
+    /**
+     * Frees what deleted workloads held, in the order the snapshot saw them go, off the informer's thread (pod
+     * deletions are API calls).
+     */
+    private final java.util.concurrent.ExecutorService ending = daemonThreads(1, "plimsoll-workload-ending");
     /** The one placement loop: every workload's missing replicas are placed there, in queue order. */
     private final PlacementLoop loop;
     /**
@@ -119,18 +129,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
     private final io.plimsoll.tenancy.TenantUsage usage;
     private final TenantPreemption preemption;
 
-    /** Without tenancy: no quotas, priorities from the workload's spec or policy (tests and tools). */
-    public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
-                                ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter) {
-        this(snapshot, binder, events, metrics, activity, statusWriter, null, null, null);
-    }
-
     @Inject
     public AIWorkloadReconciler(ClusterSnapshot snapshot, PodBinder binder, EventRecorder events, PlimsollMetrics metrics,
                                 ActivitySources activity, io.plimsoll.actuator.StatusWriter statusWriter,
                                 io.plimsoll.tenancy.TenancyInformers tenancy, io.plimsoll.tenancy.TenantDirectory directory,
-                                io.plimsoll.tenancy.TenantUsage usage) {
+                                io.plimsoll.tenancy.TenantUsage usage, io.plimsoll.actuator.WorkloadFinalizers finalizers) {
         this.statusWriter = statusWriter;
+        this.finalizers = finalizers;
         this.priorities = tenancy == null ? io.plimsoll.tenancy.PriorityResolver.withoutPriorityClasses()
                 : io.plimsoll.tenancy.PriorityResolver.of(tenancy);
         this.tenants = tenancy == null || directory == null ? null : new io.plimsoll.tenancy.TenantAccounting(snapshot, tenancy, directory,
@@ -157,6 +162,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         snapshot.addListener(change -> {
             if (change.capacityChanged()) loop.wake();
         });
+        snapshot.onWorkloadEnding((w, gone) -> ending.execute(() -> ending(w, gone)));
         if (tenancy != null) tenancy.addListener(this::tenancyChanged);
         this.idle = new IdleScaler(activity.prometheus());
         this.prometheus = activity.prometheus();
@@ -1144,12 +1150,38 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         return resumeDeferred;
     }
 
-    @Override
-    public DeleteControl cleanup(AIWorkload wl, Context<AIWorkload> context) {
-        // Free the devices now rather than when garbage collection gets to the pods, so the next pending
-        // workload can have them at once.
+    /**
+     * A workload is gone or marked for deletion (or carries the finalizer earlier builds added): its pods are deleted
+     * now rather than when garbage collection gets to them, so the next pending workload can have the devices at once,
+     * and what the operator kept about it is forgotten. Idempotent; a workload recreated under the same name since is
+     * left alone.
+     */
+    private void ending(AIWorkload wl, boolean gone) {
         String ns = wl.getMetadata().getNamespace();
-        for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) binder.delete(p);
+        String name = wl.getMetadata().getName();
+        if (wl.hasFinalizer(Annotations.FINALIZER)) {
+            try {
+                finalizers.remove(wl, Annotations.FINALIZER);
+            } catch (RuntimeException e) {
+                LOG.warnf("could not remove the finalizer %s from %s/%s (the next change tries again): %s",
+                        Annotations.FINALIZER, ns, name, e.getMessage());
+            }
+        }
+        if (!gone && !wl.isMarkedForDeletion()) return;
+        AIWorkload now = snapshot.workload(ns, name);
+        if (now != null && !java.util.Objects.equals(now.getMetadata().getUid(), wl.getMetadata().getUid())) return;
+        released(wl);
+    }
+
+    private void released(AIWorkload wl) {
+        String ns = wl.getMetadata().getNamespace();
+        String uid = wl.getMetadata().getUid();
+        for (Pod p : snapshot.podsOf(ns, wl.getMetadata().getName())) {
+            // only this workload's pods, not those of one recreated under the same name since
+            boolean ours = uid == null || p.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && uid.equals(o.getUid()));
+            if (ours) binder.delete(p);
+        }
         snapshot.releaseWorkload(ns + "/" + wl.getMetadata().getName());
         idle.forget(ns + "/" + wl.getMetadata().getName());
         scaledToZero.remove(ns + "/" + wl.getMetadata().getName());
@@ -1162,7 +1194,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload>, Cleaner<AIW
         metrics.pending(ns + "/" + wl.getMetadata().getName(), null, null);
         events.forget(wl);
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
-        return DeleteControl.defaultDelete();
     }
 
     private static void setState(AIWorkloadStatus status, WorkloadState state, String message) {

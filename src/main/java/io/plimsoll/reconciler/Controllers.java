@@ -39,7 +39,8 @@ public final class Controllers {
         var informers = tenancy != null ? tenancy : new io.plimsoll.tenancy.TenancyInformers(client);
         var directory = new io.plimsoll.tenancy.TenantDirectory(informers, defaultTenant);
         operator.register(new AIWorkloadReconciler(snapshot, new PodBinder(client), new EventRecorder(client), metrics,
-                new io.plimsoll.activity.ActivitySources(prometheus), status, informers, directory, usage));
+                new io.plimsoll.activity.ActivitySources(prometheus), status, informers, directory, usage,
+                new io.plimsoll.actuator.WorkloadFinalizers(client)));
         var tenants = new TenantReconciler(snapshot, informers, directory, usage, status);
         operator.register(tenancy != null ? tenants : tenants.owningInformers());
     }

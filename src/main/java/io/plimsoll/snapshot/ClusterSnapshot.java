@@ -67,6 +67,7 @@ public class ClusterSnapshot {
     /** Plimsoll's records of its pods; the ones being created have no UID yet. Every change marks its node dirty. */
     private final RecordBook records = new RecordBook(dirty::add);
     private final List<Consumer<ClusterChange>> listeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.BiConsumer<io.plimsoll.api.AIWorkload, Boolean>> endingListeners = new CopyOnWriteArrayList<>();
     private volatile boolean started;
     /** Counts changes that may have freed capacity: the placement loop retries work that found no room after one. */
     private final java.util.concurrent.atomic.AtomicLong freed = new java.util.concurrent.atomic.AtomicLong();
@@ -130,9 +131,20 @@ public class ClusterSnapshot {
         workloads.addEventHandler(new ResourceEventHandler<>() {
             // A workload's status holds the records of its pods (read back after a restart): pods of it without a
             // record yet are looked at again.
-            @Override public void onAdd(io.plimsoll.api.AIWorkload w) { recheckPodsOf(w); }
-            @Override public void onUpdate(io.plimsoll.api.AIWorkload o, io.plimsoll.api.AIWorkload w) { recheckPodsOf(w); }
-            @Override public void onDelete(io.plimsoll.api.AIWorkload w, boolean unknownFinalState) { recheckPodsOf(w); }
+            @Override public void onAdd(io.plimsoll.api.AIWorkload w) {
+                recheckPodsOf(w);
+                if (w.isMarkedForDeletion() || w.hasFinalizer(io.plimsoll.api.Annotations.FINALIZER)) workloadEnding(w, false);
+            }
+            @Override public void onUpdate(io.plimsoll.api.AIWorkload o, io.plimsoll.api.AIWorkload w) {
+                recheckPodsOf(w);
+                if ((w.isMarkedForDeletion() && !o.isMarkedForDeletion()) || w.hasFinalizer(io.plimsoll.api.Annotations.FINALIZER)) {
+                    workloadEnding(w, false);
+                }
+            }
+            @Override public void onDelete(io.plimsoll.api.AIWorkload w, boolean unknownFinalState) {
+                recheckPodsOf(w);
+                workloadEnding(w, true);
+            }
         });
         for (SharedIndexInformer<?> i : List.of(nodes, pods, pools, policies, workloads)) {
             try {
@@ -176,6 +188,27 @@ public class ClusterSnapshot {
     /** A workload just became Pending: pools that can grow should look (they listen to workload changes). */
     public void workloadPending(String namespace, String name) {
         fire(new ClusterChange(namespace, name, false));
+    }
+
+    /**
+     * Told, on the informer's thread, of a workload that is gone (second argument true), marked for deletion, or still carrying the finalizer
+     * earlier versions added ({@link io.plimsoll.api.Annotations#FINALIZER}). Workloads carry no finalizer: what they
+     * hold is freed when their deletion is seen here, and garbage collection deletes their pods if the operator is
+     * down, so deleting a workload never waits on the operator.
+     */
+    public void onWorkloadEnding(java.util.function.BiConsumer<io.plimsoll.api.AIWorkload, Boolean> listener) {
+        endingListeners.add(listener);
+    }
+
+    /** {@code gone}: deleted from the API server (its last state is in {@code w}). */
+    private void workloadEnding(io.plimsoll.api.AIWorkload w, boolean gone) {
+        for (java.util.function.BiConsumer<io.plimsoll.api.AIWorkload, Boolean> l : endingListeners) {
+            try {
+                l.accept(w, gone);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "handling the end of workload %s/%s failed", w.getMetadata().getNamespace(), w.getMetadata().getName());
+            }
+        }
     }
 
     public void addListener(Consumer<ClusterChange> listener) {

@@ -24,6 +24,7 @@ public final class OperatorApiCalls {
             "patch pods/status",
             "create events",
             "get plimsoll.io/aiworkloads", "list plimsoll.io/aiworkloads", "watch plimsoll.io/aiworkloads",
+            // only to remove the finalizer earlier builds added (WorkloadFinalizers)
             "patch plimsoll.io/aiworkloads",
             "get plimsoll.io/acceleratorpools", "list plimsoll.io/acceleratorpools", "watch plimsoll.io/acceleratorpools",
             "get plimsoll.io/placementpolicies", "list plimsoll.io/placementpolicies", "watch plimsoll.io/placementpolicies",

@@ -777,7 +777,7 @@ class HostileInputsTest {
     void deletingTheMalformedWorkloadCompletes() {
         admin.resources(AIWorkload.class).inNamespace(brokenNs).withName("broken").delete();
         await().atMost(WAIT).pollInterval(POLL).until(() -> admin.genericKubernetesResources(AIW).inNamespace(brokenNs).withName("broken").get() == null);
-        observed.put("H56", "deleted: the finalizer was removed and the object is gone");
+        observed.put("H56", "deleted: the object is gone");
     }
 
     @Test
@@ -1332,7 +1332,7 @@ class HostileInputsTest {
         return w.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
     }
 
-    /** Deletes the workload and waits until it is gone (its finalizer ran) and its pods with it. */
+    /** Deletes the workload and waits until it is gone and its pods with it. */
     static void deleteAndWait(String ns, String name) {
         admin.resources(AIWorkload.class).inNamespace(ns).withName(name).delete();
         await().atMost(WAIT).pollInterval(POLL).until(() -> get(ns, name) == null);

@@ -121,6 +121,27 @@ class AIWorkloadReconcilerTest extends OperatorOnEmbeddedApi {
     }
 
     @Test
+    void workloadsCarryNoFinalizerAndOneLeftByAnEarlierBuildIsRemoved() {
+        create(workload("plain", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null));
+        AIWorkload legacy = workload("legacy", WorkloadPhase.Training, 1, AcceleratorType.GPU, 1, null, null);
+        legacy.getMetadata().setFinalizers(List.of("example.com/keep", Annotations.FINALIZER));
+        create(legacy);
+        awaitState("plain", WorkloadState.Running);
+        awaitState("legacy", WorkloadState.Running);
+        assertTrue(get(client, "plain").getMetadata().getFinalizers().isEmpty(), "" + get(client, "plain").getMetadata().getFinalizers());
+        // The earlier build's finalizer goes; another controller's stays.
+        await().atMost(WAIT).until(() -> List.of("example.com/keep").equals(get(client, "legacy").getMetadata().getFinalizers()));
+        // Marked for deletion (the other finalizer keeps it): its pods go now and its device is free.
+        client.resources(AIWorkload.class).inNamespace(NS).withName("legacy").delete();
+        await().atMost(WAIT).until(() -> pods(client, "legacy").isEmpty());
+        assertNotNull(get(client, "legacy"), "kept by example.com/keep");
+        client.resources(AIWorkload.class).inNamespace(NS).withName("legacy")
+                .edit(w -> { w.getMetadata().setFinalizers(List.of()); return w; });
+        client.resources(AIWorkload.class).inNamespace(NS).withName("plain").delete();
+        await().atMost(WAIT).until(() -> get(client, "plain") == null && get(client, "legacy") == null && pods(client, "plain").isEmpty());
+    }
+
+    @Test
     void runToCompletionSucceedsAndFailsFromItsPods() {
         create(workload("ok", WorkloadPhase.Optimization, 1, AcceleratorType.GPU, 1, null, null));
         create(workload("bad", WorkloadPhase.Training, 2, AcceleratorType.GPU, 2, null, null));
