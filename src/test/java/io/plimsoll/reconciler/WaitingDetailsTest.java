@@ -36,11 +36,29 @@ class WaitingDetailsTest {
     @Test
     void detailsAloneAreWrittenOncePerInterval() {
         AIWorkloadStatus a = pending(3, 2, QueueStatus.Reason.Unschedulable, "g2"), b = pending(2, 1, QueueStatus.Reason.Unschedulable, "g2");
-        assertEquals(0, details.writableAt("ns/w", a, b, 1_000), "the first change of details: at once");
-        assertEquals(31_000, details.writableAt("ns/w", b, a, 5_000), "another within the interval: when it ends");
-        assertEquals(31_000, details.writableAt("ns/w", b, a, 20_000), "still the same end");
-        assertEquals(0, details.writableAt("ns/w", b, a, 31_000), "the interval is over");
-        assertEquals(0, details.writableAt("ns/other", a, b, 31_001), "each workload has its own interval");
+        assertEquals(0, details.writableAt("ns/w", null, a, 1_000), "its first status: at once");
+        assertEquals(31_000, details.writableAt("ns/w", a, b, 5_000), "details within the interval of that write: when it ends");
+        assertEquals(31_000, details.writableAt("ns/w", a, b, 20_000), "still the same end");
+        assertEquals(0, details.writableAt("ns/w", a, b, 31_000), "the interval is over");
+        assertEquals(61_000, details.writableAt("ns/w", b, a, 31_001), "and the next one counts from then");
+        assertEquals(0, details.writableAt("ns/other", null, a, 31_002), "each workload has its own interval");
+        assertEquals(61_003, details.writableAt("ns/unknown", a, b, 31_003),
+                "a workload not seen written (after a restart) waits a whole interval, so a restart rewrites nothing");
+    }
+
+    @Test
+    void theIntervalGrowsWithTheQueueSoAllDetailsKeepToTheirRate() {
+        for (int i = 0; i < 3_600; i++) details.writableAt("ns/w" + i, null, pending(3, i + 1, QueueStatus.Reason.Unschedulable, "g2"), 0);
+        assertEquals(360_000, details.interval(), "3,600 waiting at 10 detail writes a second: each every 6 minutes");
+        AIWorkloadStatus a = pending(3, 2, QueueStatus.Reason.Unschedulable, "g2"), b = pending(2, 1, QueueStatus.Reason.Unschedulable, "g2");
+        assertEquals(360_000, details.writableAt("ns/w0", a, b, 30_000));
+        AIWorkloadStatus placed = pending(3, 2, QueueStatus.Reason.Unschedulable, "g2");
+        placed.setState(WorkloadState.Placed);
+        for (int i = 0; i < 3_000; i++) assertEquals(0, details.writableAt("ns/w" + i, a, placed, 30_000));
+        assertEquals(60_000, details.interval(), "600 left waiting");
+        assertEquals(0, details.writableAt("ns/w3000", a, b, 60_000));
+        for (int i = 3_001; i < 3_600; i++) details.forget("ns/w" + i);
+        assertEquals(30_000, details.interval(), "never shorter than 30 s");
     }
 
     @Test
@@ -66,7 +84,9 @@ class WaitingDetailsTest {
         AIWorkloadStatus placed = pending(3, 2, QueueStatus.Reason.Unschedulable, "g2");
         placed.setState(WorkloadState.Placed);
         assertEquals(0, details.writableAt("ns/w", a, placed, 9), "a new state");
-        assertEquals(0, details.writableAt("ns/w", a, pending(1, 1, QueueStatus.Reason.Unschedulable, "g2"), 10),
-                "after a change of meaning, the next details go at once");
+        assertEquals(0, details.writableAt("ns/w", placed, pending(1, 1, QueueStatus.Reason.Unschedulable, "g2"), 10),
+                "back to waiting: a change of meaning, written with its details");
+        assertEquals(30_010, details.writableAt("ns/w", a, pending(2, 2, QueueStatus.Reason.Unschedulable, "g2"), 12),
+                "so the next details wait the interval from that write");
     }
 }
