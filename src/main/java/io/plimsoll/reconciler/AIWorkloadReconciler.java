@@ -479,12 +479,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
                 return new Outcome(true);
             }
             int priority = status.getPriority() == null ? 0 : status.getPriority();
-            loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
+            boolean attempted = loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
                     arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,
                     held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held, claim, priority), claim));
             // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
-            // of it rather than "Queued" first.
-            loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
+            // of it rather than "Queued" first. Not when its last answer stands (nothing freed since it found no room).
+            if (attempted) loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
             // Pods may have been reserved, or shown up, meanwhile: look again, so what is written is one moment's view.
             reserved = snapshot.reservedReplicas(workloadKey);
             byIndex.clear();

@@ -98,6 +98,8 @@ public final class PlacementLoop {
     private final Map<String, Result> results = new ConcurrentHashMap<>();
     /** Reconciles waiting for the next answer about a workload. */
     private final Map<String, java.util.concurrent.CompletableFuture<Result>> answers = new ConcurrentHashMap<>();
+    /** The order of the last cycle, and its positions once asked for (null until then). */
+    private volatile List<PlacementQueue.Entry> lastOrder = List.of();
     private volatile Map<String, Integer> positions = Map.of();
     private volatile String head;
     private volatile Set<String> held = Set.of();
@@ -147,21 +149,35 @@ public final class PlacementLoop {
         });
     }
 
-    /** Hands a workload over (or updates its request), and asks for a cycle. */
-    public void submit(Request r) {
-        enqueue(r);
+    /**
+     * Hands a workload over (or updates its request), and asks for a cycle unless the request is the one in line
+     * already and found no room with the capacity there is now (a cycle would pass it over: waiting workloads look again
+     * every 30 s, and 3,600 of them would otherwise ask for 120 cycles a second). Returns whether a cycle will attempt
+     * it (worth waiting for its answer).
+     */
+    public boolean submit(Request r) {
+        if (!enqueue(r)) {
+            Tried tried = unplaceable.get(r.entry().key());
+            if (tried != null && tried.freedCount() == capacityFreed.getAsLong() && results.get(r.entry().key()) != null) return false;
+        }
         wake();
+        return true;
     }
 
-    /** Puts the request in line without asking for a cycle (tests run {@link #cycle} themselves). */
-    void enqueue(Request r) {
+    /**
+     * Puts the request in line without asking for a cycle (tests run {@link #cycle} themselves). Returns whether it
+     * is new or differs from the one in line.
+     */
+    boolean enqueue(Request r) {
         Request before = requests.put(r.entry().key(), r);
-        if (before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())
-                || !Objects.equals(before.claim(), r.claim())) {
+        boolean differs = before == null || !before.entry().equals(r.entry()) || !before.need().equals(r.need()) || !before.rules().equals(r.rules())
+                || !Objects.equals(before.claim(), r.claim());
+        if (differs) {
             unplaceable.remove(r.entry().key());
             notNominable.remove(r.entry().key());
         }
         queue.offer(r.entry());
+        return differs;
     }
 
     /** The workload needs nothing placed any more (all placed, scaled down, deleted). */
@@ -199,8 +215,22 @@ public final class PlacementLoop {
     }
 
     public Standing standing(String key) {
-        Integer p = positions.get(key);
-        return new Standing(p == null ? 0 : p, positions.size(), results.get(key), key.equals(head) ? held.size() : 0);
+        Map<String, Integer> pos = positions();
+        Integer p = pos.get(key);
+        return new Standing(p == null ? 0 : p, pos.size(), results.get(key), key.equals(head) ? held.size() : 0);
+    }
+
+    /** Places in line as of the last cycle, indexed on first use (a cycle does not pay for it when nobody asks). */
+    private Map<String, Integer> positions() {
+        Map<String, Integer> pos = positions;
+        if (pos != null) return pos;
+        List<PlacementQueue.Entry> order = lastOrder;
+        Map<String, Integer> made = new HashMap<>(order.size() * 2);
+        for (int i = 0; i < order.size(); i++) made.put(order.get(i).key(), i + 1);
+        synchronized (this) {
+            if (lastOrder == order) positions = made;
+        }
+        return made;
     }
 
     /** Asks for a cycle; cycles never overlap, and requests made during one are served by the next. */
@@ -213,9 +243,10 @@ public final class PlacementLoop {
         long freedCount = capacityFreed.getAsLong();
         List<PlacementQueue.Entry> order = queue.ordered();
         if (gate != null) order = PlacementQueue.guaranteedFirst(order, this::withinGuarantee);
-        Map<String, Integer> pos = new HashMap<>();
-        for (int i = 0; i < order.size(); i++) pos.put(order.get(i).key(), i + 1);
-        positions = pos;
+        synchronized (this) {
+            lastOrder = order;
+            positions = null;
+        }
         String headNow = null;
         Set<String> holdNow = Set.of();
         Map<String, TenantClaim> firstClaims = gate == null ? Map.of() : firstClaims(order);
@@ -247,8 +278,10 @@ public final class PlacementLoop {
                     unplaceable.remove(e.key());
                 }
             }
-            Result before = results.put(e.key(), res);
-            var answer = answers.remove(e.key());
+            Result before = res;
+            Result last = results.get(e.key());
+            if (last != res) before = results.put(e.key(), res); // a cached answer is the same object: nothing to store
+            var answer = answers.isEmpty() ? null : answers.remove(e.key());
             if (answer != null) answer.complete(res);
             if (res.outcome() == Outcome.PLACED || res.outcome() == Outcome.STALE) {
                 requests.remove(e.key(), r);
