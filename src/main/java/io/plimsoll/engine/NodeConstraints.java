@@ -48,10 +48,13 @@ public final class NodeConstraints {
 
     /** The first of the pod's own constraints (nodeSelector, required affinity, taints) the node fails, or null. */
     public static Exclusion mismatch(PodConstraints pod, String nodeName, NodeTraits node) {
-        for (Map.Entry<String, String> e : pod.nodeSelector().entrySet()) {
-            if (!e.getValue().equals(node.labels().get(e.getKey()))) {
-                String s = "match nodeSelector " + e.getKey() + "=" + e.getValue();
-                return new Exclusion("does not " + s, "do not " + s);
+        // Asked for every node on every decision: no iterator over an empty selector.
+        if (!pod.nodeSelector().isEmpty()) {
+            for (Map.Entry<String, String> e : pod.nodeSelector().entrySet()) {
+                if (!e.getValue().equals(node.labels().get(e.getKey()))) {
+                    String s = "match nodeSelector " + e.getKey() + "=" + e.getValue();
+                    return new Exclusion("does not " + s, "do not " + s);
+                }
             }
         }
         if (!pod.requiredAffinity().isEmpty() && !matchesAny(pod.requiredAffinity(), nodeName, node.labels())) {
@@ -115,6 +118,7 @@ public final class NodeConstraints {
 
     /** The first taint that keeps pods off (NoSchedule, NoExecute) and none of the tolerations tolerates, or null. */
     public static Taint untolerated(List<Toleration> tolerations, List<Taint> taints) {
+        if (taints.isEmpty()) return null;
         for (Taint t : taints) {
             if (!t.hard()) continue;
             boolean ok = false;
