@@ -56,13 +56,17 @@ class PlacementLoopTest {
         freed.incrementAndGet();
         assertTrue(loop.submit(request("ns/b", 0, 2)));
         await().atMost(Duration.ofSeconds(10)).until(() -> loop.standing("ns/b").last().outcome() == Outcome.PLACED);
-        loop.cycle();
-        assertEquals(0, loop.standing("ns/b").position(), "placed: out of line from the next cycle on");
+        // From here cycles run on the loop's own thread only (wake), never beside one.
+        loop.wake();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertEquals(0, loop.standing("ns/b").position(), "placed: out of line from the next cycle on"));
 
         // A changed request (another priority) is attempted whatever was freed.
         room = false;
         loop.enqueue(request("ns/c", 0, 4));
-        loop.cycle();
+        loop.wake();
+        await().atMost(Duration.ofSeconds(10)).until(() -> loop.standing("ns/c").last() != null
+                && loop.standing("ns/c").last().outcome() == Outcome.UNPLACEABLE);
         int before = attempted.size();
         assertTrue(loop.submit(request("ns/c", 1, 4)), "a new priority is a new request");
         await().atMost(Duration.ofSeconds(10)).until(() -> attempted.size() > before);
