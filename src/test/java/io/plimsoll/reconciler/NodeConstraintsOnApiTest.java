@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 
 import static io.plimsoll.reconciler.Fixtures.pods;
 import static io.plimsoll.reconciler.Fixtures.workload;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -37,11 +38,16 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
         return client.resource(w).create();
     }
 
+    /**
+     * Sets the node's taints and waits until the operator's model shows them: its node informer may lag, and a
+     * workload created before it catches up is placed on the node as it was (as kube-scheduler would place it).
+     */
     void taint(String node, Taint... taints) {
         client.nodes().withName(node).edit(n -> {
             n.getSpec().setTaints(List.of(taints));
             return n;
         });
+        awaitModel(node, n -> n.traits().taints().size() == taints.length);
     }
 
     void label(String node, String key, String value) {
@@ -49,12 +55,21 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
             n.getMetadata().getLabels().put(key, value);
             return n;
         });
+        awaitModel(node, n -> value.equals(n.traits().labels().get(key)));
     }
 
     void podCapacity(String node, int pods) {
         client.nodes().withName(node).editStatus(n -> {
             n.getStatus().getAllocatable().put("pods", new Quantity(String.valueOf(pods)));
             return n;
+        });
+        awaitModel(node, n -> n.podCapacity() == pods);
+    }
+
+    void awaitModel(String node, java.util.function.Predicate<io.plimsoll.engine.NodeState> seen) {
+        await().atMost(WAIT).until(() -> {
+            var n = operator.snapshot.state().node(node);
+            return n != null && seen.test(n);
         });
     }
 
@@ -156,6 +171,7 @@ class NodeConstraintsOnApiTest extends OperatorOnEmbeddedApi {
             n.getSpec().setTaints(List.of(taint("node.kubernetes.io/unschedulable", null, "NoSchedule")));
             return n;
         });
+        awaitModel("t4-1", n -> !n.schedulable());
         label("t4-0", "zone", "a");
         AIWorkload w = tolerating(share("cordon-tolerant", 1, 0.25), new TolerationBuilder().withOperator("Exists").build());
         w.getSpec().getTemplate().getSpec().setNodeSelector(Map.of(DemoCluster.POOL_LABEL, "t4"));
