@@ -11,6 +11,7 @@ import io.plimsoll.engine.tenancy.TenantLedger.Charge;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,8 +72,9 @@ public final class ReclaimPlanner {
     public record Preempt(List<String> workloads, List<Charge> replicas, Reason reason, long graceSeconds, double gpuEq) {}
 
     /** @param checkpoints every replica's workload declares it checkpoints on SIGTERM: it loses no progress */
+    /** @param phases the replicas' phases; null when a replica has no phase or no known slot (it may not go) */
     private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start,
-                        boolean checkpoints) {}
+                        boolean checkpoints, Set<WorkloadPhase> phases) {}
 
     private static final Comparator<Gang> ORDER = Comparator.comparing((Gang g) -> !g.parked())
             .thenComparingInt(Gang::priority).thenComparing(Comparator.comparingLong(Gang::start).reversed())
@@ -90,7 +92,7 @@ public final class ReclaimPlanner {
     public ReclaimPlanner(PlacementEngine engine, Charges charges, Set<WorkloadPhase> preemptible, long graceSeconds) {
         this.engine = engine;
         this.charges = charges;
-        this.preemptible = Set.copyOf(preemptible);
+        this.preemptible = preemptible.isEmpty() ? EnumSet.noneOf(WorkloadPhase.class) : EnumSet.copyOf(preemptible);
         this.graceSeconds = graceSeconds;
     }
 
@@ -101,21 +103,22 @@ public final class ReclaimPlanner {
      */
     public Optional<Preempt> plan(Waiting w, TenantLedger ledger, ClusterState state, Set<String> terminating) {
         String t = ledger.tenantOf(w.tenant());
-        Map<String, List<Charge>> byWorkload = ledger.byWorkload();
+        double room = ledger.guaranteed(t) - ledger.used(t) - w.claimedGpuEq();
+        boolean reclaim = room > Admission.EPS; // other tenants' work is a candidate only for reclaim
         Map<String, Double> leaving = new HashMap<>();
         List<Gang> others = new ArrayList<>(), own = new ArrayList<>();
-        for (var e : byWorkload.entrySet()) {
-            Gang g = gang(e.getKey(), e.getValue(), ledger);
+        for (Gang g : gangs(ledger)) {
             if (terminating.contains(g.workload())) {
                 leaving.merge(g.tenant(), g.gpuEq(), Double::sum);
                 continue;
             }
-            if (g.workload().equals(w.workload()) || !mayGo(g)) continue;
-            if (!g.tenant().equals(t)) others.add(g);
-            else if (g.priority() < w.priority()) own.add(g);
+            if (g.workload().equals(w.workload())) continue;
+            boolean mine = g.tenant().equals(t);
+            if (mine ? g.priority() >= w.priority() : !reclaim) continue; // the cheap tests before the replicas' phases
+            if (!mayGo(g)) continue;
+            (mine ? own : others).add(g);
         }
-        double room = ledger.guaranteed(t) - ledger.used(t) - w.claimedGpuEq();
-        if (room > Admission.EPS && !others.isEmpty()) {
+        if (reclaim && !others.isEmpty()) {
             Map<String, Double> budget = new HashMap<>();
             for (Gang g : others) {
                 budget.computeIfAbsent(g.tenant(), o -> ledger.borrowed(o) - leaving.getOrDefault(o, 0.0));
@@ -140,10 +143,16 @@ public final class ReclaimPlanner {
     }
 
     private boolean mayGo(Gang g) {
-        for (Charge c : g.replicas()) {
-            if (c.slot() == null || c.phase() == null || !preemptible.contains(c.phase())) return false;
-        }
-        return true;
+        return g.phases() != null && preemptible.containsAll(g.phases());
+    }
+
+    /** Every workload's replicas as one gang, in the ledger's order; made once per ledger. */
+    private static List<Gang> gangs(TenantLedger ledger) {
+        return ledger.derived(Gang.class, l -> {
+            List<Gang> out = new ArrayList<>();
+            l.byWorkload().forEach((workload, cs) -> out.add(gang(workload, cs, l)));
+            return List.copyOf(out);
+        });
     }
 
     private static Gang gang(String workload, List<Charge> cs, TenantLedger ledger) {
@@ -158,7 +167,15 @@ public final class ReclaimPlanner {
             priority = Math.max(priority, c.priority());
             start = Math.max(start, c.startMillis());
         }
-        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start, checkpoints);
+        Set<WorkloadPhase> phases = EnumSet.noneOf(WorkloadPhase.class);
+        for (Charge c : cs) {
+            if (c.slot() == null || c.phase() == null) {
+                phases = null;
+                break;
+            }
+            phases.add(c.phase());
+        }
+        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start, checkpoints, phases);
     }
 
     /**

@@ -157,10 +157,28 @@ public final class TenantLedger {
         return Math.max(0, Math.min(free, quota(tenant).limitGpuEq() - used(tenant)));
     }
 
-    /** Every charge, grouped by workload (gang), in the order first seen. */
+    /** Every charge, grouped by workload (gang), in the order first seen. Made once: a ledger never changes. */
     public Map<String, List<Charge>> byWorkload() {
-        Map<String, List<Charge>> out = new LinkedHashMap<>();
-        for (Charge c : charges) out.computeIfAbsent(c.workload(), k -> new ArrayList<>()).add(c);
+        Map<String, List<Charge>> out = byWorkload;
+        if (out != null) return out;
+        Map<String, List<Charge>> made = new LinkedHashMap<>();
+        for (Charge c : charges) made.computeIfAbsent(c.workload(), k -> new ArrayList<>()).add(c);
+        made.replaceAll((k, v) -> java.util.Collections.unmodifiableList(v));
+        out = java.util.Collections.unmodifiableMap(made);
+        byWorkload = out;
         return out;
+    }
+
+    private volatile Map<String, List<Charge>> byWorkload;
+    private final java.util.concurrent.ConcurrentHashMap<Object, Object> derived = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A value computed from this ledger alone, once per {@code key}: a ledger never changes, and the operator asks the
+     * same one about every waiting workload of a cycle (a preemption plan groups every charge by workload).
+     * {@code compute} must not ask for another derived value.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(Object key, java.util.function.Function<TenantLedger, T> compute) {
+        return (T) derived.computeIfAbsent(key, k -> compute.apply(this));
     }
 }
