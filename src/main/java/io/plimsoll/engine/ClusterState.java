@@ -12,12 +12,14 @@ import io.plimsoll.engine.packing.TypicalDistribution;
  * The engine's whole view: pools and the nodes in each. Plain data; copy it for what-if placement.
  * <p>
  * A copy shares its nodes with the state it was copied from and copies a node only when it is about to change it
- * ({@link #node} and {@link #apply}), so copying costs the map, not every node. {@link #nodes()} and {@link #nodesOf}
+ * ({@link #node} and {@link #apply}); it shares the map of nodes too ({@link NodeMap}), so copying costs what changed
+ * since, not every node. {@link #nodes()} and {@link #nodesOf}
  * are for reading: change a node through {@link #node}.
  */
 public final class ClusterState {
     private final Map<String, PoolProfile> pools = new LinkedHashMap<>();
-    private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+    /** By name, in order; a copy shares what it was copied from until it changes it ({@link NodeMap}). */
+    private NodeMap nodes = new NodeMap();
     /** The nodes this state may change in place: those added to it and its own copies; the others are shared. */
     private final java.util.Set<NodeState> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** Node names by pool, made on first use and shared by copies while no node joins, leaves or changes pool. */
@@ -160,7 +162,7 @@ public final class ClusterState {
         c.pools.putAll(pools);
         c.shapeCounts.putAll(shapeCounts);
         c.shapeMemory.putAll(shapeMemory);
-        c.nodes.putAll(nodes);
+        c.nodes = nodes.copy();
         c.byPool = poolIndex(); // made once here, where it is copied from, and shared
         return c;
     }
