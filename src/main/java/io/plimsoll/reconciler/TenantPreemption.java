@@ -96,6 +96,21 @@ final class TenantPreemption {
         }
     }
 
+    /** Key of {@link #beingDeleted} among a ledger's derived values. */
+    private static final Object BEING_DELETED = new Object();
+
+    /**
+     * The workloads the ledger charges that have a pod being deleted (as of the ledger, which is at most a second old:
+     * this process's own preemptions are in {@link #stopping} at once).
+     */
+    private Set<String> beingDeleted(TenantLedger ledger) {
+        Set<String> out = new java.util.HashSet<>();
+        for (TenantLedger.Charge c : ledger.charges()) {
+            if (!out.contains(c.workload()) && snapshot.beingDeleted(c.key())) out.add(c.workload());
+        }
+        return Set.copyOf(out);
+    }
+
     /** The hold for this workload while its victims stop, or null. */
     Hold holdOf(String workloadKey) {
         readBackHolds();
@@ -111,6 +126,10 @@ final class TenantPreemption {
         reserved.values().removeIf(r -> r.until() < now);
         Set<String> out = new java.util.HashSet<>();
         reserved.forEach((k, r) -> { if (!k.equals(workloadKey)) out.addAll(r.nodes()); });
+        // A node held for this workload too is open to it: each hold's victims freed room for their own waiting workload
+        // (a victim is never chosen twice), so two holds on one node must not keep each other out until both expire.
+        Hold mine = workloadKey == null ? null : reserved.get(workloadKey);
+        if (mine != null) out.removeAll(mine.nodes());
         return out;
     }
 
@@ -164,8 +183,12 @@ final class TenantPreemption {
         TenantLedger ledger = tenants.ledger();
         // Which phases may go is the victim tenant's (TenantAccounting leaves the phase off a charge that may not).
         ReclaimPlanner planner = new ReclaimPlanner(engine, tenants.charges(), EnumSet.allOf(WorkloadPhase.class), DEFAULT_GRACE_SECONDS);
+        // Victims already stopping: those this process preempted, and every workload with a pod being deleted (preempted
+        // before a restart, or deleted by anyone): choosing them again frees nothing, and they no longer borrow.
+        Set<String> terminating = new java.util.HashSet<>(stopping.keySet());
+        terminating.addAll(ledger.derived(BEING_DELETED, this::beingDeleted));
         Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0, now),
-                ledger, snapshot.state(), Set.copyOf(stopping.keySet()));
+                ledger, snapshot.state(), terminating);
         if (plan.isEmpty()) return null;
         ReclaimPlanner.Preempt p = plan.get();
         String myNs = wl.getMetadata().getNamespace();

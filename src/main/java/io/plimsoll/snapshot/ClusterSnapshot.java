@@ -463,6 +463,16 @@ public class ClusterSnapshot {
     }
 
     /**
+     * Whether the pod (namespace/name) is being deleted: the API server set its deletionTimestamp, and it holds its
+     * node's resources until it is gone. Only the API server sets that; a pod's labels or annotations play no part.
+     */
+    public boolean beingDeleted(String podKey) {
+        ensureStarted();
+        Pod p = pods.getStore().getByKey(podKey);
+        return p != null && p.getMetadata().getDeletionTimestamp() != null && !terminal(p);
+    }
+
+    /**
      * The pods that claim to run the workload: those Plimsoll recorded for it, and those whose controller owner
      * reference names it (which a tenant can also write: callers tell them apart with {@link #record(Pod)}).
      */
@@ -537,9 +547,23 @@ public class ClusterSnapshot {
             if (!p.getMetadata().getName().equals(rp.getPod()) || !java.util.Objects.equals(nodeName(p), rp.getNode())) continue;
             // Written by earlier versions without the UID: the name (random suffix) and the node must do.
             if (rp.getPodUid() != null && !rp.getPodUid().equals(p.getMetadata().getUid())) return null;
-            return PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile, clock.instant());
+            return PodRecords.fromStatus(rp, key(p), p.getMetadata().getUid(), owner, this::poolProfile, createdAt(p));
         }
         return null;
+    }
+
+    /**
+     * When the API server created the pod (its creationTimestamp; now when unreadable or in the future): the start a
+     * record read back after a restart keeps, so that "most recent first" among preemption victims still holds.
+     */
+    private Instant createdAt(Pod p) {
+        Instant now = clock.instant();
+        try {
+            Instant created = Instant.parse(p.getMetadata().getCreationTimestamp());
+            return created.isAfter(now) ? now : created;
+        } catch (RuntimeException unreadable) {
+            return now;
+        }
     }
 
     /** Records that the pod was created: from now on only the pod with this UID matches the record. */

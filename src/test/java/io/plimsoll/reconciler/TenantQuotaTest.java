@@ -16,6 +16,7 @@ import io.plimsoll.engine.WorkloadPhase;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import static io.plimsoll.reconciler.Fixtures.workload;
@@ -311,5 +312,61 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
             assertEquals("True", c.getStatus());
             assertTrue(c.getMessage().startsWith("preempted: its tenant borrowed capacity"), c.getMessage());
         });
+    }
+
+    /**
+     * After a restart, the victims still stopping (their pods being deleted) are neither chosen again nor counted as
+     * borrowing: a second reclaim takes other work. And two workloads holding the same node for their own victims do not
+     * keep each other out of it.
+     */
+    @Test
+    void aRestartedOperatorDoesNotChooseVictimsThatAreStillStoppingAndTwoHoldsOnANodeShareIt() {
+        tenants();
+        // Priorities make the victims' order plain whatever start times a restart reads back: burst-6 and burst-7 go
+        // first, then burst-4 and burst-5.
+        for (int i = 0; i < 8; i++) {
+            h100Job(Fixtures.NS, "burst-" + i, 1, i < 4 ? 100 : i < 6 ? 50 : 40);
+            awaitState("burst-" + i, WorkloadState.Running);
+        }
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            client.pods().inNamespace(Fixtures.NS).withName(p.getMetadata().getName())
+                    .edit(x -> { x.getMetadata().setFinalizers(List.of(KUBELET_FINALIZER)); return x; });
+        }
+        Map<String, io.plimsoll.api.AIWorkloadStatus> before = Map.of("burst-6", get(Fixtures.NS, "burst-6").getStatus(),
+                "burst-7", get(Fixtures.NS, "burst-7").getStatus());
+        h100Job(B, "claim", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-6", "burst-7"), beingDeleted()));
+        operator.close();
+        // The operator stopped before the victims' statuses said so: they still list their pods, being deleted.
+        before.forEach((name, status) -> client.resources(AIWorkload.class).inNamespace(Fixtures.NS).withName(name)
+                .editStatus(w -> { w.setStatus(status); return w; }));
+        operator = new TestOperator(client, null, null, clock);
+
+        // team-b claims 2 more of its guarantee: team-a still borrows 2 that are not leaving (burst-4 and burst-5).
+        h100Job(B, "claim-2", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> {
+            QueueStatus q = get(B, "claim-2").getStatus() == null ? null : get(B, "claim-2").getStatus().getQueue();
+            assertNotNull(q);
+            assertEquals(QueueStatus.Reason.Preempting, q.getReason(), q.getMessage());
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-4", "burst-5", "burst-6", "burst-7"), beingDeleted()));
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            if (p.getMetadata().getDeletionTimestamp() != null) terminated(p);
+        }
+        // Both hold h100-0 for their own victims; each is placed there.
+        for (String w : List.of("claim", "claim-2")) {
+            await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, w),
+                    () -> w + ": " + get(B, w).getStatus().getMessage()));
+        }
+        for (int i = 0; i < 4; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
+    }
+
+    /** The workloads of team-a whose pods are being deleted. */
+    Set<String> beingDeleted() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            if (p.getMetadata().getDeletionTimestamp() != null) out.add(p.getMetadata().getLabels().get("plimsoll.io/workload"));
+        }
+        return out;
     }
 }
