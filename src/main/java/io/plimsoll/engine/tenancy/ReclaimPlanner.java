@@ -71,8 +71,10 @@ public final class ReclaimPlanner {
      */
     public record Preempt(List<String> workloads, List<Charge> replicas, Reason reason, long graceSeconds, double gpuEq) {}
 
-    /** @param checkpoints every replica's workload declares it checkpoints on SIGTERM: it loses no progress */
-    /** @param phases the replicas' phases; null when a replica has no phase or no known slot (it may not go) */
+    /**
+     * @param checkpoints every replica's workload declares it checkpoints on SIGTERM: it loses no progress
+     * @param phases      the replicas' phases; null when a replica has no phase or no known slot (it may not go)
+     */
     private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start,
                         boolean checkpoints, Set<WorkloadPhase> phases) {}
 
