@@ -119,6 +119,16 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
         return () -> interceptors.remove(interceptor);
     }
 
+    /** One mapper for every request (thread-safe once configured; making one per request cost more than the merge). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final java.util.regex.Pattern EVICTION = java.util.regex.Pattern.compile("^/api/v1/namespaces/[^/]+/pods/[^/]+/eviction(\\?.*)?$");
+    private static final java.util.regex.Pattern SCALE = java.util.regex.Pattern.compile("^/apis/[^?]+/scale(\\?.*)?$");
+
+    private static String withoutQuery(String path) {
+        int q = path.indexOf('?');
+        return q < 0 ? path : path.substring(0, q);
+    }
+
     private MockResponse get(String path) {
         return super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.GET,
                 path, io.fabric8.mockwebserver.http.Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
@@ -136,12 +146,12 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
      * CRD's scale subresource usually declares.
      */
     private MockResponse scaleSubresource(RecordedRequest request) {
-        String path = request.getPath().replaceFirst("\\?.*$", "");
+        String path = withoutQuery(request.getPath());
         String objectPath = path.substring(0, path.length() - "/scale".length());
         MockResponse current = get(objectPath);
         if (current.code() != 200) return current;
         try {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var json = JSON;
             var obj = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(current.getBody().readUtf8());
             if ("PUT".equals(request.getMethod())) {
                 int replicas = json.readTree(request.getUtf8Body()).path("spec").path("replicas").asInt();
@@ -167,13 +177,13 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
      * merge appends to arrays. A patch of {@code /status} changes only the status, as on a real server.
      */
     private MockResponse mergePatch(RecordedRequest request) {
-        String path = request.getPath().replaceFirst("\\?.*$", "");
+        String path = withoutQuery(request.getPath());
         boolean status = path.endsWith("/status");
         String objectPath = status ? path.substring(0, path.length() - "/status".length()) : path;
         MockResponse current = get(objectPath);
         if (current.code() != 200) return current;
         try {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var json = JSON;
             var obj = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(current.getBody().readUtf8());
             var patch = json.readTree(request.getUtf8Body());
             if (!patch.isObject()) return null;
@@ -219,7 +229,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
                      "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""");
         }
         if ("POST".equals(request.getMethod()) && request.getPath() != null
-                && request.getPath().matches("^/api/v1/namespaces/[^/]+/pods/[^/]+/eviction(\\?.*)?$")) {
+                && EVICTION.matcher(request.getPath()).matches()) {
             // The Eviction subresource: the mock server has none; an eviction deletes the pod (budgets are not checked here).
             String podPath = request.getPath().replaceFirst("/eviction(\\?.*)?$", "");
             MockResponse deleted = super.dispatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.DELETE,
@@ -232,7 +242,7 @@ public final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
             MockResponse merged = mergePatch(request);
             if (merged != null) return merged;
         }
-        if (request.getPath() != null && request.getPath().matches("^/apis/[^?]+/scale(\\?.*)?$")) {
+        if (request.getPath() != null && SCALE.matcher(request.getPath()).matches()) {
             MockResponse scale = scaleSubresource(request);
             if (scale != null) return scale;
         }
