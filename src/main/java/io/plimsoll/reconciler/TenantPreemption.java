@@ -3,9 +3,13 @@ package io.plimsoll.reconciler;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.plimsoll.actuator.PodBinder;
 import io.plimsoll.api.AIWorkload;
+import io.plimsoll.engine.ClusterState;
 import io.plimsoll.engine.Need;
+import io.plimsoll.engine.NodeState;
 import io.plimsoll.engine.PhaseRules;
+import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.PlacementEngine;
+import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.engine.WorkloadPhase;
 import io.plimsoll.engine.tenancy.ReclaimPlanner;
 import io.plimsoll.engine.tenancy.TenantLedger;
@@ -14,8 +18,10 @@ import io.plimsoll.metrics.PlimsollMetrics;
 import io.plimsoll.snapshot.ClusterSnapshot;
 import io.plimsoll.tenancy.TenantAccounting;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -61,9 +67,10 @@ final class TenantPreemption {
 
     /**
      * Nodes where work was preempted for a waiting workload: kept from everyone else until it is placed or time runs
-     * out (epoch ms); {@code detail} says what was preempted, for its status.
+     * out (epoch ms); {@code detail} says what was preempted, for its status; {@code freed} the victims' slots by pod,
+     * {@code need} and {@code rules} what they were freed for (none, null, null when read back after a restart).
      */
-    record Hold(Set<String> nodes, long until, String detail) {}
+    record Hold(Set<String> nodes, long until, String detail, Map<String, ReplicaSlot> freed, Need need, PhaseRules rules) {}
 
     private final Map<String, Hold> reserved = new ConcurrentHashMap<>();
     /** A hold read back from a status after a restart lasts at most this long from then (a status is not proof of time). */
@@ -91,7 +98,9 @@ final class TenantPreemption {
             until = Math.min(until, now + MAX_HOLD_AFTER_RESTART_MS);
             String key = w.getMetadata().getNamespace() + "/" + w.getMetadata().getName();
             Set<String> nodes = q.getHeldNodes() == null ? Set.of() : Set.copyOf(q.getHeldNodes());
-            reserved.putIfAbsent(key, new Hold(nodes, until, q.getMessage() == null ? "preempting; the victims stop within their grace period" : q.getMessage()));
+            // The victims' slots are not in a status: while they stop, their pods still hold them in the records.
+            reserved.putIfAbsent(key, new Hold(nodes, until, q.getMessage() == null ? "preempting; the victims stop within their grace period" : q.getMessage(),
+                    Map.of(), null, null));
             waitingFor.putIfAbsent(key, until);
         }
     }
@@ -188,7 +197,7 @@ final class TenantPreemption {
         Set<String> terminating = new java.util.HashSet<>(stopping.keySet());
         terminating.addAll(ledger.derived(BEING_DELETED, this::beingDeleted));
         Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0, now),
-                ledger, snapshot.state(), terminating);
+                ledger, roomHeldForOthersTaken(me, now), terminating);
         if (plan.isEmpty()) return null;
         ReclaimPlanner.Preempt p = plan.get();
         String myNs = wl.getMetadata().getNamespace();
@@ -249,7 +258,50 @@ final class TenantPreemption {
                 p.workloads().size(), whose, p.gpuEq(),
                 sameNs.isEmpty() ? "" : ": " + sameNs,
                 elsewhere == 0 ? "" : (sameNs.isEmpty() ? ": " : " and ") + elsewhere + " in other namespaces");
-        reserved.put(me, new Hold(Set.copyOf(nodes), until, detail));
+        Map<String, ReplicaSlot> freed = new java.util.HashMap<>();
+        for (TenantLedger.Charge c : p.replicas()) if (c.slot() != null) freed.put(c.key(), c.slot());
+        reserved.put(me, new Hold(Set.copyOf(nodes), until, detail, Map.copyOf(freed), need, rules));
         return detail;
+    }
+
+    /**
+     * The cluster as a plan for {@code me} must see it: where another hold's victims are gone, that workload counted as
+     * placed on its held nodes (as kube-scheduler counts a nominated pod on its node when it preempts for another), or,
+     * when it cannot be placed there now, its victims' slots still taken. Otherwise this plan could count on that room,
+     * its own hold on the node would let it in (two holds on a node share it), and the workload the room was freed for
+     * would find it gone and preempt again. Victims still stopping hold their slots in the records anyway.
+     */
+    private ClusterState roomHeldForOthersTaken(String me, long now) {
+        ClusterState state = snapshot.state();
+        ClusterState out = state;
+        List<Map.Entry<String, Hold>> others = new ArrayList<>();
+        for (var e : reserved.entrySet()) if (!e.getKey().equals(me) && e.getValue().until() >= now) others.add(e);
+        others.sort(Map.Entry.comparingByValue(java.util.Comparator.comparingLong(Hold::until))); // the oldest first
+        for (var e : others) {
+            Hold h = e.getValue();
+            List<ReplicaSlot> gone = new ArrayList<>();
+            // Read after the state: a victim with a record now had it then, and holds its slot there.
+            h.freed().forEach((pod, slot) -> { if (!snapshot.hasRecord(pod)) gone.add(slot); });
+            if (gone.isEmpty()) continue;
+            if (out == state) out = state.copy();
+            if (h.need() != null) {
+                ClusterState heldOnly = new ClusterState();
+                out.pools().forEach(heldOnly::addPool);
+                for (String n : h.nodes()) {
+                    NodeState node = out.node(n); // this copy's own node: placing on heldOnly changes it
+                    if (node != null) heldOnly.addNode(node);
+                }
+                PlacementDecision d = engine.place(h.need(), heldOnly, h.rules());
+                if (d.placed()) {
+                    heldOnly.apply(d);
+                    continue;
+                }
+            }
+            for (ReplicaSlot slot : gone) {
+                NodeState n = out.node(slot.node());
+                if (n != null) n.apply(slot);
+            }
+        }
+        return out;
     }
 }

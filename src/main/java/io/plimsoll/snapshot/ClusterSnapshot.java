@@ -396,6 +396,11 @@ public class ClusterSnapshot {
         return records.version();
     }
 
+    /** Whether Plimsoll holds a record of the pod (namespace/name): its slot counts on its node until the record goes. */
+    public boolean hasRecord(String podKey) {
+        return records.get(podKey) != null;
+    }
+
     /** Every live replica Plimsoll's records hold (created or seen, not yet deleted). */
     public List<PodRecord> records() {
         ensureStarted();

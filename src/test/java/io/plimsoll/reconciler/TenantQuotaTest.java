@@ -73,10 +73,15 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
     }
 
     void tenants() {
+        tenants(4, 4);
+    }
+
+    /** team-a (namespace Fixtures.NS) and team-b (namespace team-b) with these guarantees, each limited to 8. */
+    void tenants(double guaranteedA, double guaranteedB) {
         namespace(Fixtures.NS, "a");
         namespace(B, "b");
-        client.resource(tenant("team-a", "a", 4, 8)).create();
-        client.resource(tenant("team-b", "b", 4, 8)).create();
+        client.resource(tenant("team-a", "a", guaranteedA, 8)).create();
+        client.resource(tenant("team-b", "b", guaranteedB, 8)).create();
         await().atMost(WAIT).until(() -> operator.tenancy.tenants().size() == 2 && operator.tenancy.namespaces().size() >= 2);
     }
 
@@ -324,14 +329,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         tenants();
         // Priorities make the victims' order plain whatever start times a restart reads back: burst-6 and burst-7 go
         // first, then burst-4 and burst-5.
-        for (int i = 0; i < 8; i++) {
-            h100Job(Fixtures.NS, "burst-" + i, 1, i < 4 ? 100 : i < 6 ? 50 : 40);
-            awaitState("burst-" + i, WorkloadState.Running);
-        }
-        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
-            client.pods().inNamespace(Fixtures.NS).withName(p.getMetadata().getName())
-                    .edit(x -> { x.getMetadata().setFinalizers(List.of(KUBELET_FINALIZER)); return x; });
-        }
+        fillTheH100NodeWithStoppableJobs();
         Map<String, io.plimsoll.api.AIWorkloadStatus> before = Map.of("burst-6", get(Fixtures.NS, "burst-6").getStatus(),
                 "burst-7", get(Fixtures.NS, "burst-7").getStatus());
         h100Job(B, "claim", 2, 100);
@@ -350,15 +348,84 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
             assertEquals(QueueStatus.Reason.Preempting, q.getReason(), q.getMessage());
         });
         await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-4", "burst-5", "burst-6", "burst-7"), beingDeleted()));
-        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
-            if (p.getMetadata().getDeletionTimestamp() != null) terminated(p);
-        }
+        terminateTheStopping();
         // Both hold h100-0 for their own victims; each is placed there.
         for (String w : List.of("claim", "claim-2")) {
             await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, w),
                     () -> w + ": " + get(B, w).getStatus().getMessage()));
         }
         for (int i = 0; i < 4; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
+    }
+
+    /**
+     * The room one hold's victims freed is that workload's, also for another workload's preemption plan: a plan that
+     * counted on it took fewer victims, its own hold on the node let it take that room, and the first workload found
+     * none and had to preempt again. Here the H100 node is tainted while claim's victims stop, so claim cannot be placed; urgent tolerates the taint and
+     * plans after the victims are gone.
+     */
+    @Test
+    void aPlanDoesNotCountOnRoomThatAnotherWorkloadsVictimsFreed() {
+        tenants(2, 6);
+        fillTheH100NodeWithStoppableJobs();
+        h100Job(B, "claim", 2, 100);
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-6", "burst-7"), beingDeleted()));
+        // claim cannot be placed while the node carries a taint it does not tolerate; its victims go meanwhile.
+        setTaints("h100-0", new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("maint").withEffect("NoSchedule").build());
+        terminateTheStopping();
+        await().atMost(WAIT).until(() -> operator.snapshot.records().stream().noneMatch(r -> r.workloadKey().endsWith("/burst-6")
+                || r.workloadKey().endsWith("/burst-7")));
+        assertEquals(WorkloadState.Pending, state(B, "claim"));
+
+        AIWorkload urgent = workload("urgent", WorkloadPhase.Training, 1, AcceleratorType.GPU, 3, null, null);
+        urgent.getMetadata().setNamespace(B);
+        urgent.getSpec().getResources().getAccelerator().setModels(List.of("H100"));
+        urgent.getSpec().getTemplate().getSpec().setTolerations(List.of(new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("maint").withOperator("Exists").build()));
+        client.resource(Fixtures.withPriority(client, urgent, 100)).create();
+        // The 2 GPUs burst-6 and burst-7 left are claim's: urgent needs 3 victims of its own, not 1.
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-3", "burst-4", "burst-5"), beingDeleted()));
+        terminateTheStopping();
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "urgent"),
+                () -> "urgent: " + get(B, "urgent").getStatus().getMessage()));
+        setTaints("h100-0");
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
+                () -> "claim: " + get(B, "claim").getStatus().getMessage()));
+        assertEquals(Set.of(), beingDeleted(), "nothing more was preempted");
+        for (int i = 0; i < 3; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
+    }
+
+    /** Sets the node's taints and waits until the operator's model shows them. */
+    void setTaints(String node, io.fabric8.kubernetes.api.model.Taint... taints) {
+        client.nodes().withName(node).edit(n -> {
+            n.getSpec().setTaints(List.of(taints));
+            return n;
+        });
+        await().atMost(WAIT).until(() -> {
+            var n = operator.snapshot.state().node(node);
+            return n != null && n.traits().taints().size() == taints.length;
+        });
+    }
+
+    /**
+     * team-a runs eight 1-GPU jobs on the H100 node, priorities 100 (burst-0..3), 50 (burst-4, 5) and 40 (burst-6, 7),
+     * their pods held in Terminating when deleted until {@link #terminateTheStopping}.
+     */
+    void fillTheH100NodeWithStoppableJobs() {
+        for (int i = 0; i < 8; i++) {
+            h100Job(Fixtures.NS, "burst-" + i, 1, i < 4 ? 100 : i < 6 ? 50 : 40);
+            awaitState("burst-" + i, WorkloadState.Running);
+        }
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            client.pods().inNamespace(Fixtures.NS).withName(p.getMetadata().getName())
+                    .edit(x -> { x.getMetadata().setFinalizers(List.of(KUBELET_FINALIZER)); return x; });
+        }
+    }
+
+    /** team-a's pods being deleted finish terminating. */
+    void terminateTheStopping() {
+        for (var p : client.pods().inNamespace(Fixtures.NS).list().getItems()) {
+            if (p.getMetadata().getDeletionTimestamp() != null) terminated(p);
+        }
     }
 
     /** The workloads of team-a whose pods are being deleted. */

@@ -73,9 +73,10 @@ public final class ReclaimPlanner {
 
     /**
      * @param checkpoints every replica's workload declares it checkpoints on SIGTERM: it loses no progress
+     * @param order       its place in the ledger (first charge), for sums in the ledger's order
      * @param phases      the replicas' phases; null when a replica has no phase or no known slot (it may not go)
      */
-    private record Gang(String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start,
+    private record Gang(int order, String workload, String tenant, List<Charge> replicas, double gpuEq, boolean parked, int priority, long start,
                         boolean checkpoints, Set<WorkloadPhase> phases) {}
 
     private static final Comparator<Gang> ORDER = Comparator.comparing((Gang g) -> !g.parked())
@@ -107,18 +108,30 @@ public final class ReclaimPlanner {
         String t = ledger.tenantOf(w.tenant());
         double room = ledger.guaranteed(t) - ledger.used(t) - w.claimedGpuEq();
         boolean reclaim = room > Admission.EPS; // other tenants' work is a candidate only for reclaim
+        Gangs gangs = gangs(ledger);
+        // What the terminating hold no longer counts as borrowing, summed in the ledger's order (as every sum here).
+        List<Gang> stopping = new ArrayList<>();
+        for (String name : terminating) {
+            Gang g = gangs.byWorkload().get(name);
+            if (g != null) stopping.add(g);
+        }
+        stopping.sort(Comparator.comparingInt(Gang::order));
         Map<String, Double> leaving = new HashMap<>();
+        for (Gang g : stopping) leaving.merge(g.tenant(), g.gpuEq(), Double::sum);
         List<Gang> others = new ArrayList<>(), own = new ArrayList<>();
-        for (Gang g : gangs(ledger)) {
-            if (terminating.contains(g.workload())) {
-                leaving.merge(g.tenant(), g.gpuEq(), Double::sum);
-                continue;
+        // Its own tenant's strictly lower priority work (the lists are by priority, lowest first); other tenants' work
+        // only for reclaim. The cheap tests before the replicas' phases.
+        for (Gang g : gangs.byTenant().getOrDefault(t, List.of())) {
+            if (g.priority() >= w.priority()) break;
+            if (!terminating.contains(g.workload()) && !g.workload().equals(w.workload()) && mayGo(g)) own.add(g);
+        }
+        if (reclaim) {
+            for (var e : gangs.byTenant().entrySet()) {
+                if (e.getKey().equals(t)) continue;
+                for (Gang g : e.getValue()) {
+                    if (!terminating.contains(g.workload()) && !g.workload().equals(w.workload()) && mayGo(g)) others.add(g);
+                }
             }
-            if (g.workload().equals(w.workload())) continue;
-            boolean mine = g.tenant().equals(t);
-            if (mine ? g.priority() >= w.priority() : !reclaim) continue; // the cheap tests before the replicas' phases
-            if (!mayGo(g)) continue;
-            (mine ? own : others).add(g);
         }
         if (reclaim && !others.isEmpty()) {
             Map<String, Double> budget = new HashMap<>();
@@ -148,16 +161,30 @@ public final class ReclaimPlanner {
         return g.phases() != null && preemptible.containsAll(g.phases());
     }
 
-    /** Every workload's replicas as one gang, in the ledger's order; made once per ledger. */
-    private static List<Gang> gangs(TenantLedger ledger) {
-        return ledger.derived(Gang.class, l -> {
-            List<Gang> out = new ArrayList<>();
-            l.byWorkload().forEach((workload, cs) -> out.add(gang(workload, cs, l)));
-            return List.copyOf(out);
+    /**
+     * Every workload's replicas as one gang, by workload and by tenant (each tenant's by priority, lowest first, then
+     * in the ledger's order); made once per ledger, so that a plan reads only the gangs it may take, not every charge.
+     */
+    private record Gangs(Map<String, Gang> byWorkload, Map<String, List<Gang>> byTenant) {}
+
+    private static Gangs gangs(TenantLedger ledger) {
+        return ledger.derived(Gangs.class, l -> {
+            Map<String, Gang> byWorkload = new HashMap<>();
+            Map<String, List<Gang>> byTenant = new LinkedHashMap<>();
+            l.byWorkload().forEach((workload, cs) -> {
+                Gang g = gang(byWorkload.size(), workload, cs, l);
+                byWorkload.put(workload, g);
+                byTenant.computeIfAbsent(g.tenant(), k -> new ArrayList<>()).add(g);
+            });
+            byTenant.replaceAll((k, v) -> {
+                v.sort(Comparator.comparingInt(Gang::priority)); // stable: the ledger's order within a priority
+                return List.copyOf(v);
+            });
+            return new Gangs(byWorkload, byTenant);
         });
     }
 
-    private static Gang gang(String workload, List<Charge> cs, TenantLedger ledger) {
+    private static Gang gang(int order, String workload, List<Charge> cs, TenantLedger ledger) {
         double eq = 0;
         boolean parked = true, checkpoints = true;
         int priority = Integer.MIN_VALUE;
@@ -177,7 +204,7 @@ public final class ReclaimPlanner {
             }
             phases.add(c.phase());
         }
-        return new Gang(workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start, checkpoints, phases);
+        return new Gang(order, workload, ledger.tenantOf(cs.get(0).tenant()), cs, eq, parked, priority, start, checkpoints, phases);
     }
 
     /**
