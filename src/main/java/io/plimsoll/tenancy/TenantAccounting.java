@@ -199,12 +199,13 @@ public final class TenantAccounting {
         ChargeCache reuse = chargeCache;
         boolean reusable = reuse != null && reuse.tenancy() == tenancyVersion && reuse.worths().equals(worths)
                 && now - reuse.at() < LEDGER_REUSE_MS && now >= reuse.at();
-        Map<PodRecord, TenantLedger.Charge> charged = new java.util.IdentityHashMap<>();
+        List<PodRecord> records = snapshot.records();
+        Map<PodRecord, TenantLedger.Charge> charged = new java.util.IdentityHashMap<>(records.size()); // sized once, no rehash
         // Per build, each workload, namespace and pool is looked up once, however many replicas it has; what a
         // workload's charge needs from its spec is kept across builds while the workload and tenancy are unchanged.
         Map<String, WorkloadFacts> seen = new HashMap<>();
         Map<String, Boolean> acceleratedPool = new HashMap<>();
-        for (PodRecord r : snapshot.records()) {
+        for (PodRecord r : records) {
             TenantLedger.Charge kept = reusable ? reuse.charges().get(r) : null;
             if (kept != null) {
                 running.add(kept);
