@@ -19,9 +19,7 @@ public final class FragmentationModel {
     private final double[] tp;
     private final String[][] tspec;
     private final Map<String, Integer> modelIds = new HashMap<>();
-    // Starts small and grows: a decision in the operator makes a new model and asks it about a few nodes, and a 1,024-slot
-    // start (25 KB to clear) was 6 % of the placement loop's samples in the 10,000-workload bench with tenants.
-    private final LongPairDoubleMap memo = new LongPairDoubleMap(1 << 6);
+    private final LongPairDoubleMap memo = new LongPairDoubleMap(1 << 10); // grows; a decision in the operator makes a new model
     private final int[] sortBuf = new int[8];
     /** Upper bound on memoised states (a full openb replay needs far fewer). */
     static final int MAX_MEMO = 1 << 20;
