@@ -441,6 +441,13 @@ public final class BenchCommand {
             r.put("gcSeconds", round(heap.gcSeconds(), 2));
             r.put("mix", new LinkedHashMap<>(batch.mix().asMap()));
             r.put("pendingReasons", t.reasons());
+            // Preemptions (each victim workload of each plan, as the operator's metric counts them) and how many distinct
+            // workloads they hit: the difference is work preempted again after it was placed again.
+            double preemptions = registry.find("plimsoll.tenant.preemptions").counters().stream().mapToDouble(c -> c.count()).sum();
+            r.put("preemptions", (long) preemptions);
+            r.put("workloadsPreempted", t.preempted());
+            r.put("gpuHoursLostToPreemption", round(registry.find("plimsoll.tenant.preempted.gpu.hours").counters().stream()
+                    .mapToDouble(c -> c.count()).sum(), 2));
             r.put("seed", o.seed());
             r.put("nodesFile", nodesName);
             r.put("podsFile", podsName);
@@ -545,6 +552,10 @@ public final class BenchCommand {
         row(sb, "API requests per placement", r.get("apiRequestsPerPlacement") + " (" + r.get("apiRequests") + " requests: "
                 + r.get("apiRequestsByMethod") + ")");
         row(sb, "  by resource", String.valueOf(r.get("apiRequestsByResource")));
+        if (((Number) r.get("preemptions")).longValue() > 0) {
+            row(sb, "preemptions", String.format(Locale.ROOT, "%,d of %,d distinct workloads (%s GPU-eq hours of work lost)",
+                    r.get("preemptions"), r.get("workloadsPreempted"), r.get("gpuHoursLostToPreemption")));
+        }
         row(sb, "machine load (1 min avg)", r.get("loadAverageBefore") + " before, " + r.get("loadAverageAfter") + " after, on "
                 + r.get("cores") + " cores");
         row(sb, "peak heap", r.get("heapPeakMiB") + " MiB (largest after GC " + r.get("heapAfterGcMaxMiB") + " MiB; max heap "

@@ -33,6 +33,8 @@ final class SettleWatch implements AutoCloseable {
     private record Seen(Outcome outcome, int pods, String phase, String why) {}
 
     private final Map<String, Seen> seen = new HashMap<>();
+    /** Workloads whose status has shown a Preempted condition at some time (True, or False once placed again). */
+    private final java.util.Set<String> preempted = new java.util.HashSet<>();
     private final int expected;
     private final SharedIndexInformer<AIWorkload> informer;
     private int settled;
@@ -106,7 +108,12 @@ final class SettleWatch implements AutoCloseable {
     private synchronized void update(AIWorkload w) {
         if (!w.getMetadata().getNamespace().startsWith(BenchCommand.NAMESPACE)) return; // not the bench's (watching every namespace)
         Seen now = judge(w);
-        Seen before = seen.put(w.getMetadata().getNamespace() + "/" + w.getMetadata().getName(), now);
+        String key = w.getMetadata().getNamespace() + "/" + w.getMetadata().getName();
+        Seen before = seen.put(key, now);
+        if (w.getStatus() != null && w.getStatus().getConditions() != null
+                && w.getStatus().getConditions().stream().anyMatch(c -> "Preempted".equals(c.getType()))) {
+            preempted.add(key);
+        }
         boolean was = before != null && before.outcome() != Outcome.UNSETTLED;
         boolean is = now.outcome() != Outcome.UNSETTLED;
         if (was != is) settled += is ? 1 : -1;
@@ -147,11 +154,14 @@ final class SettleWatch implements AutoCloseable {
         }
         Map<String, Integer> top = why.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .limit(8).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
-        return new Tally(bound, pending, failed, expected - bound - pending - failed, pods, top);
+        return new Tally(bound, pending, failed, expected - bound - pending - failed, pods, top, preempted.size());
     }
 
-    /** Workloads by outcome, the pods bound, and the commonest pending (or failed) reasons with their counts. */
-    record Tally(int bound, int pending, int failed, int unsettled, int podsBound, Map<String, Integer> reasons) {}
+    /**
+     * Workloads by outcome, the pods bound, the commonest pending (or failed) reasons with their counts, and how many
+     * workloads were preempted at least once.
+     */
+    record Tally(int bound, int pending, int failed, int unsettled, int podsBound, Map<String, Integer> reasons, int preempted) {}
 
     @Override
     public void close() {

@@ -114,9 +114,7 @@ final class TenantPreemption {
      */
     private Set<String> beingDeleted(TenantLedger ledger) {
         Set<String> out = new java.util.HashSet<>();
-        for (TenantLedger.Charge c : ledger.charges()) {
-            if (!out.contains(c.workload()) && snapshot.beingDeleted(c.key())) out.add(c.workload());
-        }
+        for (String w : snapshot.workloadsBeingDeleted()) if (ledger.byWorkload().containsKey(w)) out.add(w);
         return Set.copyOf(out);
     }
 

@@ -277,10 +277,19 @@ public class ClusterSnapshot {
         };
     }
 
+    /** Pods being deleted (deletionTimestamp set, not finished), kept by the pod handler: {@link #podsBeingDeleted}. */
+    private final java.util.Set<String> deleting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void noteDeletion(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null && !terminal(pod)) deleting.add(key(pod));
+        else deleting.remove(key(pod));
+    }
+
     private final class PodHandler implements ResourceEventHandler<Pod> {
         @Override
         public void onAdd(Pod pod) {
             records.markSeen(key(pod));
+            noteDeletion(pod);
             touch(pod);
             fire(change(pod, terminal(pod)));
         }
@@ -288,6 +297,7 @@ public class ClusterSnapshot {
         @Override
         public void onUpdate(Pod oldPod, Pod pod) {
             records.markSeen(key(pod));
+            noteDeletion(pod);
             boolean freed = terminal(pod) && !terminal(oldPod);
             boolean moved = !java.util.Objects.equals(nodeName(oldPod), nodeName(pod));
             touch(oldPod);
@@ -298,6 +308,7 @@ public class ClusterSnapshot {
 
         @Override
         public void onDelete(Pod pod, boolean unknownFinalState) {
+            deleting.remove(key(pod));
             synchronized (adoption) {
                 records.removeIf(key(pod), r -> r.podUid() == null || r.podUid().equals(pod.getMetadata().getUid()));
             }
@@ -394,6 +405,20 @@ public class ClusterSnapshot {
     /** Grows with every change of Plimsoll's pod records (a placement, a pod gone, a park). */
     public long recordsVersion() {
         return records.version();
+    }
+
+    /**
+     * The workloads (namespace/name, by Plimsoll's records) with a pod being deleted, as the pod informer last told:
+     * what {@link #beingDeleted} says of each pod, found from the few being deleted rather than by asking of every pod.
+     */
+    public java.util.Set<String> workloadsBeingDeleted() {
+        if (deleting.isEmpty()) return java.util.Set.of();
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String podKey : deleting) {
+            PodRecord r = records.get(podKey);
+            if (r != null && beingDeleted(podKey)) out.add(r.workloadKey());
+        }
+        return out;
     }
 
     /** Whether Plimsoll holds a record of the pod (namespace/name): its slot counts on its node until the record goes. */

@@ -61,6 +61,11 @@ class BenchCommandTest {
         assertEquals(0, status, out + e.toString(StandardCharsets.UTF_8));
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         assertEquals(3, r.get("tenants").asInt());
+        for (String key : List.of("preemptions", "workloadsPreempted", "gpuHoursLostToPreemption")) {
+            assertTrue(r.hasNonNull(key), "JSON has " + key + ": " + r);
+        }
+        assertTrue(r.get("preemptions").asLong() >= r.get("workloadsPreempted").asLong(),
+                "every workload preempted was preempted at least once: " + r);
         assertEquals(60, r.get("bound").asInt() + r.get("pending").asInt(), "every workload bound or pending: " + r);
         assertTrue(r.get("bound").asInt() > 0, r.toString());
         assertTrue(out.contains("3 tenants (a namespace each)"), out);
