@@ -277,7 +277,7 @@ public class ClusterSnapshot {
         };
     }
 
-    /** Pods being deleted (deletionTimestamp set, not finished), kept by the pod handler: {@link #podsBeingDeleted}. */
+    /** Pods being deleted (deletionTimestamp set, not finished), kept by the pod handler: {@link #workloadsBeingDeleted}. */
     private final java.util.Set<String> deleting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private void noteDeletion(Pod pod) {
