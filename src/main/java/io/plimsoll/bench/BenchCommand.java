@@ -443,11 +443,9 @@ public final class BenchCommand {
             r.put("pendingReasons", t.reasons());
             // Preemptions (each victim workload of each plan, as the operator's metric counts them) and how many distinct
             // workloads they hit: the difference is work preempted again after it was placed again.
-            double preemptions = registry.find("plimsoll.tenant.preemptions").counters().stream().mapToDouble(c -> c.count()).sum();
-            r.put("preemptions", (long) preemptions);
+            r.put("preemptions", (long) counted(registry, "plimsoll.tenant.preemptions"));
             r.put("workloadsPreempted", t.preempted());
-            r.put("gpuHoursLostToPreemption", round(registry.find("plimsoll.tenant.preempted.gpu.hours").counters().stream()
-                    .mapToDouble(c -> c.count()).sum(), 2));
+            r.put("gpuHoursLostToPreemption", round(counted(registry, "plimsoll.tenant.preempted.gpu.hours"), 2));
             r.put("seed", o.seed());
             r.put("nodesFile", nodesName);
             r.put("podsFile", podsName);
@@ -459,6 +457,11 @@ public final class BenchCommand {
             r.put("loadAverageAfter", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
             return r;
         }
+    }
+
+    /** The sum of a counter over all its tags (every tenant and reason); 0 when it was never counted. */
+    private static double counted(SimpleMeterRegistry registry, String name) {
+        return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     /** A SimpleMeterRegistry that keeps p50 and p99 of the placement timer over the whole run, to 3 significant digits. */
