@@ -814,11 +814,12 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
         return Math.round(v * 100) / 100.0;
     }
 
-    /** The state without the nodes where work was preempted for another workload: that room is the other's until it is placed. */
+    /**
+     * The state without the nodes where work was preempted for another workload (that room is the other's until it is
+     * placed); on a node held for this workload too, older holds' workloads come first.
+     */
     private io.plimsoll.engine.ClusterState withoutReclaimed(io.plimsoll.engine.ClusterState state, String workloadKey) {
-        if (preemption == null) return state;
-        java.util.Set<String> reserved = preemption.reservedAgainst(workloadKey);
-        return reserved.isEmpty() ? state : state.excluding(reserved);
+        return preemption == null ? state : preemption.asSeenBy(state, workloadKey);
     }
 
     /** Pods decided and reserved for one batch of a workload (a whole gang, or one replica), to be created. */

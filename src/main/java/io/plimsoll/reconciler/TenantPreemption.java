@@ -70,7 +70,10 @@ final class TenantPreemption {
      * out (epoch ms); {@code detail} says what was preempted, for its status; {@code freed} the victims' slots by pod,
      * {@code need} and {@code rules} what they were freed for (none, null, null when read back after a restart).
      */
-    record Hold(Set<String> nodes, long until, String detail, Map<String, ReplicaSlot> freed, Need need, PhaseRules rules) {}
+    record Hold(Set<String> nodes, long until, String detail, Map<String, ReplicaSlot> freed, Need need, PhaseRules rules, long seq) {}
+
+    /** Orders holds by when they were made: an older hold's workload comes first on a node two holds share. */
+    private final java.util.concurrent.atomic.AtomicLong holdSeq = new java.util.concurrent.atomic.AtomicLong();
 
     private final Map<String, Hold> reserved = new ConcurrentHashMap<>();
     /** A hold read back from a status after a restart lasts at most this long from then (a status is not proof of time). */
@@ -100,7 +103,7 @@ final class TenantPreemption {
             Set<String> nodes = q.getHeldNodes() == null ? Set.of() : Set.copyOf(q.getHeldNodes());
             // The victims' slots are not in a status: while they stop, their pods still hold them in the records.
             reserved.putIfAbsent(key, new Hold(nodes, until, q.getMessage() == null ? "preempting; the victims stop within their grace period" : q.getMessage(),
-                    Map.of(), null, null));
+                    Map.of(), null, null, holdSeq.incrementAndGet()));
             waitingFor.putIfAbsent(key, until);
         }
     }
@@ -138,6 +141,26 @@ final class TenantPreemption {
         Hold mine = workloadKey == null ? null : reserved.get(workloadKey);
         if (mine != null) out.removeAll(mine.nodes());
         return out;
+    }
+
+    /**
+     * The cluster as the loop must show it to {@code workloadKey} when it places: without the nodes held for other
+     * workloads, except the ones held for this workload too, where every older hold's workload counts as placed first
+     * (see {@link #withHoldsPlaced}). Two plans on one node may each have counted on its free room; the older is served
+     * first, so the two never keep each other out until their holds expire.
+     */
+    ClusterState asSeenBy(ClusterState state, String workloadKey) {
+        Set<String> others = reservedAgainst(workloadKey);
+        Hold mine = workloadKey == null ? null : holdOf(workloadKey);
+        if (mine != null) {
+            List<Hold> older = new ArrayList<>();
+            for (var e : reserved.entrySet()) {
+                Hold h = e.getValue();
+                if (!e.getKey().equals(workloadKey) && h.seq() < mine.seq() && !java.util.Collections.disjoint(h.nodes(), mine.nodes())) older.add(h);
+            }
+            state = withHoldsPlaced(state, older);
+        }
+        return others.isEmpty() ? state : state.excluding(others);
     }
 
     /** The workload is placed: what was reserved for it is free for anyone. */
@@ -258,42 +281,58 @@ final class TenantPreemption {
                 elsewhere == 0 ? "" : (sameNs.isEmpty() ? ": " : " and ") + elsewhere + " in other namespaces");
         Map<String, ReplicaSlot> freed = new java.util.HashMap<>();
         for (TenantLedger.Charge c : p.replicas()) if (c.slot() != null) freed.put(c.key(), c.slot());
-        reserved.put(me, new Hold(Set.copyOf(nodes), until, detail, Map.copyOf(freed), need, rules));
+        reserved.put(me, new Hold(Set.copyOf(nodes), until, detail, Map.copyOf(freed), need, rules, holdSeq.incrementAndGet()));
         return detail;
     }
 
     /**
-     * The cluster as a plan for {@code me} must see it: where another hold's victims are gone, that workload counted as
-     * placed on its held nodes (as kube-scheduler counts a nominated pod on its node when it preempts for another), or,
-     * when it cannot be placed there now, its victims' slots still taken. Otherwise this plan could count on that room,
-     * its own hold on the node would let it in (two holds on a node share it), and the workload the room was freed for
-     * would find it gone and preempt again. Victims still stopping hold their slots in the records anyway.
+     * The cluster as a plan for {@code me} must see it: every other hold's workload counted as placed on its held nodes
+     * (see {@link #withHoldsPlaced}), as kube-scheduler counts a nominated pod on its node when it preempts for another.
+     * Otherwise this plan could count on room another plan counted on (room its victims free, or room that was free
+     * besides them), its own hold on the node would let it in (two holds on a node share it), and the workload the room
+     * was meant for would find it gone and preempt again.
      */
     private ClusterState roomHeldForOthersTaken(String me, long now) {
-        ClusterState state = snapshot.state();
-        ClusterState out = state;
-        List<Map.Entry<String, Hold>> others = new ArrayList<>();
-        for (var e : reserved.entrySet()) if (!e.getKey().equals(me) && e.getValue().until() >= now) others.add(e);
-        others.sort(Map.Entry.comparingByValue(java.util.Comparator.comparingLong(Hold::until))); // the oldest first
-        for (var e : others) {
-            Hold h = e.getValue();
-            List<ReplicaSlot> gone = new ArrayList<>();
+        List<Hold> others = new ArrayList<>();
+        for (var e : reserved.entrySet()) if (!e.getKey().equals(me) && e.getValue().until() >= now) others.add(e.getValue());
+        return withHoldsPlaced(snapshot.state(), others);
+    }
+
+    /**
+     * {@code state} with each hold's workload (the oldest hold first) placed on its held nodes, on the room its victims
+     * leave: their slots are given back first, whether they are gone or still stopping. Where it cannot be placed there,
+     * its victims' slots stay taken instead. A hold read back after a restart knows neither its victims' slots nor its
+     * workload's need: its victims, still terminating, hold their slots in the records anyway.
+     */
+    private ClusterState withHoldsPlaced(ClusterState state, List<Hold> holds) {
+        if (holds.isEmpty()) return state;
+        List<Hold> oldestFirst = new ArrayList<>(holds);
+        oldestFirst.sort(java.util.Comparator.comparingLong(Hold::seq));
+        ClusterState out = state.copy();
+        for (Hold h : oldestFirst) {
+            if (h.need() == null || h.freed().isEmpty()) continue;
             // Read after the state: a victim with a record now had it then, and holds its slot there.
-            h.freed().forEach((pod, slot) -> { if (!snapshot.hasRecord(pod)) gone.add(slot); });
-            if (gone.isEmpty()) continue;
-            if (out == state) out = state.copy();
-            if (h.need() != null) {
-                ClusterState heldOnly = new ClusterState();
-                out.pools().forEach(heldOnly::addPool);
-                for (String n : h.nodes()) {
-                    NodeState node = out.node(n); // this copy's own node: placing on heldOnly changes it
-                    if (node != null) heldOnly.addNode(node);
-                }
-                PlacementDecision d = engine.place(h.need(), heldOnly, h.rules());
-                if (d.placed()) {
-                    heldOnly.apply(d);
-                    continue;
-                }
+            List<ReplicaSlot> stopping = new ArrayList<>();
+            List<ReplicaSlot> gone = new ArrayList<>();
+            h.freed().forEach((pod, slot) -> (snapshot.hasRecord(pod) ? stopping : gone).add(slot));
+            for (ReplicaSlot slot : stopping) {
+                NodeState n = out.node(slot.node());
+                if (n != null) n.release(slot);
+            }
+            ClusterState heldOnly = new ClusterState();
+            out.pools().forEach(heldOnly::addPool);
+            for (String n : h.nodes()) {
+                NodeState node = out.node(n); // this copy's own node: placing on heldOnly changes it
+                if (node != null) heldOnly.addNode(node);
+            }
+            PlacementDecision d = engine.place(h.need(), heldOnly, h.rules());
+            if (d.placed()) {
+                heldOnly.apply(d);
+                continue;
+            }
+            for (ReplicaSlot slot : stopping) {
+                NodeState n = out.node(slot.node());
+                if (n != null) n.apply(slot);
             }
             for (ReplicaSlot slot : gone) {
                 NodeState n = out.node(slot.node());

@@ -394,6 +394,27 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         for (int i = 0; i < 3; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
     }
 
+    @Test
+    void aPlanDoesNotCountOnFreeRoomThatAnotherPlanCountedOnWhileItsVictimsStop() {
+        tenants(2, 6);
+        fillTheH100NodeWithStoppableJobs(7); // one GPU left free
+        h100Job(B, "claim", 2, 100);
+        // claim takes the free GPU and one victim, which stops within its grace period (held Terminating here).
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-6"), beingDeleted()));
+        assertEquals(WorkloadState.Pending, state(B, "claim"));
+
+        h100Job(B, "urgent", 3, 100);
+        // The free GPU is claim's: urgent needs 3 victims of its own, not 2.
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-3", "burst-4", "burst-5", "burst-6"), beingDeleted()));
+        terminateTheStopping();
+        for (String w : List.of("claim", "urgent")) {
+            await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, w),
+                    () -> w + ": " + get(B, w).getStatus().getMessage()));
+        }
+        assertEquals(Set.of(), beingDeleted(), "nothing more was preempted");
+        for (int i = 0; i < 3; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
+    }
+
     /** Sets the node's taints and waits until the operator's model shows them. */
     void setTaints(String node, io.fabric8.kubernetes.api.model.Taint... taints) {
         client.nodes().withName(node).edit(n -> {
@@ -411,7 +432,12 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
      * their pods held in Terminating when deleted until {@link #terminateTheStopping}.
      */
     void fillTheH100NodeWithStoppableJobs() {
-        for (int i = 0; i < 8; i++) {
+        fillTheH100NodeWithStoppableJobs(8);
+    }
+
+    /** The first {@code count} of those jobs. */
+    void fillTheH100NodeWithStoppableJobs(int count) {
+        for (int i = 0; i < count; i++) {
             h100Job(Fixtures.NS, "burst-" + i, 1, i < 4 ? 100 : i < 6 ? 50 : 40);
             awaitState("burst-" + i, WorkloadState.Running);
         }
