@@ -217,8 +217,11 @@ final class TenantPreemption {
         // before a restart, or deleted by anyone): choosing them again frees nothing, and they no longer borrow.
         Set<String> terminating = new java.util.HashSet<>(stopping.keySet());
         terminating.addAll(ledger.derived(BEING_DELETED, this::beingDeleted));
+        // The state (with every other hold's workload placed) only when some work may be taken: most waiting work has
+        // nothing it could take, and placing every hold's workload costs an engine call each.
+        ClusterState[] state = new ClusterState[1];
         Optional<ReclaimPlanner.Preempt> plan = planner.plan(new ReclaimPlanner.Waiting(tenant, me, priority, need, rules, 0, now),
-                ledger, roomHeldForOthersTaken(me, now), terminating);
+                ledger, () -> state[0] != null ? state[0] : (state[0] = roomHeldForOthersTaken(me, now)), terminating);
         if (plan.isEmpty()) return null;
         ReclaimPlanner.Preempt p = plan.get();
         String myNs = wl.getMetadata().getNamespace();

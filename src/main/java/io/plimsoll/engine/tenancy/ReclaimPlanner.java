@@ -105,6 +105,15 @@ public final class ReclaimPlanner {
      * @return what to preempt, or empty when nothing may be taken or nothing taken would make it fit
      */
     public Optional<Preempt> plan(Waiting w, TenantLedger ledger, ClusterState state, Set<String> terminating) {
+        return plan(w, ledger, () -> state, terminating);
+    }
+
+    /**
+     * As {@link #plan(Waiting, TenantLedger, ClusterState, Set)}, with the state asked for only when some work may be
+     * taken (most waiting work has no candidate at all, and a caller's state can be costly to make).
+     */
+    public Optional<Preempt> plan(Waiting w, TenantLedger ledger, java.util.function.Supplier<ClusterState> stateIfNeeded,
+                                  Set<String> terminating) {
         String t = ledger.tenantOf(w.tenant());
         double room = ledger.guaranteed(t) - ledger.used(t) - w.claimedGpuEq();
         boolean reclaim = room > Admission.EPS; // other tenants' work is a candidate only for reclaim
@@ -126,25 +135,22 @@ public final class ReclaimPlanner {
             if (!terminating.contains(g.workload()) && !g.workload().equals(w.workload()) && mayGo(g)) own.add(g);
         }
         if (reclaim) {
-            for (var e : gangs.byTenant().entrySet()) {
-                if (e.getKey().equals(t)) continue;
-                for (Gang g : e.getValue()) {
-                    if (!terminating.contains(g.workload()) && !g.workload().equals(w.workload()) && mayGo(g)) others.add(g);
-                }
-            }
-        }
-        if (reclaim && !others.isEmpty()) {
+            // Every gang in ORDER already (made once per ledger): filtering keeps it, so no sort per plan.
             Map<String, Double> budget = new HashMap<>();
-            for (Gang g : others) {
-                budget.computeIfAbsent(g.tenant(), o -> ledger.borrowed(o) - leaving.getOrDefault(o, 0.0));
+            for (Gang g : gangs.inOrder()) {
+                if (g.tenant().equals(t) || g.workload().equals(w.workload()) || !mayGo(g)) continue;
+                double b = budget.computeIfAbsent(g.tenant(), o -> ledger.borrowed(o) - leaving.getOrDefault(o, 0.0));
+                if (b < g.gpuEq() - Admission.EPS || terminating.contains(g.workload())) continue;
+                others.add(g);
             }
-            others.removeIf(g -> budget.get(g.tenant()) < g.gpuEq() - Admission.EPS);
-            others.sort(ORDER);
-            Optional<Preempt> p = search(w, others, budget, room, state, Reason.Reclaim);
-            if (p.isPresent()) return p;
+            if (!others.isEmpty()) {
+                Optional<Preempt> p = search(w, others, budget, room, stateIfNeeded.get(), Reason.Reclaim);
+                if (p.isPresent()) return p;
+            }
         }
+        if (own.isEmpty()) return Optional.empty();
         own.sort(ORDER);
-        return search(w, own, null, Double.POSITIVE_INFINITY, state, Reason.Priority);
+        return search(w, own, null, Double.POSITIVE_INFINITY, stateIfNeeded.get(), Reason.Priority);
     }
 
     /** Whether the waiting work fits on the node (as it was) with only {@code g}'s replicas taken off it. */
@@ -162,10 +168,11 @@ public final class ReclaimPlanner {
     }
 
     /**
-     * Every workload's replicas as one gang, by workload and by tenant (each tenant's by priority, lowest first, then
-     * in the ledger's order); made once per ledger, so that a plan reads only the gangs it may take, not every charge.
+     * Every workload's replicas as one gang, by workload, by tenant (each tenant's by priority, lowest first, then in the
+     * ledger's order) and all in {@link #ORDER}; made once per ledger, so that a plan reads only the gangs it may take,
+     * not every charge, and sorts none but its own tenant's.
      */
-    private record Gangs(Map<String, Gang> byWorkload, Map<String, List<Gang>> byTenant) {}
+    private record Gangs(Map<String, Gang> byWorkload, Map<String, List<Gang>> byTenant, List<Gang> inOrder) {}
 
     private static Gangs gangs(TenantLedger ledger) {
         return ledger.derived(Gangs.class, l -> {
@@ -180,7 +187,9 @@ public final class ReclaimPlanner {
                 v.sort(Comparator.comparingInt(Gang::priority)); // stable: the ledger's order within a priority
                 return List.copyOf(v);
             });
-            return new Gangs(byWorkload, byTenant);
+            List<Gang> inOrder = new ArrayList<>(byWorkload.values());
+            inOrder.sort(ORDER);
+            return new Gangs(byWorkload, byTenant, List.copyOf(inOrder));
         });
     }
 

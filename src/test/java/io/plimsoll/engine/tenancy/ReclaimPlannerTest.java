@@ -71,6 +71,24 @@ class ReclaimPlannerTest {
     }
 
     @Test
+    void aPlanAsksForTheStateOnlyWhenSomeWorkMayBeTaken() {
+        start("team-a", "a-within", 2, 1, 0, 100, false, WorkloadPhase.Training); // within team-a's guarantee
+        start("team-b", "b-low", 4, 1, 0, 100, false, WorkloadPhase.Training);   // within team-b's guarantee
+        int[] asked = new int[1];
+        java.util.function.Supplier<ClusterState> counted = () -> {
+            asked[0]++;
+            return state;
+        };
+        // team-a is at its guarantee (no reclaim) and has nothing of lower priority than 0: nothing to look at.
+        assertTrue(planner.plan(new Waiting("team-a", "a-2", 0, gpus(4, 1), PhaseRules.DEFAULT, 0), ledger(), counted, Set.of()).isEmpty());
+        assertEquals(0, asked[0]);
+        // team-b's own lower-priority work may go: the state is asked for once.
+        var p = planner.plan(new Waiting("team-b", "b-high", 5, gpus(4, 1), PhaseRules.DEFAULT, 0), ledger(), counted, Set.of());
+        assertEquals(1, asked[0]);
+        assertEquals(List.of("b-low"), p.orElseThrow().workloads());
+    }
+
+    @Test
     void reclaimTakesBorrowedWorkLowestPriorityThenMostRecentAndNeverWithinAGuarantee() {
         start("team-a", "a-old", 2, 1, 0, 100, false, WorkloadPhase.Training);   // team-a's guarantee (1.0)
         start("team-a", "a-new", 1, 1, 0, 300, false, WorkloadPhase.Training);   // borrowed
