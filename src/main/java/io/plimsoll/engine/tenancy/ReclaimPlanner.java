@@ -137,7 +137,7 @@ public final class ReclaimPlanner {
         if (reclaim) {
             // Every gang in ORDER already (made once per ledger): filtering keeps it, so no sort per plan.
             Map<String, Double> budget = new HashMap<>();
-            for (Gang g : gangs.inOrder()) {
+            for (Gang g : inOrder(ledger)) {
                 if (g.tenant().equals(t) || g.workload().equals(w.workload()) || !mayGo(g)) continue;
                 double b = budget.computeIfAbsent(g.tenant(), o -> ledger.borrowed(o) - leaving.getOrDefault(o, 0.0));
                 if (b < g.gpuEq() - Admission.EPS || terminating.contains(g.workload())) continue;
@@ -168,11 +168,23 @@ public final class ReclaimPlanner {
     }
 
     /**
-     * Every workload's replicas as one gang, by workload, by tenant (each tenant's by priority, lowest first, then in the
-     * ledger's order) and all in {@link #ORDER}; made once per ledger, so that a plan reads only the gangs it may take,
-     * not every charge, and sorts none but its own tenant's.
+     * Every workload's replicas as one gang, by workload and by tenant (each tenant's by priority, lowest first, then
+     * in the ledger's order); made once per ledger, so that a plan reads only the gangs it may take, not every charge.
      */
-    private record Gangs(Map<String, Gang> byWorkload, Map<String, List<Gang>> byTenant, List<Gang> inOrder) {}
+    private record Gangs(Map<String, Gang> byWorkload, Map<String, List<Gang>> byTenant) {}
+
+    /** Key of {@link #inOrder} among a ledger's derived values. */
+    private static final Object IN_ORDER = new Object();
+
+    /** Every gang of the ledger in {@link #ORDER}: made once per ledger, and only for a ledger some reclaim reads. */
+    private static List<Gang> inOrder(TenantLedger ledger) {
+        Gangs gangs = gangs(ledger); // first: a derived value may not ask for another
+        return ledger.derived(IN_ORDER, l -> {
+            List<Gang> all = new ArrayList<>(gangs.byWorkload().values());
+            all.sort(ORDER);
+            return List.copyOf(all);
+        });
+    }
 
     private static Gangs gangs(TenantLedger ledger) {
         return ledger.derived(Gangs.class, l -> {
@@ -187,9 +199,7 @@ public final class ReclaimPlanner {
                 v.sort(Comparator.comparingInt(Gang::priority)); // stable: the ledger's order within a priority
                 return List.copyOf(v);
             });
-            List<Gang> inOrder = new ArrayList<>(byWorkload.values());
-            inOrder.sort(ORDER);
-            return new Gangs(byWorkload, byTenant, List.copyOf(inOrder));
+            return new Gangs(byWorkload, byTenant);
         });
     }
 
