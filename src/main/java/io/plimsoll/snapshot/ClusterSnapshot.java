@@ -402,9 +402,12 @@ public class ClusterSnapshot {
                 && p.getMetadata().getAnnotations().containsKey("kubernetes.io/config.mirror"));
     }
 
-    /** Grows with every change of Plimsoll's pod records (a placement, a pod gone, a park). */
-    public long recordsVersion() {
-        return records.version();
+    /**
+     * Grows with every change of what Plimsoll's records place where (a placement, a pod gone, a park), but not when a
+     * created pod's UID is recorded: who uses what is the same.
+     */
+    public long placementsVersion() {
+        return records.placementsVersion();
     }
 
     /**

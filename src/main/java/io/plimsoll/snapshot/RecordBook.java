@@ -87,9 +87,13 @@ final class RecordBook {
             PodRecord old = byPod.get(podKey);
             if (old == null) return;
             now = f.apply(old);
+            // Only the pod's UID learned (and when): what the record places where is unchanged.
+            boolean placesTheSame = old.withUid(now.podUid(), now.at()).equals(now);
+            long placements = this.placements;
             unindex(old);
             byPod.put(podKey, now);
             index(now);
+            if (placesTheSame) this.placements = placements;
         }
         touched.accept(now.node());
     }
@@ -152,22 +156,25 @@ final class RecordBook {
         return out;
     }
 
-    /** Grows with every change of any record: a cache of something computed from all records is stale when it moved. */
-    private volatile long version;
+    /**
+     * Grows with every change of what the records place where (added, removed, moved, parked, resized), not when a
+     * created pod's UID is learned: a cache of who uses what is stale only when this moved.
+     */
+    private volatile long placements;
 
-    long version() {
-        return version;
+    long placementsVersion() {
+        return placements;
     }
 
     private void index(PodRecord r) {
-        version++;
+        placements++;
         byWorkload.computeIfAbsent(r.workloadKey(), k -> new HashSet<>()).add(r.podKey());
         byNode.computeIfAbsent(r.node(), k -> new HashSet<>()).add(r.podKey());
         if (r.parked()) parked.add(r.podKey());
     }
 
     private void unindex(PodRecord r) {
-        version++;
+        placements++;
         drop(byWorkload, r.workloadKey(), r.podKey());
         drop(byNode, r.node(), r.podKey());
         parked.remove(r.podKey());

@@ -149,7 +149,8 @@ public final class TenantAccounting {
      * pool changed (or after a second), so asking for each waiting workload in a cycle costs what changed.
      */
     public TenantLedger ledger() {
-        long records = snapshot.recordsVersion(), tenancy = informers.version(), now = System.currentTimeMillis();
+        // Not moved by a created pod's UID being recorded (once per placement, off the loop): a charge does not read it.
+        long records = snapshot.placementsVersion(), tenancy = informers.version(), now = System.currentTimeMillis();
         String pools = poolsKey();
         Cached c = cached;
         if (c != null && c.records() == records && c.tenancy() == tenancy && c.pools().equals(pools) && now - c.at() < LEDGER_REUSE_MS) {
