@@ -60,6 +60,14 @@ public final class TenantsLoad {
         this.offeredLoad = offeredLoad;
     }
 
+    /** A load made by hand (jobs numbered 0.. in order), e.g. a test's few jobs; its offered load is not computed. */
+    static TenantsLoad of(List<Tenant> tenants, List<Job> jobs) {
+        for (int i = 0; i < jobs.size(); i++) {
+            if (jobs.get(i).id() != i) throw new IllegalArgumentException("job " + i + " has id " + jobs.get(i).id());
+        }
+        return new TenantsLoad(List.copyOf(tenants), List.copyOf(jobs), 0);
+    }
+
     public List<Tenant> tenants() { return tenants; }
     public List<Job> jobs() { return jobs; }
     /** The offered load the jobs actually make (GPU-seconds requested over GPU-seconds of the run). */

@@ -86,6 +86,10 @@ final class TenantsReplay {
         long entitledSince = -1;
         long start;
         int version;
+        /** It checkpoints on SIGTERM: preempted, it keeps the progress it had made and resumes from there. */
+        boolean checkpoints;
+        /** Progress kept from earlier runs (checkpointed), ms; and when its last SIGTERM came. */
+        long done, sigtermAt;
         String pool;
         List<ReplicaSlot> slots = List.of();
         double gpuEq;
@@ -142,9 +146,25 @@ final class TenantsReplay {
 
     /** Share of unused guarantees not lent (plimsoll policy), see {@link Admission#decide}. */
     private final double unlent;
+    /** Share of the jobs that checkpoint on SIGTERM, and the seed that picks them. */
+    private final double checkpointing;
+    private final long checkpointSeed;
 
     TenantsReplay(List<TraceLoader.NodeSpec> nodes, TenantsLoad load, Map<String, Double> worth, long graceMillis,
                   long warmupMillis, long endMillis, double unlent) {
+        this(nodes, load, worth, graceMillis, warmupMillis, endMillis, unlent, 0, 0);
+    }
+
+    /**
+     * @param checkpointing share of the jobs (0..1, picked at random with {@code seed}) that declare they checkpoint on
+     *                      SIGTERM, as a Training workload does with {@code spec.training.checkpointsOnTermination}: the
+     *                      planner prefers them as victims, and preempted they lose nothing
+     */
+    TenantsReplay(List<TraceLoader.NodeSpec> nodes, TenantsLoad load, Map<String, Double> worth, long graceMillis,
+                  long warmupMillis, long endMillis, double unlent, double checkpointing, long seed) {
+        if (!(checkpointing >= 0 && checkpointing <= 1)) throw new IllegalArgumentException("checkpointing share " + checkpointing + " is not in [0, 1]");
+        this.checkpointing = checkpointing;
+        this.checkpointSeed = seed;
         this.unlent = unlent;
         this.nodeSpecs = nodes;
         this.load = load;
@@ -266,6 +286,11 @@ final class TenantsReplay {
             byKey.put(jobs[j.id()].key, jobs[j.id()]);
             events.add(new Event(j.arrivalMillis(), ARRIVE, j.id(), 0));
         }
+        if (checkpointing > 0) {
+            // Its own stream (not the load's), so the same load is replayed with and without checkpointing.
+            java.util.SplittableRandom pick = new java.util.SplittableRandom(checkpointSeed * 0x9E3779B97F4A7C15L + 0xC0FFEE);
+            for (JobState j : jobs) j.checkpoints = pick.nextDouble() < checkpointing;
+        }
         while (!events.isEmpty() && events.peek().at() < endMillis) {
             long at = events.peek().at();
             advance(at);
@@ -329,8 +354,10 @@ final class TenantsReplay {
                 long ran = Math.max(0, now - Math.max(j.start, warmupMillis));
                 if (now > warmupMillis) {
                     preemptions++;
-                    lost += j.job.task().devices() * ran;
+                    if (!j.checkpoints) lost += j.job.task().devices() * ran;
                 }
+                // A job that checkpoints saved its progress when its SIGTERM came; it resumes from there.
+                if (j.checkpoints) j.done = Math.min(j.job.task().runMillis() - 1, j.done + Math.max(0, j.sigtermAt - j.start));
                 stop(j);
                 j.status = Status.PENDING;
                 j.pendingSince = now;
@@ -389,7 +416,7 @@ final class TenantsReplay {
         // Work that came within its guarantee and did not start at once: how long it took to get its capacity.
         if (j.entitledSince >= warmupMillis && now > j.entitledSince) entitledWaits.get(t).add((now - j.entitledSince) / 1000.0);
         j.entitledSince = -1;
-        events.add(new Event(now + j.job.task().runMillis(), FINISH, j.job.id(), j.version));
+        events.add(new Event(now + j.job.task().runMillis() - j.done, FINISH, j.job.id(), j.version));
         started++;
         starts++;
     }
@@ -452,7 +479,7 @@ final class TenantsReplay {
         List<TenantLedger.Charge> cs = new ArrayList<>();
         for (JobState j : running) {
             cs.add(new TenantLedger.Charge(quotas.get(j.job.tenant()).name(), j.key, j.key, j.pool, j.gpuEq, 0,
-                    j.job.task().priority(), j.start, false, WorkloadPhase.Training, j.slots.get(0), false));
+                    j.job.task().priority(), j.start, false, WorkloadPhase.Training, j.slots.get(0), j.checkpoints));
         }
         return new TenantLedger(quotas, null, capacityGpuEq, 0, cs);
     }
@@ -706,6 +733,7 @@ final class TenantsReplay {
                     }
                     if (terminating.add(v.key)) {
                         v.status = Status.TERMINATING;
+                        v.sigtermAt = now;
                         awaitingByVictim.put(v.key, j.job.id());
                         j.awaiting++;
                         events.add(new Event(now + graceMillis, KILL, v.job.id(), v.version));

@@ -32,17 +32,20 @@ public final class TenantsSimulateCommand {
     public static final String USAGE = String.join("\n",
             "usage: simulate tenants [--nodes NODES.csv] [--pods PODS.csv] [--tenants 6] [--load 1.1] [--seed 42]",
             "         [--grace-period 30] [--hours 1] [--warmup 1h] [--burst 1h] [--max-runtime 4h]",
-            "         [--guaranteed-fraction 0.9] [--worth MODEL=GPU_EQ,...] [--unlent 0] [--policies LIST] [--json OUT.json]",
+            "         [--guaranteed-fraction 0.9] [--worth MODEL=GPU_EQ,...] [--unlent 0] [--checkpointing 0] [--policies LIST]",
+            "         [--json OUT.json]",
             "  --nodes / --pods: an openb node list and pod list (with creation_time, deletion_time); the defaults are",
             "    the full openb GPU node list and the default pod list, bundled in the jar;",
             "  --load: offered load as a multiple of the cluster's GPUs; --hours: measured time after --warmup;",
             "  --grace-period: seconds a preempted job has to stop; --burst: mean ON and OFF period of each tenant;",
             "  --policies: a comma-separated subset of no-quota,static-quota,plimsoll (the goal is checked with all three);",
             "  --unlent: share of each tenant's unused guarantee that plimsoll does not lend (kept free for its next work);",
+            "  --checkpointing: share of the jobs (picked with the seed) that checkpoint on SIGTERM: preempted, they lose",
+            "    nothing and resume where they were, and reclaim takes them first among equals;",
             "  --worth: GPU-equivalents of one device per GPU model (defaults: " + new TreeMap<>(TenantsLoad.DEFAULT_WORTH) + ").");
 
     private static final List<String> FLAGS = List.of("--nodes", "--pods", "--tenants", "--load", "--seed", "--grace-period",
-            "--hours", "--warmup", "--burst", "--max-runtime", "--guaranteed-fraction", "--worth", "--unlent", "--policies", "--json");
+            "--hours", "--warmup", "--burst", "--max-runtime", "--guaranteed-fraction", "--worth", "--unlent", "--checkpointing", "--policies", "--json");
 
     /** The share of unused guarantees Plimsoll keeps free (not lent) by default. */
     static final double DEFAULT_UNLENT = 0.0;
@@ -88,6 +91,8 @@ public final class TenantsSimulateCommand {
         Map<String, Double> worth = worth(o.get("--worth"));
         double unlent = number(o, "--unlent", DEFAULT_UNLENT);
         if (unlent > 1) throw new UsageError("argument '--unlent': use a share in [0, 1]");
+        double checkpointing = number(o, "--checkpointing", 0);
+        if (!(checkpointing >= 0 && checkpointing <= 1)) throw new UsageError("argument '--checkpointing': use a share in [0, 1]");
 
         Path nodesFile = o.containsKey("--nodes") ? Path.of(o.get("--nodes")) : bundled("/bench/openb_node_list_gpu_node.csv.gz");
         Path podsFile = o.containsKey("--pods") ? Path.of(o.get("--pods")) : bundled("/tenants/openb_pod_list_default.csv.gz");
@@ -104,10 +109,11 @@ public final class TenantsSimulateCommand {
                 nodes.size(), gpus, capacity, tasks.size(), o.getOrDefault("--pods", "the bundled openb default pod list"),
                 tenants, generated.jobs().size(), Durations.format(warmup + hours), Durations.format(warmup),
                 generated.offeredLoad(), load, seed, grace / 1000);
+        if (checkpointing > 0) out.printf(Locale.ROOT, "%.0f %% of the jobs checkpoint on SIGTERM (preempted, they lose nothing)%n", 100 * checkpointing);
         List<TenantsReplay.Result> results = new ArrayList<>();
         List<TenantsReplay.Policy> chosen = policies(o.get("--policies"));
         for (TenantsReplay.Policy p : chosen) {
-            results.add(new TenantsReplay(nodes, generated, worth, grace, warmup, warmup + hours, unlent).run(p));
+            results.add(new TenantsReplay(nodes, generated, worth, grace, warmup, warmup + hours, unlent, checkpointing, seed).run(p));
         }
 
         out.printf(Locale.ROOT, "%-13s %11s %11s %10s %10s %9s %8s %7s%n", "policy", "allocation", "preemptions", "lost GPUh",
@@ -130,7 +136,7 @@ public final class TenantsSimulateCommand {
         if (o.containsKey("--json")) {
             Path jp = Path.of(o.get("--json"));
             try {
-                Files.writeString(jp, json(grace, seed, load, generated, capacity, gpus, results, goal), StandardCharsets.UTF_8);
+                Files.writeString(jp, json(grace, seed, load, checkpointing, generated, capacity, gpus, results, goal), StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 throw new InputException(jp.toString(), 0, null, "cannot write JSON output: " + e.getMessage());
             }
@@ -164,12 +170,13 @@ public final class TenantsSimulateCommand {
         return new Goal(gap, p99, def, pl.lostGpuHoursPct(), gap <= 2, p99 <= graceSeconds + 30, def <= 1, pl.lostGpuHoursPct() <= 2);
     }
 
-    private static String json(long grace, long seed, double load, TenantsLoad generated, double capacity, int gpus,
+    private static String json(long grace, long seed, double load, double checkpointing, TenantsLoad generated, double capacity, int gpus,
                                List<TenantsReplay.Result> rs, Goal goal) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("gracePeriodSeconds", grace / 1000.0);
         doc.put("seed", seed);
         doc.put("load", load);
+        doc.put("checkpointing", checkpointing);
         doc.put("offeredLoad", Json.fixed(generated.offeredLoad(), 4));
         doc.put("capacityGpuEq", Json.fixed(capacity, 2));
         doc.put("gpus", gpus);

@@ -95,6 +95,18 @@ class TenantsSimulateCommandTest {
     }
 
     @Test
+    void jobsThatCheckpointLoseNothingWhenPreemptedAndResumeWhereTheyWere(@TempDir Path dir) throws Exception {
+        JsonNode none = slice(dir, "none.json").get("policies").get(2);
+        JsonNode all = slice(dir, "all.json", "--checkpointing", "1").get("policies").get(2);
+        assertTrue(none.get("preemptions").asInt() > 0 && none.get("lostGpuHours").asDouble() > 0, "the load preempts: " + none);
+        assertTrue(all.get("preemptions").asInt() > 0, "still preempted: " + all);
+        assertEquals(0.0, all.get("lostGpuHours").asDouble(), "every victim checkpoints");
+        JsonNode half = slice(dir, "half.json", "--checkpointing", "0.5").get("policies").get(2);
+        double lost = half.get("lostGpuHours").asDouble();
+        assertTrue(lost > 0 && lost < none.get("lostGpuHours").asDouble(), "half checkpoint: " + lost + " vs " + none);
+    }
+
+    @Test
     void badFlagsSayWhatIsWrong() {
         Run r = run("--tenants", "3");
         assertEquals(2, r.code);
@@ -108,6 +120,9 @@ class TenantsSimulateCommandTest {
         r = run("--policies", "fifo");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("fifo"), r.err);
+        r = run("--checkpointing", "1.5");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--checkpointing") && r.err.contains("[0, 1]"), r.err);
         assertEquals(0, run("--help").code);
     }
 }
