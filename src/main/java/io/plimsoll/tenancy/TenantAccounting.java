@@ -149,7 +149,8 @@ public final class TenantAccounting {
      * pool changed (or after a second), so asking for each waiting workload in a cycle costs what changed.
      */
     public TenantLedger ledger() {
-        // Not moved by a created pod's UID being recorded (once per placement, off the loop): a charge does not read it.
+        // Not moved by a created pod's UID being recorded (once per placement, off the loop): a charge does not read the
+        // UID, and its start (the record's time, renewed then) moves only by the pod's creation time until the next build.
         long records = snapshot.placementsVersion(), tenancy = informers.version(), now = System.currentTimeMillis();
         String pools = poolsKey();
         Cached c = cached;
