@@ -80,6 +80,11 @@ class TenantIsolationTest extends OperatorOnEmbeddedApi {
         client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("other").withNamespace(NS).endMetadata()
                 .withNewSpec().withNodeName("t4-0").addNewContainer().withName("c").withImage("i")
                 .withEnv(new EnvVar("NVIDIA_VISIBLE_DEVICES", "all", null)).endContainer().endSpec().build()).create();
+        // Once the operator's informer has shown it (else the first workload can be placed before the pod is known).
+        await().atMost(WAIT).until(() -> {
+            var n = operator.snapshot.state().node("t4-0");
+            return n != null && n.wholeDevicesFree() == 0;
+        });
         for (int i = 0; i < 4; i++) client.resource(t4("w-" + i, Map.of())).create();
         for (int i = 0; i < 4; i++) {
             AIWorkload w = awaitState("w-" + i, WorkloadState.Running);
