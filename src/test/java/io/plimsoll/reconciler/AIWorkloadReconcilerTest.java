@@ -205,6 +205,11 @@ class AIWorkloadReconcilerTest extends OperatorOnEmbeddedApi {
                 .addToRequests("nvidia.com/gpu", new io.fabric8.kubernetes.api.model.Quantity("7"))
                 .addToLimits("nvidia.com/gpu", new io.fabric8.kubernetes.api.model.Quantity("7")).endResources().endContainer().endSpec().build();
         client.resource(foreign).create();
+        // Once the operator's informer has shown it (a pod it has not seen yet cannot count).
+        await().atMost(WAIT).until(() -> {
+            var n = operator.snapshot.state().node("h100-0");
+            return n != null && n.wholeDevicesFree() == 1;
+        });
         create(workload("two", WorkloadPhase.Training, 1, AcceleratorType.GPU, 2, null, 40.0));
         AIWorkload w = awaitState("two", WorkloadState.Pending);
         assertTrue(w.getStatus().getMessage().contains("h100: 1 of 8 devices free"), w.getStatus().getMessage());
