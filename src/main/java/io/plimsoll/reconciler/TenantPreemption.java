@@ -314,14 +314,11 @@ final class TenantPreemption {
         ClusterState out = state.copy();
         for (Hold h : oldestFirst) {
             if (h.need() == null || h.freed().isEmpty()) continue;
-            // Read after the state: a victim with a record now had it then, and holds its slot there.
-            List<ReplicaSlot> stopping = new ArrayList<>();
-            List<ReplicaSlot> gone = new ArrayList<>();
-            h.freed().forEach((pod, slot) -> (snapshot.hasRecord(pod) ? stopping : gone).add(slot));
-            for (ReplicaSlot slot : stopping) {
-                NodeState n = out.node(slot.node());
+            // Read after the state: a victim with a record now had it then, and holds its slot there (the gone ones do not).
+            h.freed().forEach((pod, slot) -> {
+                NodeState n = snapshot.hasRecord(pod) ? out.node(slot.node()) : null;
                 if (n != null) n.release(slot);
-            }
+            });
             ClusterState heldOnly = new ClusterState();
             out.pools().forEach(heldOnly::addPool);
             for (String n : h.nodes()) {
@@ -333,11 +330,8 @@ final class TenantPreemption {
                 heldOnly.apply(d);
                 continue;
             }
-            for (ReplicaSlot slot : stopping) {
-                NodeState n = out.node(slot.node());
-                if (n != null) n.apply(slot);
-            }
-            for (ReplicaSlot slot : gone) {
+            // Every victim's slot taken again, stopping or gone: the room stays the held workload's.
+            for (ReplicaSlot slot : h.freed().values()) {
                 NodeState n = out.node(slot.node());
                 if (n != null) n.apply(slot);
             }

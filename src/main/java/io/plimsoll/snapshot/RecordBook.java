@@ -87,13 +87,13 @@ final class RecordBook {
             PodRecord old = byPod.get(podKey);
             if (old == null) return;
             now = f.apply(old);
-            // Only the pod's UID learned (and when): what the record places where is unchanged.
-            boolean placesTheSame = old.withUid(now.podUid(), now.at()).equals(now);
-            long placements = this.placements;
-            unindex(old);
             byPod.put(podKey, now);
-            index(now);
-            if (placesTheSame) this.placements = placements;
+            // Only the pod's UID learned (and when): its workload, node and park are the same, so are the indexes, and
+            // what the records place where has not moved.
+            if (!old.withUid(now.podUid(), now.at()).equals(now)) {
+                unindex(old);
+                index(now);
+            }
         }
         touched.accept(now.node());
     }
