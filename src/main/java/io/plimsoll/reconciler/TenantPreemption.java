@@ -314,9 +314,11 @@ final class TenantPreemption {
         ClusterState out = state.copy();
         for (Hold h : oldestFirst) {
             if (h.need() == null || h.freed().isEmpty()) continue;
-            // Read after the state: a victim with a record now had it then, and holds its slot there (the gone ones do not).
+            // Given back only where the state counts the victim (asked after it: a yes now was a yes then). Its record
+            // alone would give back twice the slot of a victim that finished, or that the informer dropped before its
+            // delete handler ran: the state no longer counts it, and its room would look free twice.
             h.freed().forEach((pod, slot) -> {
-                NodeState n = snapshot.hasRecord(pod) ? out.node(slot.node()) : null;
+                NodeState n = snapshot.countsPod(pod) ? out.node(slot.node()) : null;
                 if (n != null) n.release(slot);
             });
             ClusterState heldOnly = new ClusterState();

@@ -424,9 +424,19 @@ public class ClusterSnapshot {
         return out;
     }
 
-    /** Whether Plimsoll holds a record of the pod (namespace/name): its slot counts on its node until the record goes. */
-    public boolean hasRecord(String podKey) {
-        return records.get(podKey) != null;
+    /**
+     * Whether {@link #state()} counts the pod (namespace/name) on its node, as {@code rebuild} does: a pod the informer
+     * holds, bound and not finished, or a placement recorded whose pod the informer has not shown yet. A record alone
+     * does not say so: a pod that finished, or that the informer dropped before its delete handler removed the record,
+     * is no longer counted. Asked after {@code state()}, a yes means the state counted it, for a pod shown before it
+     * (a pod that leaves never comes back); a pod that left in between reads no, which errs toward less free room.
+     */
+    public boolean countsPod(String podKey) {
+        Pod p = pods.getStore().getByKey(podKey);
+        if (p != null) return nodeName(p) != null && !terminal(p);
+        PodRecord r = records.get(podKey);
+        return r != null && !records.seenAmong(List.of(r)).contains(podKey)
+                && !r.at().plus(RESERVATION_TTL).isBefore(clock.instant());
     }
 
     /** Every live replica Plimsoll's records hold (created or seen, not yet deleted). */
