@@ -25,11 +25,11 @@ final class IsolatedDecisions {
     static Figures measure(ClusterSnapshot snapshot, List<AIWorkload> workloads, int samples) {
         PlacementEngine engine = new PlacementEngine();
         PlacementPolicy policy = snapshot.policy(PlacementPolicy.DEFAULT_NAME).orElse(null);
-        int n = Math.min(samples, workloads.size());
+        int n = workloads.isEmpty() ? 0 : samples; // more samples than workloads: the workloads again, in turn
         long[] nanos = new long[n];
         int placed = 0;
         for (int i = 0; i < n; i++) {
-            AIWorkload w = workloads.get((int) ((long) i * workloads.size() / n));
+            AIWorkload w = workloads.get(n <= workloads.size() ? (int) ((long) i * workloads.size() / n) : i % workloads.size());
             WorkloadNeeds.Parsed parsed = WorkloadNeeds.parse(w);
             var rules = WorkloadNeeds.rules(policy, parsed.need().phase());
             // A cluster change (no listener is left to act on it): the next decision sees a changed cluster.

@@ -25,6 +25,15 @@ public final class ClusterState {
     /** Node names by pool, made on first use and shared by copies while no node joins, leaves or changes pool. */
     private Map<String, List<String>> byPool;
     /**
+     * {@link #nodesOf}'s answers by pool, in the pool index's order, made on first use and kept up to date as nodes are
+     * replaced or removed (a decision asks for a pool's nodes several times, and a copy would otherwise look each name
+     * up in its layered map). A copy starts with its parent's lists; neither changes a list it shares: it changes its
+     * own copy ({@link #writable}).
+     */
+    private Map<String, ArrayList<NodeState>> nodesOfCache = new java.util.HashMap<>();
+    /** The lists of {@link #nodesOfCache} this state made and shares with no copy: changed in place. */
+    private final java.util.Set<List<NodeState>> ownLists = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /**
      * Shapes of the accelerator work running now, tallied (how many of each, memory summed): FGD's "typical workload".
      * A tally, so a decision costs the distinct shapes, not every running task.
      */
@@ -40,7 +49,12 @@ public final class ClusterState {
     public ClusterState addNode(NodeState node) {
         NodeState before = nodes.put(node.name(), node);
         if (before != null) own.remove(before);
-        if (before == null || !java.util.Objects.equals(before.pool(), node.pool())) byPool = null;
+        if (before == null || !java.util.Objects.equals(before.pool(), node.pool())) {
+            byPool = null;
+            forgetNodesOf();
+        } else {
+            replaced(before, node);
+        }
         own.add(node);
         return this;
     }
@@ -70,7 +84,10 @@ public final class ClusterState {
     /** Removes a node (it left the cluster, or is about to be replaced by its new state). */
     public ClusterState removeNode(String name) {
         NodeState n = nodes.remove(name);
-        if (n != null) own.remove(n); // the pool index keeps the name; nodesOf skips it
+        if (n != null) {
+            own.remove(n); // the pool index keeps the name; nodesOf skips it
+            replaced(n, null);
+        }
         return this;
     }
 
@@ -96,18 +113,68 @@ public final class ClusterState {
         NodeState mine = n.copy();
         nodes.put(name, mine);
         own.add(mine);
+        replaced(n, mine);
         return mine;
     }
     public Collection<NodeState> nodes() { return nodes.values(); }
 
+    /** The pool's nodes, in the order they were added: for reading (change a node through {@link #node}). */
     public List<NodeState> nodesOf(String pool) {
-        List<String> names = poolIndex().getOrDefault(pool, List.of());
-        List<NodeState> out = new ArrayList<>(names.size());
-        for (String name : names) {
-            NodeState n = nodes.get(name);
-            if (n != null) out.add(n);
+        ArrayList<NodeState> out = nodesOfCache.get(pool);
+        if (out == null) {
+            List<String> names = poolIndex().getOrDefault(pool, List.of());
+            out = new ArrayList<>(names.size());
+            for (String name : names) {
+                NodeState n = nodes.get(name);
+                if (n != null) out.add(n);
+            }
+            nodesOfCache.put(pool, out);
+            ownLists.add(out);
         }
-        return out;
+        return java.util.Collections.unmodifiableList(out);
+    }
+
+    /**
+     * A node of a pool was replaced by {@code after} (same name and pool), or removed (null): {@link #nodesOf} follows.
+     * A removal drops the pool's list, made again when asked (several nodes are removed at once, and each would cost a
+     * scan of the list).
+     */
+    private void replaced(NodeState before, NodeState after) {
+        if (before.pool() == null) return;
+        ArrayList<NodeState> list = nodesOfCache.get(before.pool());
+        if (list == null) return;
+        if (after == null) {
+            ownLists.remove(nodesOfCache.remove(before.pool()));
+            return;
+        }
+        int at = -1;
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == before) {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0) { // not where it should be: made again when asked
+            ownLists.remove(nodesOfCache.remove(before.pool()));
+            return;
+        }
+        writable(before.pool(), list).set(at, after);
+    }
+
+    /** The pool's list, this state's own: copied first when shared with a copy of this state. */
+    private ArrayList<NodeState> writable(String pool, ArrayList<NodeState> list) {
+        if (ownLists.contains(list)) return list;
+        ArrayList<NodeState> mine = new ArrayList<>(list); // the shared one is no one's to change: not in ownLists
+        nodesOfCache.put(pool, mine);
+        ownLists.add(mine);
+        return mine;
+    }
+
+    /** A node joined, left or changed pool: every pool's list is made again when asked. */
+    private void forgetNodesOf() {
+        if (nodesOfCache.isEmpty()) return; // a state being filled node by node
+        nodesOfCache = new java.util.HashMap<>();
+        ownLists.clear();
     }
 
     private Map<String, List<String>> poolIndex() {
@@ -137,10 +204,27 @@ public final class ClusterState {
         return c;
     }
 
-    /** A copy without the given nodes (what-if: they are held for someone else). */
+    /**
+     * A copy without the given nodes (what-if: they are held for someone else). The copy's {@link #nodesOf} lists leave
+     * them out in one pass per pool (a decision asks this with the same few held nodes of large pools every time).
+     */
     public ClusterState excluding(java.util.Set<String> held) {
         ClusterState c = copy();
-        for (String name : held) c.removeNode(name);
+        Map<String, java.util.Set<NodeState>> gone = new java.util.HashMap<>();
+        for (String name : held) {
+            NodeState n = c.nodes.remove(name);
+            if (n == null) continue;
+            c.own.remove(n);
+            if (n.pool() != null) gone.computeIfAbsent(n.pool(), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(n);
+        }
+        gone.forEach((pool, nodes) -> {
+            ArrayList<NodeState> list = c.nodesOfCache.get(pool);
+            if (list == null) return;
+            ArrayList<NodeState> kept = new ArrayList<>(list.size());
+            for (NodeState n : list) if (!nodes.contains(n)) kept.add(n);
+            c.nodesOfCache.put(pool, kept);
+            c.ownLists.add(kept);
+        });
         return c;
     }
 
@@ -164,6 +248,8 @@ public final class ClusterState {
         c.shapeMemory.putAll(shapeMemory);
         c.nodes = nodes.copy();
         c.byPool = poolIndex(); // made once here, where it is copied from, and shared
+        c.nodesOfCache = new java.util.HashMap<>(nodesOfCache); // shared lists: neither side changes them in place now
+        ownLists.clear();
         return c;
     }
 }

@@ -715,6 +715,9 @@ public class ClusterSnapshot {
                 }
                 assembled = state;
             }
+            // Each pool's node list made here, once, and kept up to date as nodes are replaced: copies share it, instead
+            // of each copy (one per decision) looking up every node of the pool again.
+            for (PoolProfile p : profiles) assembled.nodesOf(p.name());
             return assembled.copy();
         }
     }

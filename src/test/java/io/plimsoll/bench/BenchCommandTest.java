@@ -31,7 +31,7 @@ class BenchCommandTest {
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         int status = BenchCommand.run(new String[]{"--nodes", slice("openb_node_list_small.csv").toString(),
                         "--pods", slice("openb_pod_list_small.csv").toString(), "--workloads", "50", "--timeout", "120",
-                        "--json", json.toString()},
+                        "--isolated-decisions", "120", "--json", json.toString()},
                 new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
         String out = o.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, out + e.toString(StandardCharsets.UTF_8));
@@ -46,6 +46,7 @@ class BenchCommandTest {
         assertEquals(50, r.get("bound").asInt() + r.get("pending").asInt(), "every workload bound or pending: " + r);
         assertTrue(r.get("bound").asInt() > 0 && r.get("podsBound").asInt() >= r.get("bound").asInt(), r.toString());
         assertTrue(r.get("apiRequests").asLong() > 0, "the operator's requests are counted");
+        assertEquals(120, r.get("isolatedDecisions").asInt(), "more decisions than workloads: the workloads again " + r);
         assertTrue(out.contains("time until all settled"), out);
     }
 
@@ -73,7 +74,7 @@ class BenchCommandTest {
         assertEquals(List.of("bench-t0", "bench-t1", "bench-t2"), tenants.stream().map(t -> t.getMetadata().getName()).toList());
         assertEquals(30.0, tenants.get(0).getSpec().getGuaranteed().getGpuEquivalents());
         assertEquals(100.0, tenants.get(0).getSpec().getLimit().getGpuEquivalents());
-        assertEquals("plimsoll-bench-t1", new BenchCommand.Options(null, null, 1, 0, 0, "embedded", null, 1, 1, false, 3).namespaceOf(4));
+        assertEquals("plimsoll-bench-t1", new BenchCommand.Options(null, null, 1, 0, 0, "embedded", null, 1, 1, false, 3, 200).namespaceOf(4));
     }
 
     @Test
@@ -83,6 +84,11 @@ class BenchCommandTest {
                 new PrintStream(e, true, StandardCharsets.UTF_8));
         assertEquals(BenchCommand.EXIT_BAD_INPUT, status);
         assertTrue(e.toString(StandardCharsets.UTF_8).contains("--tenants 51 is more than 50"), e.toString(StandardCharsets.UTF_8));
+        e.reset();
+        status = BenchCommand.run(new String[]{"--isolated-decisions", "100001"}, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        assertEquals(BenchCommand.EXIT_BAD_INPUT, status);
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("--isolated-decisions 100001 is more than 100000"), e.toString(StandardCharsets.UTF_8));
     }
 
     @Test
