@@ -46,6 +46,43 @@ class WaitingDetailsTest {
                 "a workload not seen written (after a restart) waits a whole interval, so a restart rewrites nothing");
     }
 
+    private static AIWorkloadStatus queued(int position) {
+        AIWorkloadStatus s = new AIWorkloadStatus();
+        s.setObservedGeneration(1L);
+        QueueStatus q = new QueueStatus();
+        q.setPosition(position);
+        q.setOf(5_000);
+        q.setReason(QueueStatus.Reason.Queued);
+        s.setQueue(q);
+        return s;
+    }
+
+    /**
+     * A workload the loop has not tried yet is said to be queued only when the loop has not answered within
+     * {@link WaitingDetails#FIRST_QUEUED_MS}; from then on its place in line is a detail. The loop's answer is written at once.
+     */
+    @Test
+    void aWorkloadNotTriedYetIsSaidToBeQueuedOnlyAfterAWhileAndItsPlaceInLineIsADetail() {
+        long first = WaitingDetails.FIRST_QUEUED_MS;
+        assertEquals(1_000 + first, details.writableAt("ns/w", null, queued(4_000), 1_000), "not at once: the loop may answer first");
+        assertEquals(1_000 + first, details.writableAt("ns/w", new AIWorkloadStatus(), queued(3_000), 2_000), "counted from the first ask");
+        assertEquals(0, details.writableAt("ns/w", null, pending(3, 2_000, QueueStatus.Reason.Unschedulable, "g2"), 3_000),
+                "the loop's answer: at once");
+
+        assertEquals(10_000 + first, details.writableAt("ns/slow", null, queued(4_000), 10_000));
+        assertEquals(0, details.writableAt("ns/slow", null, queued(3_500), 10_000 + first), "still not tried: said now");
+        assertEquals(10_000 + first + 30_000, details.writableAt("ns/slow", queued(3_500), queued(2_000), 20_000),
+                "its place in line is a detail: written once per interval");
+        assertEquals(0, details.writableAt("ns/slow", queued(3_500), pending(3, 2_000, QueueStatus.Reason.Unschedulable, "g2"), 20_001),
+                "tried: at once");
+        assertEquals(1_000 + first, details.writableAt("ns/placed", null, queued(1), 1_000));
+        AIWorkloadStatus placed = pending(3, 2, QueueStatus.Reason.Unschedulable, "g2");
+        placed.setState(WorkloadState.Placed);
+        placed.setQueue(null);
+        assertEquals(0, details.writableAt("ns/placed", null, placed, 1_001), "placed: at once");
+        details.forget("ns/w");
+    }
+
     @Test
     void theIntervalGrowsWithTheQueueSoAllDetailsKeepToTheirRate() {
         for (int i = 0; i < 3_600; i++) details.writableAt("ns/w" + i, null, pending(3, i + 1, QueueStatus.Reason.Unschedulable, "g2"), 0);
