@@ -121,7 +121,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
 
         // team-b claims 2 GPU-eq of its guarantee: team-a's two most recent borrowed jobs are preempted, team-b runs
         h100Job(B, "claim", 2, 100);
-        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"), () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"), () -> said(B, "claim")
                 + "; events: " + events(B).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()
                 + events(Fixtures.NS).stream().map(e -> e.getReason() + " " + e.getMessage()).toList()));
         List<String> preempted = List.of("burst-6", "burst-7");
@@ -162,7 +162,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         // team-a's higher-priority work preempts team-a's own lower-priority work, never team-b's, which is within its guarantee
         h100Job(Fixtures.NS, "vip", 1, 1000);
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(Fixtures.NS, "vip"),
-                () -> get(Fixtures.NS, "vip").getStatus().getMessage()));
+                () -> said(Fixtures.NS, "vip")));
         assertEquals(WorkloadState.Running, state(B, "claim"));
         assertNull(Conditions.get(get(B, "claim").getStatus().getConditions(), "Preempted"));
         assertEquals(1.0, operator.registry.get("plimsoll.tenant.preemptions").tags("tenant", "team-a", "reason", "Priority")
@@ -199,7 +199,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         // recent) and has run less, but ckpt loses nothing, so ckpt goes.
         h100Job(B, "claim", 2, 100);
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
-                () -> String.valueOf(get(B, "claim").getStatus() == null ? null : get(B, "claim").getStatus().getMessage())));
+                () -> said(B, "claim")));
         await().atMost(WAIT).untilAsserted(() -> {
             AIWorkload w = get(Fixtures.NS, "ckpt");
             Condition c = w.getStatus() == null ? null : Conditions.get(w.getStatus().getConditions(), "Preempted");
@@ -307,7 +307,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         victims.forEach(this::terminated);
 
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
-                () -> String.valueOf(get(B, "claim").getStatus().getMessage())));
+                () -> said(B, "claim")));
         assertEquals(WorkloadState.Pending, state("loose", "loose-job"), "the held room went to the workload it was freed for");
         for (int i = 0; i < 6; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "no second round of preemption");
         assertNull(get(B, "claim").getStatus().getQueue());
@@ -352,7 +352,7 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         // Both hold h100-0 for their own victims; each is placed there.
         for (String w : List.of("claim", "claim-2")) {
             await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, w),
-                    () -> w + ": " + get(B, w).getStatus().getMessage()));
+                    () -> w + ": " + said(B, w)));
         }
         for (int i = 0; i < 4; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
     }
@@ -386,10 +386,10 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         await().atMost(WAIT).untilAsserted(() -> assertEquals(Set.of("burst-3", "burst-4", "burst-5"), beingDeleted()));
         terminateTheStopping();
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "urgent"),
-                () -> "urgent: " + get(B, "urgent").getStatus().getMessage()));
+                () -> "urgent: " + said(B, "urgent")));
         setTaints("h100-0");
         await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, "claim"),
-                () -> "claim: " + get(B, "claim").getStatus().getMessage()));
+                () -> "claim: " + said(B, "claim")));
         assertEquals(Set.of(), beingDeleted(), "nothing more was preempted");
         for (int i = 0; i < 3; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
     }
@@ -409,10 +409,16 @@ class TenantQuotaTest extends OperatorOnEmbeddedApi {
         terminateTheStopping();
         for (String w : List.of("claim", "urgent")) {
             await().atMost(WAIT).untilAsserted(() -> assertEquals(WorkloadState.Running, state(B, w),
-                    () -> w + ": " + get(B, w).getStatus().getMessage()));
+                    () -> w + ": " + said(B, w)));
         }
         assertEquals(Set.of(), beingDeleted(), "nothing more was preempted");
         for (int i = 0; i < 3; i++) assertEquals(WorkloadState.Running, state(Fixtures.NS, "burst-" + i), "within team-a's guarantee");
+    }
+
+    /** What the workload's status says, for a failed assertion's message: it may have none yet. */
+    String said(String ns, String name) {
+        AIWorkload w = get(ns, name);
+        return w == null ? "gone" : w.getStatus() == null ? "no status yet" : w.getStatus().getMessage();
     }
 
     /** Sets the node's taints and waits until the operator's model shows them. */
