@@ -5,9 +5,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.reconciler.Fixtures;
-import io.plimsoll.sandbox.EmbeddedKubernetes;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,25 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CountsPodTest {
     private static final String POD = Fixtures.NS + "/victim-0";
-    private EmbeddedKubernetes k8s;
-    private ClusterSnapshot snapshot;
-
-    @BeforeEach
-    void start() {
-        k8s = new EmbeddedKubernetes();
-        Fixtures.h100AndT4(k8s.client(), 0, 1); // one T4 node of 4 devices, Fractional
-        snapshot = new ClusterSnapshot(k8s.client());
-        snapshot.start();
-    }
-
-    @AfterEach
-    void stop() {
-        snapshot.stop();
-        k8s.close();
-    }
+    @AutoClose
+    private final OneT4Node cluster = new OneT4Node(); // one per test: JUnit makes an instance per test method
+    private final ClusterSnapshot snapshot = cluster.snapshot;
 
     private int usedMilliOfDevice0() {
-        return snapshot.state().nodes().stream().filter(n -> n.name().equals("t4-0")).findFirst().orElseThrow().deviceUsedMilli(0);
+        return cluster.usedMilliOfDevice0();
     }
 
     private boolean recorded() {
@@ -59,7 +44,7 @@ class CountsPodTest {
         assertEquals(250, usedMilliOfDevice0());
         assertTrue(snapshot.countsPod(POD), "a placement whose pod is being created counts");
 
-        Pod pod = k8s.client().pods().inNamespace(Fixtures.NS).resource(new PodBuilder()
+        Pod pod = cluster.k8s.client().pods().inNamespace(Fixtures.NS).resource(new PodBuilder()
                 .withNewMetadata().withNamespace(Fixtures.NS).withName("victim-0").endMetadata()
                 .withNewSpec().withNodeName("t4-0").endSpec().withNewStatus().withPhase("Running").endStatus().build()).create();
         await().atMost(Duration.ofSeconds(20)).until(() -> snapshot.podsOn("t4-0").size() == 1);
@@ -67,12 +52,12 @@ class CountsPodTest {
         assertEquals(250, usedMilliOfDevice0(), "counted once, by its record");
 
         pod.getStatus().setPhase("Failed");
-        k8s.client().pods().inNamespace(Fixtures.NS).resource(pod).updateStatus();
+        cluster.k8s.client().pods().inNamespace(Fixtures.NS).resource(pod).updateStatus();
         await().atMost(Duration.ofSeconds(20)).until(() -> usedMilliOfDevice0() == 0);
         assertTrue(recorded(), "the record stays until the pod is deleted");
         assertFalse(snapshot.countsPod(POD), "the state no longer counts it: its slot must not be given back again");
 
-        k8s.client().pods().inNamespace(Fixtures.NS).withName("victim-0").delete();
+        cluster.k8s.client().pods().inNamespace(Fixtures.NS).withName("victim-0").delete();
         await().atMost(Duration.ofSeconds(20)).until(() -> !recorded());
         assertFalse(snapshot.countsPod(POD));
     }

@@ -5,9 +5,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.plimsoll.engine.PlacementDecision;
 import io.plimsoll.engine.ReplicaSlot;
 import io.plimsoll.reconciler.Fixtures;
-import io.plimsoll.sandbox.EmbeddedKubernetes;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,22 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * would hand the device out twice.
  */
 class ResumeUnderPlacementLockTest {
-    private EmbeddedKubernetes k8s;
-    private ClusterSnapshot snapshot;
-
-    @BeforeEach
-    void start() {
-        k8s = new EmbeddedKubernetes();
-        Fixtures.h100AndT4(k8s.client(), 0, 1); // one T4 node of 4 devices, Fractional
-        snapshot = new ClusterSnapshot(k8s.client());
-        snapshot.start();
-    }
-
-    @AfterEach
-    void stop() {
-        snapshot.stop();
-        k8s.close();
-    }
+    @AutoClose
+    private final OneT4Node cluster = new OneT4Node(); // one per test: JUnit makes an instance per test method
+    private final ClusterSnapshot snapshot = cluster.snapshot;
 
     /** Reserves a quarter of device 0 of t4-0 for the pod {@code ns/name}. */
     private void reserveQuarter(String name, String workload) {
@@ -54,7 +39,7 @@ class ResumeUnderPlacementLockTest {
     }
 
     private int usedMilliOfDevice0() {
-        return snapshot.state().nodes().stream().filter(n -> n.name().equals("t4-0")).findFirst().orElseThrow().deviceUsedMilli(0);
+        return cluster.usedMilliOfDevice0();
     }
 
     @Test
