@@ -19,6 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * on one object with a new message are coalesced, as client-go's event aggregation does: at most one per
  * {@link #SIMILAR_WARNING_MS}, and the latest message of a burst is sent when the interval ends, so the last word
  * arrives (a waiting workload's reasons change with every cluster change: at 4,000 workloads that was 10,600 events).
+ * The interval grows with the number of objects that have such warnings, so that all of them together are resent at
+ * most {@link #SIMILAR_PER_SECOND} times a second (3,300 waiting workloads: each every 5.5 min), as waiting workloads'
+ * status details are: with 6 tenants, 10,000 workloads sent 8,500 Unschedulable warnings at a fixed 30 s.
  * Events are best effort: a failure to record one is logged, never fails a reconcile. They are sent in order by one
  * thread of their own, so no decision waits on the API server for an event.
  */
@@ -38,7 +41,12 @@ public class EventRecorder {
 
     /** Warnings of one reason on one object are sent at most this often; a burst's latest message at the end. */
     public static final long SIMILAR_WARNING_MS = 30_000;
+    /** Alike warnings of all objects together, resent at most this often a second (the interval grows with their number). */
+    public static final int SIMILAR_PER_SECOND = 10;
     private final long similarWarningNanos;
+    private final int similarPerSecond;
+    /** The size of {@link #similar} above which entries whose interval is over are dropped (they would send at once anyway). */
+    private int pruneAbove = 64;
     /** object key | reason -> the last warning of that reason sent, and the latest held back since. Guarded by itself. */
     private final Map<String, Similar> similar = new java.util.HashMap<>();
     private final java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -68,8 +76,14 @@ public class EventRecorder {
 
     /** With another interval for alike warnings (tests). */
     public EventRecorder(KubernetesClient client, long similarWarningMs) {
+        this(client, similarWarningMs, SIMILAR_PER_SECOND);
+    }
+
+    /** With another interval and rate for alike warnings (tests). */
+    EventRecorder(KubernetesClient client, long similarWarningMs, int similarPerSecond) {
         this.client = client;
         this.similarWarningNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(similarWarningMs);
+        this.similarPerSecond = Math.max(1, similarPerSecond);
         sender.allowCoreThreadTimeOut(true);
     }
 
@@ -102,17 +116,46 @@ public class EventRecorder {
         String key = objKey + "|" + reason;
         long now = System.nanoTime();
         synchronized (similar) {
+            long interval = similarIntervalNanos(now);
             Similar s = similar.get(key);
-            if (s == null || now - s.sentAtNanos >= similarWarningNanos) {
+            if (s == null || now - s.sentAtNanos >= interval) {
                 similar.put(key, new Similar(now, message));
                 return true;
             }
             boolean schedule = s.held == null;
             s.held = new Held(obj, message);
             if (schedule) {
-                later.schedule(() -> sendHeld(objKey, reason), s.sentAtNanos + similarWarningNanos - now, java.util.concurrent.TimeUnit.NANOSECONDS);
+                later.schedule(() -> sendHeld(objKey, reason), s.sentAtNanos + interval - now, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
             return false;
+        }
+    }
+
+    /**
+     * The interval for alike warnings now: {@link #SIMILAR_WARNING_MS}, or longer so that all objects with such warnings
+     * keep to {@link #SIMILAR_PER_SECOND} in all. Entries whose interval is over and that hold nothing back are dropped
+     * first, now and then (they would be sent at once anyway). Called holding {@link #similar}.
+     */
+    private long similarIntervalNanos(long now) {
+        if (similar.size() > pruneAbove) {
+            long over = Math.max(similarWarningNanos, similar.size() * 1_000_000_000L / similarPerSecond);
+            similar.values().removeIf(s -> s.held == null && now - s.sentAtNanos >= over);
+            pruneAbove = Math.max(64, 2 * similar.size());
+        }
+        return Math.max(similarWarningNanos, similar.size() * 1_000_000_000L / similarPerSecond);
+    }
+
+    /** How many object and reason pairs have alike warnings remembered (tests). */
+    int similarEntries() {
+        synchronized (similar) {
+            return similar.size();
+        }
+    }
+
+    /** The interval for alike warnings now, in ms (tests). */
+    long similarIntervalMs() {
+        synchronized (similar) {
+            return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(similarIntervalNanos(System.nanoTime()));
         }
     }
 

@@ -67,4 +67,28 @@ class EventRecorderTest {
         assertEquals(List.of("at most 9 cores free", "at most 1 cores free"), messages("w", "Unschedulable"),
                 "the burst's last message when the interval ends, nothing between");
     }
+
+    /**
+     * With many objects waiting, their alike warnings together keep to a rate: the interval grows with their number
+     * (never below the base), and what is remembered of objects whose interval is over is dropped now and then.
+     */
+    @Test
+    void theIntervalGrowsWithTheObjectsThatHaveAlikeWarnings() {
+        EventRecorder events = new EventRecorder(client, 1_000, 10);
+        assertEquals(1_000, events.similarIntervalMs());
+        for (int i = 0; i < 50; i++) events.warning(object("w" + i), "Unschedulable", "at most 3 cores free");
+        assertEquals(5_000, events.similarIntervalMs(), "50 objects at 10 a second: each every 5 s");
+        events.warning(object("w0"), "Unschedulable", "at most 2 cores free"); // held for the end of its interval
+        for (int i = 1; i < 50; i++) events.forget(object("w" + i));
+        assertEquals(1_000, events.similarIntervalMs(), "never shorter than the base");
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages("w0", "Unschedulable").size() == 2);
+        assertEquals(List.of("at most 3 cores free", "at most 2 cores free"), messages("w0", "Unschedulable"), "the last word arrives");
+
+        EventRecorder quick = new EventRecorder(client, 1, 1_000_000); // an interval of 1 ms
+        int[] sent = {0};
+        await().atMost(Duration.ofSeconds(10)).until(() -> { // batches 100 ms apart: the earlier ones' interval is over
+            for (int k = 0; k < 40; k++) quick.warning(object("q" + sent[0]++), "Unschedulable", "at most 3 cores free");
+            return quick.similarEntries() < sent[0];
+        });
+    }
 }
