@@ -18,7 +18,6 @@ import io.plimsoll.api.AIWorkloadStatus;
 import io.plimsoll.api.Annotations;
 import io.plimsoll.api.Placement;
 import io.plimsoll.api.PlacementPolicy;
-import io.plimsoll.api.PoolRejection;
 import io.plimsoll.api.ReplicaPlacement;
 import io.plimsoll.engine.MakeRoomFromParked;
 import io.plimsoll.engine.Need;
@@ -37,7 +36,7 @@ import io.plimsoll.snapshot.ClusterSnapshot;
 import io.plimsoll.snapshot.PodRecord;
 import io.plimsoll.scheduling.PlacementLoop;
 import io.plimsoll.scheduling.PlacementQueue;
-import io.plimsoll.api.QueueStatus;
+import io.plimsoll.reconciler.WorkloadStatusComposer.PendingReason;
 import io.plimsoll.snapshot.PodRecords;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -50,7 +49,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -262,14 +260,14 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
         WorkloadState before = status.getState();
         String ns = wl.getMetadata().getNamespace();
         String name = wl.getMetadata().getName();
+        String workloadKey = ns + "/" + name;
         WorkloadNeeds.Parsed parsed;
         try {
             parsed = WorkloadNeeds.parse(wl);
         } catch (IllegalArgumentException e) {
-            setState(status, WorkloadState.Failed, "invalid spec: " + e.getMessage());
-            Conditions.set(status.getConditions(), "Placed", false, "InvalidSpec", e.getMessage(), gen);
+            WorkloadStatusComposer.invalid(status, e.getMessage(), gen);
             events.warning(wl, "InvalidSpec", e.getMessage());
-            loop.cancel(ns + "/" + name); // nothing more to place for it
+            loop.cancel(workloadKey); // nothing more to place for it
             return new Outcome(false);
         }
         Need need = parsed.need();
@@ -277,173 +275,64 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
 
         String policyName = WorkloadNeeds.policyName(wl);
         Optional<PlacementPolicy> policy = snapshot.policy(policyName);
-        if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
-            String msg = "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one";
-            setState(status, WorkloadState.Pending, msg);
-            Conditions.set(status.getConditions(), "Placed", false, "PolicyNotFound", msg, gen);
-            events.warning(wl, "PolicyNotFound", msg);
-            metrics.pending(ns + "/" + name, phase.name(), "PolicyNotFound");
-            loop.cancel(ns + "/" + name); // nothing more to place for it
-            return new Outcome(true);
-        }
         PhaseRules rules = WorkloadNeeds.rules(policy.orElse(null), phase);
         String tenantName = tenants == null || !tenants.active() ? null : tenants.tenantOf(ns);
         io.plimsoll.api.Tenant tenant = tenantName == null ? null : tenants.tenant(tenantName);
-        String refusedPolicy = tenant == null || io.plimsoll.tenancy.TenantRules.allowsPolicy(tenant, policyName) ? null
-                : io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName);
-        if (refusedPolicy != null) {
-            setState(status, WorkloadState.Pending, refusedPolicy);
-            Conditions.set(status.getConditions(), "Placed", false, "PolicyNotAllowed", refusedPolicy, gen);
-            events.warning(wl, "PolicyNotAllowed", refusedPolicy);
-            metrics.pending(ns + "/" + name, phase.name(), "PolicyNotAllowed");
-            loop.cancel(ns + "/" + name);
-            return new Outcome(true);
+        if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
+            return refuse(wl, status, gen, phase, PendingReason.PolicyNotFound,
+                    "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one");
+        }
+        if (tenant != null && !io.plimsoll.tenancy.TenantRules.allowsPolicy(tenant, policyName)) {
+            return refuse(wl, status, gen, phase, PendingReason.PolicyNotAllowed, io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName));
         }
         // Priority comes from a PriorityClass the admin owns (or the policy's default); a raw spec.priority is not trusted.
         io.plimsoll.tenancy.PriorityResolver.Resolution prio = priorities.resolve(wl, policy.orElse(null));
-        if (!prio.ok()) {
-            setState(status, WorkloadState.Pending, prio.error());
-            Conditions.set(status.getConditions(), "Placed", false, "PriorityClassNotFound", prio.error(), gen);
-            events.warning(wl, "PriorityClassNotFound", prio.error());
-            metrics.pending(ns + "/" + name, phase.name(), "PriorityClassNotFound");
-            loop.cancel(ns + "/" + name);
-            return new Outcome(true);
-        }
-        if (prio.warning() != null && !prio.warning().equals(priorityWarned.put(ns + "/" + name, prio.warning()))) {
+        if (!prio.ok()) return refuse(wl, status, gen, phase, PendingReason.PriorityClassNotFound, prio.error());
+        if (prio.warning() != null && !prio.warning().equals(priorityWarned.put(workloadKey, prio.warning()))) {
             events.warning(wl, "PriorityIgnored", prio.warning());
         }
         status.setPriority(prio.priority());
-        String preemptedWhy = preemption == null ? null
-                : preemption.takenFrom(ns + "/" + name, Conditions.get(status.getConditions(), "Preempted"));
-        if (preemptedWhy == null && preemption != null) preemptedWhy = preemptedWhileAway(wl, status);
-        if (preemptedWhy != null) {
-            Conditions.set(status.getConditions(), "Preempted", true, "Preempted", preemptedWhy, gen);
-            events.warning(wl, "Preempted", preemptedWhy);
-        }
+        notePreempted(wl, status, gen);
 
         // A finished run-to-completion workload stays finished for this generation; its pods are not recreated.
         boolean finished = status.getState() == WorkloadState.Succeeded || status.getState() == WorkloadState.Failed;
         if (phase.runsToCompletion() && finished && gen != null && gen.equals(status.getObservedGeneration())
                 && !"InvalidSpec".equals(reasonOf(status, "Placed"))) {
-            loop.cancel(ns + "/" + name); // nothing more to place for it
+            loop.cancel(workloadKey); // nothing more to place for it
             return new Outcome(false);
         }
 
-        int replicas = need.replicas();
-        long recheckAt = Long.MAX_VALUE;
-        boolean idleAtZero = false;
-        boolean park = false;
-        boolean holdParked = false;
-        Instant lastActive = null;
         int parkMilli = parkMilli(policy.orElse(null), phase);
-        if (!phase.runsToCompletion()) {
-            Instant now = snapshot.clock().instant();
-            String key = ns + "/" + name;
-            Instant zeroAt = parseInstant(status.getScaledToZeroAt());
-            if (zeroAt == null) zeroAt = scaledToZero.get(key);
-            String taken = parkedReplicaTaken.remove(key);
-            if (taken != null && zeroAt == null) {
-                zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-                scaledToZero.put(key, zeroAt);
-                status.setScaledToZeroAt(zeroAt.toString());
-                events.normal(wl, "ScaledToZero", "parked and idle, " + taken + ": scaled to zero; comes back on new activity or when spec.replicas changes");
-                metrics.scaledDown("workload", phase.name());
-            }
-            if (zeroAt != null && gen != null && status.getObservedGeneration() != null && !gen.equals(status.getObservedGeneration())) {
-                // The user changed the spec (e.g. spec.replicas): that is a request to run again.
-                zeroAt = null;
-                scaledToZero.remove(key);
-                status.setScaledToZeroAt(null);
-                events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
-            }
-            Long ceiling = null;
-            if (tenant != null) {
-                try {
-                    ceiling = io.plimsoll.tenancy.TenantRules.maxIdleTimeoutMillis(tenant);
-                } catch (IllegalArgumentException e) {
-                    ceiling = null; // reported on the Tenant; changes no workload
-                }
-            }
-            IdleScaler.Verdict v = idle.evaluate(wl, policy.orElse(null), zeroAt, now, ceiling);
-            boolean dryRun = policy.map(p -> p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getDryRun())).orElse(false);
-            if (dryRun && v.scaledToZero()) {
-                double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
-                        : status.getPlacement().getCostPerHour();
-                String would = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving);
-                String msg = would + (v.lastActive() == null ? "; " + v.message() : "; idle since " + v.lastActive());
-                events.normal(wl, "WouldScaleToZero", would); // without the running idle time: one event, not one per look
-                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
-            }
-            if (v.park() && (parkMilli == 0 || !parkable(need))) {
-                String why = parkMilli == 0 ? "parking is off (parkFraction 0)" : "only whole single-device replicas park";
-                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "Active", v.message().replace(IdleScaler.PARKED, why + ": kept as it is"), false);
-            }
-            if (dryRun && v.park()) {
-                double cost = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
-                        : status.getPlacement().getCostPerHour();
-                String would = "dry run (PlacementPolicy " + policyName + "): would park idle replicas in place at "
-                        + Units.fraction(parkMilli) + " of their device, saving up to " + Units.dollars(cost * (1000 - parkMilli) / 1000.0);
-                if (!Boolean.TRUE.equals(wouldPark.put(key, Boolean.TRUE))) events.normal(wl, "WouldPark", would);
-                v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldPark", would + "; " + v.message(), false);
-            } else {
-                wouldPark.remove(key);
-            }
-            park = v.park();
-            // A missing or bad signal changes nothing: parked replicas stay parked (and nothing new parks).
-            holdParked = v.signalProblem();
-            lastActive = v.lastActive();
-            Conditions.set(status.getConditions(), "Idle", v.scaledToZero() || v.park(), v.reason(), v.message(), gen);
-            if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
-            if (v.scaledToZero()) {
-                idleAtZero = true;
-                if (zeroAt == null) zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-                scaledToZero.put(key, zeroAt);
-                status.setScaledToZeroAt(zeroAt.toString());
-                if (v.changed()) {
-                    events.normal(wl, "ScaledToZero", v.message());
-                    metrics.scaledDown("workload", phase.name());
-                }
-                replicas = 0;
-            } else if (zeroAt != null) {
-                scaledToZero.remove(key);
-                status.setScaledToZeroAt(null);
-                events.normal(wl, "Resumed", v.message());
-            }
-            recheckAt = v.recheckAt();
-        }
-        String workloadKey = ns + "/" + name;
+        IdleState idleState = phase.runsToCompletion() ? IdleState.notIdle(need.replicas())
+                : idleState(wl, status, gen, need, policy.orElse(null), policyName, tenant, parkMilli);
+        int replicas = idleState.replicas();
+        long recheckAt = idleState.recheckAt();
         java.util.Set<Integer> reserved = snapshot.reservedReplicas(workloadKey); // before the pods (see reservedReplicas)
         TreeMap<Integer, Pod> byIndex = ownPods(wl);
 
         // Plan what happens to the existing replicas (a pure function of the facts), then apply it.
-        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(wl, need, byIndex, reserved, replicas, park, holdParked, parkMilli));
-        if (applyReplicaPlan(wl, plan, byIndex, need, lastActive)) recheckAt = Math.min(recheckAt, snapshot.clock().millis() + 1_000);
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(replicaFacts(wl, need, byIndex, reserved, replicas, idleState.park(),
+                idleState.holdParked(), parkMilli));
+        if (applyReplicaPlan(wl, plan, byIndex, need, idleState.lastActive())) recheckAt = Math.min(recheckAt, snapshot.clock().millis() + 1_000);
         if (plan.outcome() == ReplicaPlanner.Outcome.Failed) {
             Pod failedPod = byIndex.get(plan.failed().index());
             String msg = "replica " + plan.failed().index() + " (pod " + failedPod.getMetadata().getName() + ") failed: " + failureReason(failedPod);
-            setState(status, WorkloadState.Failed, msg);
-            Conditions.set(status.getConditions(), "Complete", false, "Failed", msg, gen);
-            Conditions.set(status.getConditions(), "Ready", false, "Failed", msg, gen);
+            WorkloadStatusComposer.failed(status, msg, gen);
             events.warning(wl, "Failed", msg);
-            status.setReadyReplicas(0);
             loop.cancel(workloadKey); // nothing more to place for it
             return new Outcome(false);
         }
         if (plan.outcome() == ReplicaPlanner.Outcome.Succeeded) {
-            String msg = "all " + replicas + " replicas succeeded";
-            setState(status, WorkloadState.Succeeded, msg);
-            Conditions.set(status.getConditions(), "Complete", true, "Succeeded", msg, gen);
-            Conditions.set(status.getConditions(), "Ready", false, "Succeeded", "finished; devices released", gen);
-            status.setReadyReplicas(0);
+            String msg = WorkloadStatusComposer.succeeded(status, replicas, gen);
             events.normal(wl, "Succeeded", msg);
             loop.cancel(workloadKey); // nothing more to place for it
             return new Outcome(false);
         }
         byIndex.keySet().retainAll(plan.remaining());
         java.util.Set<Integer> parkedIdx = plan.parked();
-        if (park && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
-            Conditions.set(status.getConditions(), "Idle", false, "NotParkable", Conditions.get(status.getConditions(), "Idle").getMessage()
-                    .replace(IdleScaler.PARKED, "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
+        if (idleState.park() && parkedIdx.isEmpty() && !byIndex.isEmpty()) {
+            Conditions.set(status.getConditions(), "Idle", false, "NotParkable", idleState.verdict().notParkedMessage(
+                    "its replicas cannot park in place (only running whole-device replicas on Fractional pools do): kept as they are"), gen);
         }
         List<Integer> missing = new ArrayList<>(plan.missing());
         Backoff backoff = admissionRetries.get(workloadKey);
@@ -462,29 +351,17 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
                 Conditions.set(status.getConditions(), "Preempted", false, "PlacedAgain", "placed again after its preemption", gen);
             }
         } else {
-            // Hand over to the one placement loop, which serves every workload in priority, then arrival, order.
-            int desired = replicas;
-            boolean parkNow = park;
             PlacementLoop.TenantClaim claim;
             try {
-                claim = tenants == null || !tenants.active() || park ? null
+                claim = tenants == null || !tenants.active() || idleState.park() ? null
                         : new PlacementLoop.TenantClaim(tenants.tenantOf(ns), tenants.demand(need.withReplicas(missing.size()), rules, tenants.charges()));
             } catch (RuntimeException e) {
                 // Fail closed: a quota that cannot be computed admits nothing; this workload waits and says why.
                 LOG.warnf(e, "tenant quota of %s could not be computed", workloadKey);
-                String msg = "waiting: its tenant's quota could not be computed (" + e.getMessage() + "); the operator log has the details";
-                setState(status, WorkloadState.Pending, msg);
-                Conditions.set(status.getConditions(), "Placed", false, "QuotaUnknown", msg, gen);
-                loop.cancel(workloadKey);
-                return new Outcome(true);
+                return refuse(wl, status, gen, phase, PendingReason.QuotaUnknown, "waiting: its tenant's quota could not be computed ("
+                        + e.getMessage() + "); the operator log has the details");
             }
-            int priority = status.getPriority() == null ? 0 : status.getPriority();
-            boolean attempted = loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
-                    arrival(wl)), need.withReplicas(need.gang() ? missing.size() : 1), rules,
-                    held -> attempt(wl, parsed, rules, desired, parkNow, parkMilli, held, claim, priority), claim));
-            // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came
-            // of it rather than "Queued" first. Not when its last answer stands (nothing freed since it found no room).
-            if (attempted) loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
+            handOver(wl, parsed, rules, replicas, idleState.park(), parkMilli, claim, missing.size());
             // Pods may have been reserved, or shown up, meanwhile: look again, so what is written is one moment's view.
             reserved = snapshot.reservedReplicas(workloadKey);
             byIndex.clear();
@@ -505,57 +382,13 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
         int ready = (int) byIndex.values().stream().filter(p -> "Running".equals(podPhase(p))).count();
         status.setReadyReplicas(ready);
         if (!missing.isEmpty()) {
-            PlacementLoop.Standing standing = loop.standing(workloadKey);
-            PlacementLoop.Result last = standing.last();
-            QueueStatus queue = new QueueStatus();
-            queue.setPosition(standing.position() == 0 ? null : standing.position());
-            queue.setOf(standing.waiting() == 0 ? null : standing.waiting());
-            status.setQueue(queue);
-            if (last != null && last.outcome() == PlacementLoop.Outcome.QUOTA) {
-                queue.setReason(QueueStatus.Reason.Quota);
-                queue.setMessage(last.detail());
-                String msg = "waiting for quota: " + last.detail();
-                setState(status, WorkloadState.Pending, msg);
-                Conditions.set(status.getConditions(), "Placed", false, "QuotaExceeded", last.detail(), gen);
-                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
-                metrics.pending(workloadKey, phase.name(), "QuotaExceeded");
-                if (before != WorkloadState.Pending) {
-                    events.normal(wl, "WaitingForQuota", last.detail());
-                    snapshot.workloadPending(ns, name);
-                }
-                return new Outcome(true);
-            }
-            if (last != null && last.outcome() == PlacementLoop.Outcome.UNPLACEABLE && last.decision() != null) {
-                PlacementDecision unplaced = last.decision();
-                queue.setReason(standing.nominatedNodes() > 0 ? QueueStatus.Reason.Nominated : QueueStatus.Reason.Unschedulable);
-                queue.setNominatedNodes(standing.nominatedNodes() > 0 ? standing.nominatedNodes() : null);
-                String msg = "cannot place " + missing.size() + " of " + replicas + " replica(s) (" + need.describe() + "): " + unplaced.explain();
-                status.setUnplaceable(unplaced.rejections().stream().map(r -> new PoolRejection(r.pool(), r.reason())).collect(Collectors.toList()));
-                setState(status, WorkloadState.Pending, msg);
-                Conditions.set(status.getConditions(), "Placed", false, "Unschedulable", unplaced.explain(), gen);
-                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
-                metrics.pending(workloadKey, phase.name(), "Unschedulable");
-                if (before != WorkloadState.Pending) snapshot.workloadPending(ns, name);
-                return new Outcome(true);
-            }
-            TenantPreemption.Hold hold = preemption == null ? null : preemption.holdOf(workloadKey);
-            if (last != null && last.outcome() == PlacementLoop.Outcome.WAITING && hold != null) {
-                queue.setReason(QueueStatus.Reason.Preempting);
-                queue.setMessage(hold.detail());
-                queue.setHeldNodes(hold.nodes().stream().sorted().toList());
-                queue.setHeldUntil(Instant.ofEpochMilli(hold.until()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-                String msg = "waiting for the work preempted for it to stop: " + hold.detail();
-                status.setUnplaceable(new ArrayList<>());
-                setState(status, WorkloadState.Pending, msg);
-                Conditions.set(status.getConditions(), "Placed", false, "Preempting", hold.detail(), gen);
-                Conditions.set(status.getConditions(), "Ready", false, "Pending", msg, gen);
-                metrics.pending(workloadKey, phase.name(), "Preempting");
-                return new Outcome(true, hold.until());
-            }
-            // Not tried yet (the loop is usually a few milliseconds behind): the state stays what it was until the loop
-            // has placed it or found no room; status.queue says where it waits meanwhile.
-            queue.setReason(QueueStatus.Reason.Queued);
-            return new Outcome(true, snapshot.clock().millis() + QUEUED_RECHECK_MS);
+            var shown = WorkloadStatusComposer.waiting(status, new WorkloadStatusComposer.Waiting(missing.size(), replicas,
+                    need.describe(), loop.standing(workloadKey), preemption == null ? null : preemption.holdOf(workloadKey), before,
+                    snapshot.clock().millis(), QUEUED_RECHECK_MS), gen);
+            if (shown.pending() != null) metrics.pending(workloadKey, phase.name(), shown.pending().name());
+            if (shown.note() != null) events.normal(wl, shown.note().reason(), shown.note().message());
+            if (shown.nowPending()) snapshot.workloadPending(ns, name);
+            return new Outcome(true, shown.recheckAt());
         }
         status.setQueue(null);
         if (byIndex.size() < replicas) {
@@ -564,32 +397,152 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
             return new Outcome(false, snapshot.clock().millis() + 1_000, true);
         }
         metrics.pending(workloadKey, phase.name(), null);
-        status.setUnplaceable(new ArrayList<>());
-        String where = status.getPlacement() == null || status.getPlacement().getPool() == null ? "no pool"
-                : "pool " + status.getPlacement().getPool();
-        Conditions.set(status.getConditions(), "Placed", true, "Placed",
-                replicas == 0 ? "scaled to zero replicas" : "all " + replicas + " replica(s) placed on " + where, gen);
-        if (idleAtZero) {
-            setState(status, WorkloadState.Idle, Conditions.get(status.getConditions(), "Idle").getMessage());
-            Conditions.set(status.getConditions(), "Ready", false, "Idle", "scaled to zero while idle", gen);
-        } else if (replicas > 0 && !parkedIdx.isEmpty() && parkedIdx.containsAll(byIndex.keySet())) {
-            setState(status, WorkloadState.Parked, Conditions.get(status.getConditions(), "Idle").getMessage());
-            Conditions.set(status.getConditions(), "Ready", true, "Parked",
-                    parkedIdx.size() + " replica(s) parked on " + where + "; they take their whole device back on the next activity", gen);
-        } else if (replicas == 0) {
-            setState(status, WorkloadState.Placed, "scaled to zero replicas; no devices held");
-            Conditions.set(status.getConditions(), "Ready", true, "ScaledToZero", "no replicas requested", gen);
-        } else if (ready == replicas) {
-            setState(status, WorkloadState.Running, "all " + replicas + " replica(s) running on " + where);
-            Conditions.set(status.getConditions(), "Ready", true, "Running", "all replicas running", gen);
-        } else {
-            setState(status, WorkloadState.Placed, ready + " of " + replicas + " replica(s) running on " + where);
-            Conditions.set(status.getConditions(), "Ready", false, "Starting", "waiting for pods to run", gen);
-        }
-        if (phase.runsToCompletion()) {
-            Conditions.set(status.getConditions(), "Complete", false, "Running", "not finished", gen);
-        }
+        var idleCondition = Conditions.get(status.getConditions(), "Idle");
+        WorkloadStatusComposer.placed(status, new WorkloadStatusComposer.Placed(replicas, ready,
+                status.getPlacement() == null ? null : status.getPlacement().getPool(), idleState.idleAtZero(), parkedIdx,
+                byIndex.keySet(), idleCondition == null ? null : idleCondition.getMessage(), phase.runsToCompletion()), gen);
         return new Outcome(false, recheckAt);
+    }
+
+    /**
+     * The workload cannot reach the placement loop: Pending with {@code reason} and a message that says what to fix, a
+     * warning, and it leaves the loop's queue; it looks again on the retry interval or when what it waits for changes.
+     */
+    private Outcome refuse(AIWorkload wl, AIWorkloadStatus status, Long gen, WorkloadPhase phase, PendingReason reason, String message) {
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        WorkloadStatusComposer.refused(status, reason, message, gen);
+        events.warning(wl, reason.name(), message);
+        metrics.pending(key, phase.name(), reason.name());
+        loop.cancel(key); // nothing to place for it until this is fixed
+        return new Outcome(true);
+    }
+
+    /** Tells the workload it was preempted (condition and warning), once, when the preemption says so or its pods do. */
+    private void notePreempted(AIWorkload wl, AIWorkloadStatus status, Long gen) {
+        if (preemption == null) return;
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        String why = preemption.takenFrom(key, Conditions.get(status.getConditions(), "Preempted"));
+        if (why == null) why = preemptedWhileAway(wl, status);
+        if (why != null) {
+            Conditions.set(status.getConditions(), "Preempted", true, "Preempted", why, gen);
+            events.warning(wl, "Preempted", why);
+        }
+    }
+
+    /**
+     * What idleness makes of a serving workload (Inference, Workbench) now.
+     *
+     * @param replicas    replicas it should have (0 at zero)
+     * @param park        its replicas park in place
+     * @param holdParked  the activity signal is missing or bad: parked replicas stay parked, nothing new parks
+     * @param lastActive  its last activity, or null
+     * @param idleAtZero  it is at zero because it was idle
+     * @param recheckAt   when idleness is looked at again (epoch ms; Long.MAX_VALUE: on change only)
+     * @param verdict     the idle verdict these come from (null for work that runs to completion)
+     */
+    private record IdleState(int replicas, boolean park, boolean holdParked, Instant lastActive, boolean idleAtZero, long recheckAt,
+                             IdleScaler.Verdict verdict) {
+        static IdleState notIdle(int replicas) {
+            return new IdleState(replicas, false, false, null, false, Long.MAX_VALUE, null);
+        }
+    }
+
+    /**
+     * Asks {@link IdleScaler} whether the workload is idle, then applies what the admin set: a tenant's ceiling on idle
+     * timeouts, a dry-run policy (says what it would do, does nothing), parking turned off. Sets the Idle condition and
+     * {@code status.scaledToZeroAt}, and sends the events of going to zero and coming back.
+     */
+    private IdleState idleState(AIWorkload wl, AIWorkloadStatus status, Long gen, Need need, PlacementPolicy policy, String policyName,
+                                io.plimsoll.api.Tenant tenant, int parkMilli) {
+        WorkloadPhase phase = need.phase();
+        int replicas = need.replicas();
+        Instant now = snapshot.clock().instant();
+        String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        Instant zeroAt = parseInstant(status.getScaledToZeroAt());
+        if (zeroAt == null) zeroAt = scaledToZero.get(key);
+        String taken = parkedReplicaTaken.remove(key);
+        if (taken != null && zeroAt == null) {
+            zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            scaledToZero.put(key, zeroAt);
+            status.setScaledToZeroAt(zeroAt.toString());
+            events.normal(wl, "ScaledToZero", "parked and idle, " + taken + ": scaled to zero; comes back on new activity or when spec.replicas changes");
+            metrics.scaledDown("workload", phase.name());
+        }
+        if (zeroAt != null && gen != null && status.getObservedGeneration() != null && !gen.equals(status.getObservedGeneration())) {
+            // The user changed the spec (e.g. spec.replicas): that is a request to run again.
+            zeroAt = null;
+            scaledToZero.remove(key);
+            status.setScaledToZeroAt(null);
+            events.normal(wl, "Resumed", "spec changed: back to " + replicas + " replica(s)");
+        }
+        Long ceiling = null;
+        if (tenant != null) {
+            try {
+                ceiling = io.plimsoll.tenancy.TenantRules.maxIdleTimeoutMillis(tenant);
+            } catch (IllegalArgumentException e) {
+                ceiling = null; // reported on the Tenant; changes no workload
+            }
+        }
+        IdleScaler.Verdict v = idle.evaluate(wl, policy, zeroAt, now, ceiling);
+        boolean dryRun = policy != null && policy.getSpec() != null && Boolean.TRUE.equals(policy.getSpec().getDryRun());
+        if (dryRun && v.scaledToZero()) {
+            double saving = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
+                    : status.getPlacement().getCostPerHour();
+            String would = "dry run (PlacementPolicy " + policyName + "): would scale to zero, saving " + Units.dollars(saving);
+            String msg = would + (v.lastActive() == null ? "; " + v.message() : "; idle since " + v.lastActive());
+            events.normal(wl, "WouldScaleToZero", would); // without the running idle time: one event, not one per look
+            v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldScaleToZero", msg, false);
+        }
+        if (v.park() && (parkMilli == 0 || !parkable(need))) {
+            v = v.notParked(parkMilli == 0 ? "parking is off (parkFraction 0)" : "only whole single-device replicas park");
+        }
+        if (dryRun && v.park()) {
+            double cost = status.getPlacement() == null || status.getPlacement().getCostPerHour() == null ? 0
+                    : status.getPlacement().getCostPerHour();
+            String would = "dry run (PlacementPolicy " + policyName + "): would park idle replicas in place at "
+                    + Units.fraction(parkMilli) + " of their device, saving up to " + Units.dollars(cost * (1000 - parkMilli) / 1000.0);
+            if (!Boolean.TRUE.equals(wouldPark.put(key, Boolean.TRUE))) events.normal(wl, "WouldPark", would);
+            v = new IdleScaler.Verdict(false, false, v.recheckAt(), "WouldPark", would + "; " + v.message(), false);
+        } else {
+            wouldPark.remove(key);
+        }
+        Conditions.set(status.getConditions(), "Idle", v.scaledToZero() || v.park(), v.reason(), v.message(), gen);
+        if (v.signalProblem() && !"NoActivitySignal".equals(v.reason())) events.warning(wl, v.reason(), v.message());
+        boolean idleAtZero = false;
+        if (v.scaledToZero()) {
+            idleAtZero = true;
+            if (zeroAt == null) zeroAt = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            scaledToZero.put(key, zeroAt);
+            status.setScaledToZeroAt(zeroAt.toString());
+            if (v.changed()) {
+                events.normal(wl, "ScaledToZero", v.message());
+                metrics.scaledDown("workload", phase.name());
+            }
+            replicas = 0;
+        } else if (zeroAt != null) {
+            scaledToZero.remove(key);
+            status.setScaledToZeroAt(null);
+            events.normal(wl, "Resumed", v.message());
+        }
+        // A missing or bad signal changes nothing: parked replicas stay parked (and nothing new parks).
+        return new IdleState(replicas, v.park(), v.signalProblem(), v.lastActive(), idleAtZero, v.recheckAt(), v);
+    }
+
+    /**
+     * Hands the workload's missing replicas to the one placement loop, which serves every workload in priority, then
+     * arrival, order, and waits a moment for its answer.
+     */
+    private void handOver(AIWorkload wl, WorkloadNeeds.Parsed parsed, PhaseRules rules, int desired, boolean park, int parkMilli,
+                          PlacementLoop.TenantClaim claim, int missing) {
+        String workloadKey = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
+        Need need = parsed.need();
+        int priority = wl.getStatus() == null || wl.getStatus().getPriority() == null ? 0 : wl.getStatus().getPriority();
+        boolean attempted = loop.submit(new PlacementLoop.Request(new PlacementQueue.Entry(workloadKey, priority,
+                arrival(wl)), need.withReplicas(need.gang() ? missing : 1), rules,
+                held -> attempt(wl, parsed, rules, desired, park, parkMilli, held, claim, priority), claim));
+        // The loop usually answers within milliseconds: wait a moment for it, so the status written says what came of it
+        // rather than "Queued" first. Not when its last answer stands (nothing freed since it found no room).
+        if (attempted) loop.awaitResult(workloadKey, FIRST_ANSWER_WAIT_MS);
     }
 
     /**
@@ -1197,11 +1150,6 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
         LOG.infof("AIWorkload %s/%s deleted; its pods were deleted and their devices freed", ns, wl.getMetadata().getName());
     }
 
-    private static void setState(AIWorkloadStatus status, WorkloadState state, String message) {
-        status.setState(state);
-        status.setMessage(message);
-    }
-
     /** Where the replicas run, from Plimsoll's records (the pods' own annotations are never read back). */
     private Placement placementOf(Map<Integer, Pod> byIndex) {
         if (byIndex.isEmpty()) return null;
@@ -1286,7 +1234,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
 
     /** The refusal in status; shown again by every reconcile during the back-off (it may start from a stale copy). */
     private static void showRefused(AIWorkloadStatus status, Long gen, Backoff backoff) {
-        setState(status, WorkloadState.Pending, backoff.message());
+        WorkloadStatusComposer.setState(status, WorkloadState.Pending, backoff.message());
         Conditions.set(status.getConditions(), "Placed", false, backoff.reason(), backoff.message(), gen);
         Conditions.set(status.getConditions(), "Ready", false, backoff.reason(), backoff.message(), gen);
     }

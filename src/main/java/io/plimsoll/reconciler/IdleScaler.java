@@ -32,7 +32,7 @@ public class IdleScaler {
     /** Annotation a workload, sidecar or gateway sets to the time of its last request (RFC 3339). */
     public static final String LAST_ACTIVITY = "plimsoll.io/last-activity";
 
-    /** End of a Parked verdict's message; the reconciler replaces it when the replicas cannot park. */
+    /** End of a Parked verdict's message: what parking does. */
     static final String PARKED = "parked in place, serves on the next request";
 
     /** Activity reported before this is not a real signal (and earlier times overflow epoch milliseconds). */
@@ -66,13 +66,32 @@ public class IdleScaler {
      * @param lastActive   the last activity the decision used, or null
      */
     public record Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message,
-                          boolean signalProblem, boolean park, Instant lastActive) {
+                          boolean signalProblem, boolean park, Instant lastActive, String idleSince) {
         public Verdict(boolean scaledToZero, boolean changed, long recheckAt, String reason, String message, boolean signalProblem) {
-            this(scaledToZero, changed, recheckAt, reason, message, signalProblem, false, null);
+            this(scaledToZero, changed, recheckAt, reason, message, signalProblem, false, null, null);
         }
 
         static Verdict off(String reason, String message) {
             return new Verdict(false, false, Long.MAX_VALUE, reason, message, false);
+        }
+
+        /** A Parked verdict: {@code idleSince} says since when and by which rule; the message adds what parking does. */
+        static Verdict parked(long recheckAt, String idleSince, Instant lastActive) {
+            return new Verdict(false, false, recheckAt, "Parked", idleSince + ": " + PARKED, false, true, lastActive, idleSince);
+        }
+
+        /**
+         * The Idle condition's message when this Parked verdict's replicas stay as they are ({@code why}). Only for a
+         * verdict that parks.
+         */
+        public String notParkedMessage(String why) {
+            if (!park || idleSince == null) throw new IllegalStateException("not a Parked verdict: " + reason);
+            return idleSince + ": " + why;
+        }
+
+        /** This Parked verdict, turned down: the workload is kept as it is ({@code why}), and counted active. */
+        public Verdict notParked(String why) {
+            return new Verdict(false, false, recheckAt, "Active", notParkedMessage(why + ": kept as it is"), false);
         }
     }
 
@@ -94,7 +113,8 @@ public class IdleScaler {
         }
         // Metrics change without any Kubernetes event: with a Prometheus source, look again every minute.
         if (prometheus != null && !"NeverIdle".equals(v.reason()) && v.recheckAt() > now.toEpochMilli() + 60_000) {
-            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(), v.lastActive());
+            return new Verdict(v.scaledToZero(), v.changed(), now.toEpochMilli() + 60_000, v.reason(), v.message(), v.signalProblem(), v.park(),
+                    v.lastActive(), v.idleSince());
         }
         return v;
     }
@@ -202,19 +222,18 @@ public class IdleScaler {
                     // scaledToZeroAt is kept to the second: compare it with the activity time to the second too
                     "idle for " + human(idleBetween(last.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), scaledToZeroAt))
                             + " when scaled to zero at " + scaledToZeroAt + " (" + rule.name() + "); no devices held; comes back on new activity or when spec.replicas changes",
-                    false, false, last);
+                    false, false, last, null);
         }
         Decision d = rule.decide(history, nowMs);
         if (d.action() == Action.SCALE_TO_ZERO) {
             return new Verdict(true, true, Long.MAX_VALUE, "IdleTimeout",
-                    "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false, false, last);
+                    "idle for " + idleFor + " (" + rule.name() + "): scaled to zero, devices freed", false, false, last, null);
         }
         if (d.action() == Action.PARK && phase == WorkloadPhase.Inference) {
             // Parked in place: the replica stays warm where it is and is counted as a share of its device.
-            return new Verdict(false, false, d.recheckAtMillis(), "Parked",
-                    "idle since " + lastText + " (" + rule.name() + ", " + d.reason() + "): " + PARKED, false, true, last);
+            return Verdict.parked(d.recheckAtMillis(), "idle since " + lastText + " (" + rule.name() + ", " + d.reason() + ")", last);
         }
-        return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity at " + lastText + " (" + rule.name() + ")", false, false, last);
+        return new Verdict(false, false, d.recheckAtMillis(), "Active", "last activity at " + lastText + " (" + rule.name() + ")", false, false, last, null);
     }
 
     /** Forgets a deleted workload's history. */
