@@ -32,13 +32,17 @@ public final class BenchApi implements AutoCloseable {
     private final KubernetesClient admin;
     private final KubernetesClient operator;
     private final Requests requests;
+    /** The bench's own requests (applying workloads, the simulated kubelet, watching), to the same API server. */
+    private final Requests harness;
 
-    private BenchApi(String mode, EmbeddedKubernetes embedded, KubernetesClient admin, KubernetesClient operator, Requests requests) {
+    private BenchApi(String mode, EmbeddedKubernetes embedded, KubernetesClient admin, KubernetesClient operator, Requests requests,
+                     Requests harness) {
         this.mode = mode;
         this.embedded = embedded;
         this.admin = admin;
         this.operator = operator;
         this.requests = requests;
+        this.harness = harness;
     }
 
     /** The operator's requests by HTTP method, counted while {@link #counting} is on. */
@@ -90,10 +94,11 @@ public final class BenchApi implements AutoCloseable {
     public static BenchApi embedded() {
         EmbeddedKubernetes k8s = new EmbeddedKubernetes();
         Requests requests = new Requests();
+        Requests harness = new Requests();
         k8s.dispatcher().observe(r -> {
-            if (OPERATOR_AGENT.equals(r.getHeader("User-Agent"))) requests.count(r.getMethod(), r.getPath());
+            (OPERATOR_AGENT.equals(r.getHeader("User-Agent")) ? requests : harness).count(r.getMethod(), r.getPath());
         });
-        return new BenchApi("embedded", k8s, k8s.client(), k8s.newClient(OPERATOR_AGENT), requests);
+        return new BenchApi("embedded", k8s, k8s.client(), k8s.newClient(OPERATOR_AGENT), requests, harness);
     }
 
     public static BenchApi kubeconfig() {
@@ -102,16 +107,12 @@ public final class BenchApi implements AutoCloseable {
             throw new IllegalStateException("no API server in $KUBECONFIG or ~/.kube/config");
         }
         Requests requests = new Requests();
-        KubernetesClient admin = new KubernetesClientBuilder().withConfig(config).build();
-        Interceptor counter = new Interceptor() {
-            @Override
-            public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-                requests.count(request.method(), request.uri().getRawPath());
-            }
-        };
+        Requests harness = new Requests();
+        KubernetesClient admin = new KubernetesClientBuilder().withConfig(config)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("plimsoll-bench-requests", counter(harness))).build();
         KubernetesClient operator = new KubernetesClientBuilder().withConfig(config)
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("plimsoll-bench-requests", counter)).build();
-        BenchApi api = new BenchApi("kubeconfig", null, admin, operator, requests);
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("plimsoll-bench-requests", counter(requests))).build();
+        BenchApi api = new BenchApi("kubeconfig", null, admin, operator, requests, harness);
         try {
             int nodes = admin.nodes().list().getItems().size();
             if (nodes > 0) {
@@ -182,6 +183,20 @@ public final class BenchApi implements AutoCloseable {
 
     public Requests requests() {
         return requests;
+    }
+
+    /** The bench's own requests: applying workloads, the simulated kubelet, the watches. */
+    public Requests harnessRequests() {
+        return harness;
+    }
+
+    private static Interceptor counter(Requests into) {
+        return new Interceptor() {
+            @Override
+            public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+                into.count(request.method(), request.uri().getRawPath());
+            }
+        };
     }
 
     public String url() {

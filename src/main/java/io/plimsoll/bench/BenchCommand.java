@@ -342,6 +342,7 @@ public final class BenchCommand {
                 long cpuBefore = processCpuNanos();
                 heap.start();
                 api.requests().counting(true);
+                api.harnessRequests().counting(true);
                 long start = System.nanoTime();
                 long deadline = start + TimeUnit.SECONDS.toNanos(o.timeoutSeconds());
                 // Applying stops at the deadline too: a slow API server gets a report of how far it got.
@@ -355,6 +356,7 @@ public final class BenchCommand {
                     err.printf(Locale.ROOT, "  %.0f s: %,d bound, %,d pending, %,d not settled%n", secondsSince(start), t.bound(), t.pending(), t.unsettled());
                 }
                 api.requests().counting(false);
+                api.harnessRequests().counting(false);
                 heap.stop();
                 cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
                 double seconds = settledAt < 0 ? secondsSince(start) : (settledAt - start) / 1e9;
@@ -445,6 +447,8 @@ public final class BenchCommand {
             r.put("apiRequestsPerPlacement", t.podsBound() == 0 ? null : round((double) requests / t.podsBound(), 2));
             r.put("apiRequestsByMethod", api.requests().byMethod());
             r.put("apiRequestsByResource", api.requests().byResource());
+            r.put("harnessApiRequests", api.harnessRequests().total());
+            r.put("harnessApiRequestsByResource", api.harnessRequests().byResource());
             r.put("heapPeakMiB", round(heap.peakBytes() / 1048576.0, 1));
             r.put("heapAfterGcMaxMiB", round(heap.afterGcMaxBytes() / 1048576.0, 1));
             r.put("heapMaxMiB", round(HeapWatch.maxBytes() / 1048576.0, 1));
@@ -565,6 +569,8 @@ public final class BenchCommand {
         row(sb, "API requests per placement", r.get("apiRequestsPerPlacement") + " (" + r.get("apiRequests") + " requests: "
                 + r.get("apiRequestsByMethod") + ")");
         row(sb, "  by resource", String.valueOf(r.get("apiRequestsByResource")));
+        row(sb, "the bench's own requests", r.get("harnessApiRequests") + " (applying, simulated kubelet, watches): "
+                + r.get("harnessApiRequestsByResource"));
         if (((Number) r.get("preemptions")).longValue() > 0) {
             row(sb, "preemptions", String.format(Locale.ROOT, "%,d of %,d distinct workloads (%s GPU-eq hours of work lost)",
                     r.get("preemptions"), r.get("workloadsPreempted"), r.get("gpuHoursLostToPreemption")));

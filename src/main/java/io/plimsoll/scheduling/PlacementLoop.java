@@ -239,6 +239,17 @@ public final class PlacementLoop {
     }
 
     void cycle() {
+        try {
+            runCycle();
+        } catch (RuntimeException ex) {
+            // Not one workload's failure (those are caught below) but the cycle's own: the cluster's state could not be
+            // read, say. The thread lives on; the next wake (a change, a submit, a waiting workload's recheck) tries again.
+            LOG.warnf("placement cycle stopped early: %s; the next change or recheck starts another", ex.toString());
+            LOG.debug("placement cycle failure", ex);
+        }
+    }
+
+    private void runCycle() {
         pending.set(false);
         long freedCount = capacityFreed.getAsLong();
         List<PlacementQueue.Entry> order = queue.ordered();

@@ -106,6 +106,7 @@ public class ClusterSnapshot {
     /** Starts the informers and waits until their caches are filled. Safe to call more than once. */
     public synchronized void start() {
         if (started) return;
+        stopped = false;
         nodes = client.nodes().inform(new ResourceEventHandler<>() {
             @Override public void onAdd(Node n) { nodeChanged(n); }
             @Override public void onDelete(Node n, boolean unknownFinalState) { nodeChanged(n); }
@@ -161,11 +162,15 @@ public class ClusterSnapshot {
 
     @PreDestroy
     public synchronized void stop() {
+        stopped = true;
         for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[]{nodes, pods, pools, policies, workloads}) {
             if (i != null) i.close();
         }
         started = false;
     }
+
+    /** Stopped (the operator is shutting down): a late reader gets an error, it does not start the informers again. */
+    private volatile boolean stopped;
 
     /** Each informer of the snapshot: true while it runs and watches (false while stopped or reconnecting). */
     public Map<String, Boolean> watchHealth() {
@@ -934,6 +939,8 @@ public class ClusterSnapshot {
     }
 
     private void ensureStarted() {
-        if (!started) start();
+        if (started) return;
+        if (stopped) throw new IllegalStateException("the cluster snapshot is stopped (the operator is shutting down)");
+        start();
     }
 }
