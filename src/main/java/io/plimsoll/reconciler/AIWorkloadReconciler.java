@@ -608,6 +608,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
             List<ClusterSnapshot.PodClaim> claims = indexes.stream()
                     .map(i -> new ClusterSnapshot.PodClaim(ns + "/" + PodBinder.newPodName(wl, i), workloadKey, i)).toList();
             long started = System.nanoTime();
+            long cpuStarted = PlimsollMetrics.threadCpuNanos();
             PlacementDecision d = null;
             boolean placedParked = false;
             if (parkedRules != null) {
@@ -625,6 +626,10 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
                 d = snapshot.placeAndReserve(state -> backfill(need.withReplicas(indexes.size()), withoutReclaimed(state, workloadKey), rules, held), claims);
             }
             metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            long cpuEnded = PlimsollMetrics.threadCpuNanos();
+            if (cpuStarted >= 0 && cpuEnded >= cpuStarted) {
+                metrics.placementCpu().record(cpuEnded - cpuStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
             if (!d.placed()) {
                 metrics.failed(phase.name(), "Unschedulable");
                 unplaced = d;

@@ -37,7 +37,7 @@ class BenchCommandTest {
         assertEquals(0, status, out + e.toString(StandardCharsets.UTF_8));
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         for (String key : List.of("workloads", "nodes", "api", "bound", "pending", "secondsToAllSettled", "podsPerSecond",
-                "decisionP50Ms", "decisionP99Ms", "heapPeakMiB", "apiRequestsPerPlacement")) {
+                "decisionP50Ms", "decisionP99Ms", "decisionCpuP50Ms", "decisionCpuP99Ms", "heapPeakMiB", "apiRequestsPerPlacement")) {
             assertTrue(r.hasNonNull(key), "JSON has " + key + ": " + r);
         }
         assertEquals(50, r.get("workloads").asInt());
@@ -46,6 +46,9 @@ class BenchCommandTest {
         assertEquals(50, r.get("bound").asInt() + r.get("pending").asInt(), "every workload bound or pending: " + r);
         assertTrue(r.get("bound").asInt() > 0 && r.get("podsBound").asInt() >= r.get("bound").asInt(), r.toString());
         assertTrue(r.get("apiRequests").asLong() > 0, "the operator's requests are counted");
+        assertTrue(r.get("harnessApiRequestsByResource").get("POST aiworkloads").asLong() == 50, "the bench's own requests are counted apart: " + r);
+        assertTrue(r.get("decisionCpuP99Ms").asDouble() <= r.get("decisionP99Ms").asDouble() * 1.01 + 0.01,
+                "a decision's CPU time is within its wall time: " + r);
         assertEquals(120, r.get("isolatedDecisions").asInt(), "more decisions than workloads: the workloads again " + r);
         assertTrue(out.contains("time until all settled"), out);
     }
