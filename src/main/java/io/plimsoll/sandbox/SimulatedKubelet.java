@@ -3,7 +3,6 @@ package io.plimsoll.sandbox;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -67,7 +66,8 @@ public final class SimulatedKubelet implements AutoCloseable {
         try {
             if (nodes.getStore().getByKey(node) == null && client.nodes().withName(node).get() == null) return;
             String now = Instant.now().toString();
-            var status = new PodStatusBuilder(pod.getStatus() == null ? new PodStatus() : pod.getStatus())
+            // Only what starting changes: a merge patch leaves the rest (conditions set by others meanwhile) as it is.
+            var status = new PodStatusBuilder()
                     .withPhase("Running").withStartTime(now)
                     .withContainerStatuses(List.of(new ContainerStatusBuilder()
                             .withName(pod.getSpec().getContainers().get(0).getName()).withReady(true)
