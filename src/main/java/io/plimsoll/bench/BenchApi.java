@@ -45,7 +45,7 @@ public final class BenchApi implements AutoCloseable {
         this.harness = harness;
     }
 
-    /** The operator's requests by HTTP method, counted while {@link #counting} is on. */
+    /** One client's requests (the operator's, or the bench's own) by HTTP method and resource, counted while {@link #counting} is on. */
     public static final class Requests {
         private final Map<String, LongAdder> byMethod = new ConcurrentHashMap<>();
         private final Map<String, LongAdder> byResource = new ConcurrentHashMap<>();

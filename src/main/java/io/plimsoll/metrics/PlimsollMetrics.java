@@ -49,12 +49,16 @@ public class PlimsollMetrics {
                 .register(registry);
     }
 
-    public Timer placementLatency() {
-        return placementLatency;
-    }
-
-    public Timer placementCpu() {
-        return placementCpu;
+    /**
+     * Records one placement decision that started at {@code startedNanos} ({@link System#nanoTime}) and
+     * {@code cpuStartedNanos} ({@link #threadCpuNanos}, on this thread): wall time and CPU time.
+     */
+    public void placementTimed(long startedNanos, long cpuStartedNanos) {
+        placementLatency.record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        long cpuEnded = threadCpuNanos();
+        if (cpuStartedNanos >= 0 && cpuEnded >= cpuStartedNanos) {
+            placementCpu.record(cpuEnded - cpuStartedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     /** CPU time of the calling thread (ns), or -1 where the JVM cannot say. */

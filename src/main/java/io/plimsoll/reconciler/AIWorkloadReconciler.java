@@ -279,15 +279,15 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
         String tenantName = tenants == null || !tenants.active() ? null : tenants.tenantOf(ns);
         io.plimsoll.api.Tenant tenant = tenantName == null ? null : tenants.tenant(tenantName);
         if (policy.isEmpty() && !PlacementPolicy.DEFAULT_NAME.equals(policyName)) {
-            return refuse(wl, status, gen, phase, PendingReason.PolicyNotFound,
+            return notAdmitted(wl, status, gen, phase, PendingReason.PolicyNotFound,
                     "PlacementPolicy '" + policyName + "' not found: create it or set spec.policy to an existing one");
         }
         if (tenant != null && !io.plimsoll.tenancy.TenantRules.allowsPolicy(tenant, policyName)) {
-            return refuse(wl, status, gen, phase, PendingReason.PolicyNotAllowed, io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName));
+            return notAdmitted(wl, status, gen, phase, PendingReason.PolicyNotAllowed, io.plimsoll.tenancy.TenantRules.policyRefused(tenant, policyName));
         }
         // Priority comes from a PriorityClass the admin owns (or the policy's default); a raw spec.priority is not trusted.
         io.plimsoll.tenancy.PriorityResolver.Resolution prio = priorities.resolve(wl, policy.orElse(null));
-        if (!prio.ok()) return refuse(wl, status, gen, phase, PendingReason.PriorityClassNotFound, prio.error());
+        if (!prio.ok()) return notAdmitted(wl, status, gen, phase, PendingReason.PriorityClassNotFound, prio.error());
         if (prio.warning() != null && !prio.warning().equals(priorityWarned.put(workloadKey, prio.warning()))) {
             events.warning(wl, "PriorityIgnored", prio.warning());
         }
@@ -358,7 +358,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
             } catch (RuntimeException e) {
                 // Fail closed: a quota that cannot be computed admits nothing; this workload waits and says why.
                 LOG.warnf(e, "tenant quota of %s could not be computed", workloadKey);
-                return refuse(wl, status, gen, phase, PendingReason.QuotaUnknown, "waiting: its tenant's quota could not be computed ("
+                return notAdmitted(wl, status, gen, phase, PendingReason.QuotaUnknown, "waiting: its tenant's quota could not be computed ("
                         + e.getMessage() + "); the operator log has the details");
             }
             handOver(wl, parsed, rules, replicas, idleState.park(), parkMilli, claim, missing.size());
@@ -408,9 +408,9 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
      * The workload cannot reach the placement loop: Pending with {@code reason} and a message that says what to fix, a
      * warning, and it leaves the loop's queue; it looks again on the retry interval or when what it waits for changes.
      */
-    private Outcome refuse(AIWorkload wl, AIWorkloadStatus status, Long gen, WorkloadPhase phase, PendingReason reason, String message) {
+    private Outcome notAdmitted(AIWorkload wl, AIWorkloadStatus status, Long gen, WorkloadPhase phase, PendingReason reason, String message) {
         String key = wl.getMetadata().getNamespace() + "/" + wl.getMetadata().getName();
-        WorkloadStatusComposer.refused(status, reason, message, gen);
+        WorkloadStatusComposer.notAdmitted(status, reason, message, gen);
         events.warning(wl, reason.name(), message);
         metrics.pending(key, phase.name(), reason.name());
         loop.cancel(key); // nothing to place for it until this is fixed
@@ -625,11 +625,7 @@ public class AIWorkloadReconciler implements Reconciler<AIWorkload> {
             if (d == null) {
                 d = snapshot.placeAndReserve(state -> backfill(need.withReplicas(indexes.size()), withoutReclaimed(state, workloadKey), rules, held), claims);
             }
-            metrics.placementLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
-            long cpuEnded = PlimsollMetrics.threadCpuNanos();
-            if (cpuStarted >= 0 && cpuEnded >= cpuStarted) {
-                metrics.placementCpu().record(cpuEnded - cpuStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
-            }
+            metrics.placementTimed(started, cpuStarted);
             if (!d.placed()) {
                 metrics.failed(phase.name(), "Unschedulable");
                 unplaced = d;

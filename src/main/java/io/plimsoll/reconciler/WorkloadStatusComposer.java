@@ -37,7 +37,7 @@ final class WorkloadStatusComposer {
      *
      * @param pending    the reason it waits, for the pending metric; null when it waits for no reason yet (queued)
      * @param recheckAt  when to look again at the latest (epoch ms; Long.MAX_VALUE: the retry interval)
-     * @param nowPending it just became Pending by this reason: others waiting on it are told (and {@code note} is sent)
+     * @param nowPending it just became Pending by this reason: others waiting on it are told
      * @param note       a Normal event to send, or null
      */
     record Shown(PendingReason pending, long recheckAt, boolean nowPending, Note note) {}
@@ -106,7 +106,7 @@ final class WorkloadStatusComposer {
      * A workload that cannot reach the placement loop (its policy or priority class is missing or refused, its
      * tenant's quota cannot be computed): Pending with the reason and a message that says what to fix.
      */
-    static void refused(AIWorkloadStatus status, PendingReason reason, String message, Long gen) {
+    static void notAdmitted(AIWorkloadStatus status, PendingReason reason, String message, Long gen) {
         setState(status, WorkloadState.Pending, message);
         Conditions.set(status.getConditions(), "Placed", false, reason.name(), message, gen);
     }

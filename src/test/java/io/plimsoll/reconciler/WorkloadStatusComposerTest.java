@@ -143,7 +143,7 @@ class WorkloadStatusComposerTest {
     @Test
     void aRefusalIsPendingWithItsReasonAndAFailedOrSucceededRunSaysSo() {
         AIWorkloadStatus s = new AIWorkloadStatus();
-        WorkloadStatusComposer.refused(s, PendingReason.PriorityClassNotFound, "PriorityClass 'gold' not found", GEN);
+        WorkloadStatusComposer.notAdmitted(s, PendingReason.PriorityClassNotFound, "PriorityClass 'gold' not found", GEN);
         assertEquals(WorkloadState.Pending, s.getState());
         assertEquals("PriorityClassNotFound", reason(s, "Placed"));
 
