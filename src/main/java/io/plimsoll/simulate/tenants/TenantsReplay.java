@@ -750,10 +750,23 @@ final class TenantsReplay {
             var nominal = pendingNominal.get(t);
             double smallest = nominal.isEmpty() ? Double.POSITIVE_INFINITY : nominal.firstKey();
             double g = load.tenants().get(t).quota().guaranteedGpuEq();
-            boolean deficit = used[t] < g - EPS && used[t] + smallest <= g + EPS;
+            boolean deficit = used[t] < g - EPS && used[t] + smallest <= g + EPS && waitsWithinGuarantee(t, g);
             if (deficit && deficitSince[t] < 0) deficitSince[t] = now;
             else if (!deficit && deficitSince[t] >= 0) endDeficit(t, now);
         }
+    }
+
+    /**
+     * Whether some waiting work of the tenant fits in the rest of its guarantee and was not refused by its quota. Work
+     * the quota refused where the engine found room for it (its charge in that pool above the rest of the guarantee,
+     * though its nominal charge fits) finds the tenant at its quota there: it waits to borrow, or for nothing, not for
+     * the guarantee.
+     */
+    private boolean waitsWithinGuarantee(int t, double guaranteed) {
+        for (Group g : groupsOf.get(t)) {
+            if (g.queue.first() != null && !g.refusedOwn && !g.refusedBorrow && used[t] + g.nominal <= guaranteed + EPS) return true;
+        }
+        return false;
     }
 
     private void endDeficit(int t, long at) {
