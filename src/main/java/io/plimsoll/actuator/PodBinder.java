@@ -6,11 +6,17 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.plimsoll.api.AIWorkload;
 import io.plimsoll.api.Annotations;
 import io.plimsoll.engine.AcceleratorType;
@@ -224,24 +230,44 @@ public class PodBinder {
      * Marks a pod about to be deleted for another workload with the {@code DisruptionTarget} condition, as
      * kube-scheduler does before it preempts (reason {@link #PREEMPTED_BY_PLIMSOLL}): {@code kubectl describe pod}
      * shows why it goes, controllers that read the condition see it, and a restarted operator finds it while the pod
-     * terminates. A patch of the pod's status.
+     * terminates.
+     *
+     * <p>One strategic merge patch of the pod's status, as kube-scheduler sends: the API server merges
+     * {@code status.conditions} by condition type, so the pod is not read first and a condition the kubelet set
+     * meanwhile is kept (a merge patch would replace the whole list with a cached copy). An API server that does not
+     * take strategic merge patches (415, as the embedded one in {@code sandbox} and {@code bench}) gets a read and a
+     * patch of the edited list instead, from then on.
      */
     public void markDisrupted(Pod pod, String message) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).editStatus(p -> {
+        PodCondition condition = new PodConditionBuilder()
+                .withType("DisruptionTarget").withStatus("True").withReason(PREEMPTED_BY_PLIMSOLL).withMessage(message)
+                .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build();
+        var podResource = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName());
+        if (strategicMergeTaken) {
+            try {
+                podResource.subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+                        Serialization.asJson(Map.of("status", Map.of("conditions", List.of(condition)))));
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 415) throw e;
+                strategicMergeTaken = false;
+            }
+        }
+        podResource.editStatus(p -> {
             if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
-            List<io.fabric8.kubernetes.api.model.PodCondition> cs = new java.util.ArrayList<>(
-                    p.getStatus().getConditions() == null ? List.of() : p.getStatus().getConditions());
+            List<PodCondition> cs = new ArrayList<>(p.getStatus().getConditions() == null ? List.of() : p.getStatus().getConditions());
             cs.removeIf(c -> "DisruptionTarget".equals(c.getType()));
-            cs.add(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("DisruptionTarget").withStatus("True")
-                    .withReason(PREEMPTED_BY_PLIMSOLL).withMessage(message)
-                    .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build());
+            cs.add(condition);
             p.getStatus().setConditions(cs);
             return p;
         });
     }
 
+    /** False once the API server refused a strategic merge patch (415): it is not asked again. */
+    private volatile boolean strategicMergeTaken = true;
+
     /** The pod's {@code DisruptionTarget} condition if Plimsoll preempted it (with a message), else null. */
-    public static io.fabric8.kubernetes.api.model.PodCondition preemptedBy(Pod pod) {
+    public static PodCondition preemptedBy(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getConditions() == null) return null;
         for (var c : pod.getStatus().getConditions()) {
             if ("DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()) && PREEMPTED_BY_PLIMSOLL.equals(c.getReason())

@@ -265,7 +265,7 @@ final class TenantPreemption {
                 Taken t = taken.get(c.workload());
                 binder.markDisrupted(pod, t == null ? "preempted" : t.why());
             } catch (RuntimeException e) { // best effort: the deletion below is what frees the room
-                LOG.debugf("could not mark %s as preempted: %s", c.key(), e.getMessage());
+                LOG.warnf("could not mark %s as preempted: %s", c.key(), e.getMessage());
             }
             binder.delete(pod); // the pod's own terminationGracePeriodSeconds applies
         }

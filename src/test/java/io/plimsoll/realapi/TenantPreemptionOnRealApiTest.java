@@ -1,6 +1,15 @@
 package io.plimsoll.realapi;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.plimsoll.actuator.PodBinder;
+import io.plimsoll.api.Annotations;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.plimsoll.api.AIWorkload;
@@ -89,6 +98,27 @@ class TenantPreemptionOnRealApiTest {
                 assertEquals(QueueStatus.Reason.Quota, w.getStatus().getQueue().getReason(), w.getStatus().getMessage());
             });
 
+            // A condition the kubelet set on the pods that will be preempted (the two most recent): marking them
+            // DisruptionTarget must keep it (a strategic merge by condition type, not a list replaced from a copy).
+            Map<String, List<PodCondition>> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            for (String n : List.of("burst-2", "burst-3")) {
+                for (Pod p : admin.pods().inNamespace("rq-a").withLabel(Annotations.WORKLOAD, n).list().getItems()) {
+                    admin.pods().inNamespace("rq-a").withName(p.getMetadata().getName()).subresource("status").patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"status\":{\"conditions\":[{\"type\":\"PodReadyToStartContainers\",\"status\":\"True\"}]}}");
+                }
+            }
+            // An informer, not a bare watch: this API server refuses a watch with no resource version to start from.
+            SharedIndexInformer<Pod> podWatch = admin.pods().inNamespace("rq-a").inform(new ResourceEventHandler<>() {
+                @Override public void onAdd(Pod pod) { note(pod); }
+                @Override public void onUpdate(Pod old, Pod pod) { note(pod); }
+                @Override public void onDelete(Pod pod, boolean unknown) { }
+                private void note(Pod pod) {
+                    if (PodBinder.preemptedBy(pod) != null) {
+                        seen.put(pod.getMetadata().getLabels().get(Annotations.WORKLOAD), List.copyOf(pod.getStatus().getConditions()));
+                    }
+                }
+            });
             job(admin, "rq-b", "claim", 2);
             await().atMost(WAIT).untilAsserted(() -> assertTrue(placed(admin, "rq-b", "claim"),
                     () -> String.valueOf(get(admin, "rq-b", "claim").getStatus())));
@@ -103,6 +133,14 @@ class TenantPreemptionOnRealApiTest {
                 assertEquals(preempted, now);
             });
             for (String n : preempted) assertFalse(placed(admin, "rq-a", n), n + " waits in line again");
+            await().atMost(WAIT).untilAsserted(() -> assertEquals(java.util.Set.copyOf(preempted), seen.keySet()));
+            podWatch.close();
+            for (var e : seen.entrySet()) {
+                java.util.Set<String> types = e.getValue().stream().map(PodCondition::getType).collect(java.util.stream.Collectors.toSet());
+                assertEquals(java.util.Set.of("PodReadyToStartContainers", "DisruptionTarget"), types, e.getKey() + ": " + e.getValue());
+                assertFalse(PodBinder.preemptedBy(new PodBuilder().withNewStatus().withConditions(e.getValue()).endStatus().build())
+                        .getMessage().contains("claim"), "a message never names another namespace's objects");
+            }
             await().atMost(WAIT).untilAsserted(() -> {
                 Tenant b = admin.resources(Tenant.class).withName("rq-b").get();
                 assertNotNull(b.getStatus());

@@ -1,0 +1,36 @@
+package io.plimsoll.actuator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.plimsoll.sandbox.EmbeddedKubernetes;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A preempted pod's {@code DisruptionTarget} condition. A real API server merges it by type (strategic merge patch,
+ * {@code TenantPreemptionOnRealApiTest}); the embedded one refuses that patch type (415), and the condition is then
+ * written by a read and a patch of the edited list, with the same result.
+ */
+class PodBinderTest {
+    @Test
+    void aPreemptedPodIsMarkedOnceAndKeepsItsOtherConditions() {
+        try (EmbeddedKubernetes k = new EmbeddedKubernetes()) {
+            var c = k.client();
+            Pod pod = c.resource(new PodBuilder().withNewMetadata().withName("p").withNamespace("ns").endMetadata()
+                    .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();
+            c.pods().inNamespace("ns").withName("p").editStatus(p -> new PodBuilder(p).withNewStatus().addNewCondition()
+                    .withType("Ready").withStatus("True").endCondition().endStatus().build());
+            PodBinder binder = new PodBinder(c);
+            binder.markDisrupted(pod, "first");
+            binder.markDisrupted(pod, "second"); // the strategic merge patch is not tried again
+            Pod after = c.pods().inNamespace("ns").withName("p").get();
+            assertEquals(List.of("Ready", "DisruptionTarget"), after.getStatus().getConditions().stream().map(PodCondition::getType).toList());
+            PodCondition mark = PodBinder.preemptedBy(after);
+            assertEquals("second", mark.getMessage());
+            assertEquals(PodBinder.PREEMPTED_BY_PLIMSOLL, mark.getReason());
+        }
+    }
+}
