@@ -242,10 +242,10 @@ public class PodBinder {
         PodCondition condition = new PodConditionBuilder()
                 .withType("DisruptionTarget").withStatus("True").withReason(PREEMPTED_BY_PLIMSOLL).withMessage(message)
                 .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build();
-        var podResource = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName());
         if (strategicMergeTaken) {
             try {
-                podResource.subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+                // The pod itself, not only its name: Fabric8 reads a pod named only by name before it patches.
+                client.resource(pod).subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
                         Serialization.asJson(Map.of("status", Map.of("conditions", List.of(condition)))));
                 return;
             } catch (KubernetesClientException e) {
@@ -253,7 +253,7 @@ public class PodBinder {
                 strategicMergeTaken = false;
             }
         }
-        podResource.editStatus(p -> {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).editStatus(p -> {
             if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
             List<PodCondition> cs = new ArrayList<>(p.getStatus().getConditions() == null ? List.of() : p.getStatus().getConditions());
             cs.removeIf(c -> "DisruptionTarget".equals(c.getType()));

@@ -1,10 +1,13 @@
 package io.plimsoll.actuator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.plimsoll.sandbox.EmbeddedKubernetes;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,25 @@ class PodBinderTest {
             PodCondition mark = PodBinder.preemptedBy(after);
             assertEquals("second", mark.getMessage());
             assertEquals(PodBinder.PREEMPTED_BY_PLIMSOLL, mark.getReason());
+        }
+    }
+
+    @Test
+    void onAnApiServerThatMergesByTypeItIsOnePatchAndNoRead() throws Exception {
+        KubernetesMockServer server = new KubernetesMockServer(false);
+        server.start();
+        try (var c = server.createClient()) {
+            Pod pod = new PodBuilder().withNewMetadata().withName("p").withNamespace("ns").endMetadata().build();
+            server.expect().patch().withPath("/api/v1/namespaces/ns/pods/p/status").andReturn(200, pod).always();
+            new PodBinder(c).markDisrupted(pod, "why");
+            assertEquals(1, server.getRequestCount(), "no GET before the patch");
+            RecordedRequest r = server.takeRequest();
+            assertEquals("PATCH", r.getMethod());
+            assertTrue(r.getHeader("Content-Type").startsWith("application/strategic-merge-patch+json"), r.getHeader("Content-Type"));
+            String body = r.getBody().readUtf8();
+            assertTrue(body.contains("\"type\":\"DisruptionTarget\"") && body.contains("\"message\":\"why\""), body);
+        } finally {
+            server.destroy();
         }
     }
 }
