@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Stands in for the kubelets of the sandbox's fake nodes: a pod bound to a node that exists is marked Running,
- * as a kubelet would once the containers start. Nothing is actually run.
+ * as a kubelet would once the containers start, and a pod deleted with a grace period is removed when it ends. Nothing
+ * is actually run.
  *
  * <p>Like a real kubelet, it sends one request per pod it starts: a JSON merge patch of the pod's status. The nodes
  * come from a watch (a GET only for a node the watch has not shown yet), and the pod from the informer. It used to
@@ -53,7 +54,39 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
 
     private void later(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            stopLater(pod);
+            return;
+        }
         timer.schedule(() -> start(pod), START_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Pods being stopped (by uid): each is removed once. */
+    private final java.util.Set<String> stopping = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A pod deleted with a grace period stays, terminating, until its kubelet has stopped its containers and removes it
+     * (on a real API server; the embedded one removes it at once). As a container that does not exit on SIGTERM, it is
+     * removed when its grace period ends ({@code deletionTimestamp}), so that whoever waits for its room waits as
+     * long as it would on a cluster.
+     */
+    private void stopLater(Pod pod) {
+        if (pod.getSpec() == null || pod.getSpec().getNodeName() == null || !stopping.add(pod.getMetadata().getUid())) return;
+        long wait;
+        try {
+            wait = Math.max(0, Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            wait = 0;
+        }
+        timer.schedule(() -> {
+            try {
+                client.resource(pod).withGracePeriod(0).delete();
+            } catch (RuntimeException e) {
+                LOG.debugf("kubelet could not remove %s: %s", pod.getMetadata().getName(), e.getMessage());
+            } finally {
+                stopping.remove(pod.getMetadata().getUid());
+            }
+        }, wait, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void start(Pod seen) {

@@ -48,6 +48,13 @@ class RealApiHarnessTest {
                     .endContainer().endSpec().build()).create();
             await().atMost(Duration.ofSeconds(10)).until(() -> "Running".equals(
                     admin.pods().inNamespace(ns).withName(p.getMetadata().getName()).get().getStatus().getPhase()));
+            // Deleted with a grace period, it terminates until the kubelet removes it when the grace period ends.
+            long deleted = System.nanoTime();
+            admin.pods().inNamespace(ns).withName("p").withGracePeriod(3).delete();
+            assertNotNull(admin.pods().inNamespace(ns).withName("p").get().getMetadata().getDeletionTimestamp(), "terminating");
+            await().atMost(Duration.ofSeconds(15)).until(() -> admin.pods().inNamespace(ns).withName("p").get() == null);
+            long tookMs = (System.nanoTime() - deleted) / 1_000_000;
+            assertTrue(tookMs >= 1500, "removed after its grace period (deletionTimestamp has whole seconds), not at once: " + tookMs + " ms");
         }
         assertTrue(FakeNodes.setReady(admin, "harness-gpu-0", false).getStatus().getConditions().stream()
                 .anyMatch(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus())));
