@@ -109,7 +109,7 @@ class TenantPreemptionOnRealApiTest {
                 }
             }
             // An informer, not a bare watch: this API server refuses a watch with no resource version to start from.
-            SharedIndexInformer<Pod> podWatch = admin.pods().inNamespace("rq-a").inform(new ResourceEventHandler<>() {
+            SharedIndexInformer<Pod> podInformer = admin.pods().inNamespace("rq-a").inform(new ResourceEventHandler<>() {
                 @Override public void onAdd(Pod pod) { note(pod); }
                 @Override public void onUpdate(Pod old, Pod pod) { note(pod); }
                 @Override public void onDelete(Pod pod, boolean unknown) { }
@@ -134,7 +134,7 @@ class TenantPreemptionOnRealApiTest {
             });
             for (String n : preempted) assertFalse(placed(admin, "rq-a", n), n + " waits in line again");
             await().atMost(WAIT).untilAsserted(() -> assertEquals(java.util.Set.copyOf(preempted), seen.keySet()));
-            podWatch.close();
+            podInformer.close();
             for (var e : seen.entrySet()) {
                 java.util.Set<String> types = e.getValue().stream().map(PodCondition::getType).collect(java.util.stream.Collectors.toSet());
                 assertEquals(java.util.Set.of("PodReadyToStartContainers", "DisruptionTarget"), types, e.getKey() + ": " + e.getValue());
