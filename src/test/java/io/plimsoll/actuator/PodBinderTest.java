@@ -28,7 +28,7 @@ class PodBinderTest {
                     .withType("Ready").withStatus("True").endCondition().endStatus().build());
             PodBinder binder = new PodBinder(c);
             binder.markDisrupted(pod, "first");
-            binder.markDisrupted(pod, "second"); // the strategic merge patch is not tried again
+            binder.markDisrupted(pod, "second"); // a second mark replaces the first
             Pod after = c.pods().inNamespace("ns").withName("p").get();
             assertEquals(List.of("Ready", "DisruptionTarget"), after.getStatus().getConditions().stream().map(PodCondition::getType).toList());
             PodCondition mark = PodBinder.preemptedBy(after);
